@@ -1,0 +1,98 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.Jsonl;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.data.Turn;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.eval.PairScorer;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code rlhf4j score}: adds rewards to every record of a file. */
+@Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Score records with a reward model and write them back with rewards added.",
+                "Pair records get chosen_reward and rejected_reward; records of {prompt, response} get reward."})
+public final class ScoreCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Reward-model checkpoint directory.")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "Pairs (any format), or JSONL of {prompt, response}.")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "Output JSONL (.gz compresses).")
+    Path out;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Mixin DataOptions dataOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        try (RewardModel rm = RewardModels.load(model, Engines.device(device))) {
+            List<ObjectNode> records = singleResponses(data);
+            if (records != null) {
+                List<List<Turn>> ctx = new ArrayList<>();
+                List<String> resp = new ArrayList<>();
+                for (ObjectNode r : records) {
+                    ctx.add(List.of(Turn.user(r.path("prompt").asText())));
+                    resp.add(r.path("response").asText());
+                }
+                float[] rewards = rm.score(rm.encoder().encode(ctx, resp), batchSize);
+                for (int i = 0; i < records.size(); i++) records.get(i).put("reward", rewards[i]);
+            } else {
+                List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
+                float[][] s = PairScorer.score(rm, pairs, batchSize);
+                records = new ArrayList<>(pairs.size());
+                for (int i = 0; i < pairs.size(); i++) {
+                    ObjectNode r = pairs.get(i).record().deepCopy();
+                    r.put("chosen_reward", s[0][i]);
+                    r.put("rejected_reward", s[1][i]);
+                    records.add(r);
+                }
+            }
+            Jsonl.write(out, records);
+            System.out.println("scored " + records.size() + " records -> " + out.toAbsolutePath());
+        }
+        return Main.OK;
+    }
+
+    /** The records when the file holds single responses ({prompt, response} objects), else null. */
+    private static List<ObjectNode> singleResponses(Path file) throws Exception {
+        try (BufferedReader in = Jsonl.openText(file)) {
+            String first;
+            while ((first = in.readLine()) != null && first.isBlank()) { }
+            if (first == null) throw new IllegalArgumentException(file + ": empty file");
+            JsonNode n = Json.MAPPER.readTree(first);
+            if (!n.isObject() || !n.has("response") || n.has("chosen")) return null;
+            List<ObjectNode> out = new ArrayList<>();
+            int line = 1;
+            out.add((ObjectNode) n);
+            for (String l; (l = in.readLine()) != null; ) {
+                line++;
+                if (l.isBlank()) continue;
+                JsonNode r = Json.MAPPER.readTree(l);
+                if (!r.isObject() || !r.path("response").isTextual()) {
+                    throw new IllegalArgumentException(file + ":" + line + ": expected an object with a string 'response'");
+                }
+                out.add((ObjectNode) r);
+            }
+            return out;
+        }
+    }
+}

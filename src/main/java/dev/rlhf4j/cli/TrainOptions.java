@@ -1,0 +1,82 @@
+package dev.rlhf4j.cli;
+
+import dev.rlhf4j.train.TrainConfig;
+import dev.rlhf4j.train.loss.PairwiseLoss;
+import picocli.CommandLine.Option;
+
+/** Optimisation settings of reward-model training (defaults: {@link TrainConfig#defaults()}). */
+public final class TrainOptions {
+    private static final TrainConfig D = TrainConfig.defaults();
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training pairs (default: ${DEFAULT-VALUE}).")
+    int epochs = D.epochs();
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
+    int gradAccum;
+
+    @Option(names = "--lr", defaultValue = "3e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--betas", defaultValue = "0.9,0.95", split = ",", description = "AdamW β1,β2 (default: ${DEFAULT-VALUE}, the paper's).")
+    double[] betas;
+
+    @Option(names = "--adam-eps", defaultValue = "1e-6", description = "AdamW ε (default: ${DEFAULT-VALUE}).")
+    double eps;
+
+    @Option(names = "--warmup-ratio", defaultValue = "0.1", description = "Fraction of steps warming up (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--schedule", defaultValue = "linear", description = "Decay after warmup: linear, cosine or constant (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of data order, dropout and head init (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--eval-every", defaultValue = "50",
+            description = "Optimizer steps between validations and resume checkpoints; 0 = once per epoch (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = no limit (default: ${DEFAULT-VALUE}).")
+    long maxSteps;
+
+    @Option(names = "--no-group-by-length", negatable = false, defaultValue = "false",
+            description = "Shuffle fully instead of batching pairs of similar length (default: grouped).")
+    boolean noGrouping;
+
+    @Option(names = "--dropout", defaultValue = "0", description = "Backbone dropout while training; negative = the backbone's own (0.1 for the presets); 0 turns it off, as TRL does for reward models (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--freeze-embeddings", defaultValue = "false", description = "Keep the token-embedding table fixed: faster steps (default: ${DEFAULT-VALUE}).")
+    boolean freezeEmbeddings;
+
+    @Option(names = "--loss", defaultValue = "bt",
+            description = "Pairwise loss: bt (Bradley–Terry), margin (−log σ(Δ − m)), smooth (label smoothing), "
+                    + "smooth+margin (default: ${DEFAULT-VALUE}). margin losses read each pair's 'margin' field.")
+    String loss;
+
+    @Option(names = "--label-smoothing", defaultValue = "0.1",
+            description = "α for smooth losses where a pair carries no 'label_smoothing' field (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Option(names = "--margin-scale", defaultValue = "1.0", description = "Multiplies each pair's margin (default: ${DEFAULT-VALUE}).")
+    double marginScale;
+
+    TrainConfig config() {
+        if (betas.length != 2) throw new IllegalArgumentException("--betas takes two numbers, e.g. 0.9,0.95");
+        return new TrainConfig(epochs, batchSize, gradAccum, lr, betas[0], betas[1], eps, weightDecay, warmup, schedule,
+                clip, seed, evalEvery, maxSteps, !noGrouping, dropout, freezeEmbeddings);
+    }
+
+    PairwiseLoss lossFunction() {
+        return PairwiseLoss.byName(loss, labelSmoothing);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.LoadResult;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.data.Split;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.eval.PairMetrics;
+import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.train.ProgressListener;
+import dev.rlhf4j.train.TrainConfig;
+import dev.rlhf4j.train.TrainJob;
+import dev.rlhf4j.train.checkpoint.ResumeState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code rlhf4j train-rm}: trains a reward model on preference pairs and saves the best checkpoint. */
+@Command(name = "train-rm", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a reward model on preference pairs.",
+                "Writes OUT/model.safetensors, config.json, tokenizer.json, provenance.json (the best validation "
+                        + "checkpoint), OUT/metrics.jsonl, OUT/train_summary.json and OUT/resume/ (to continue after a kill)."})
+public final class TrainRmCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, description = "Training pairs (hh, pairs or moss format; .gz allowed).")
+    Path data;
+
+    @Option(names = "--valid", description = "Validation pairs; without it, a share of --data is held out by prompt hash.")
+    Path valid;
+
+    @Option(names = "--valid-fraction", defaultValue = "0.2",
+            description = "Share of --data held out for validation when --valid is not given (default: ${DEFAULT-VALUE}).")
+    double validFraction;
+
+    @Option(names = "--group-by", description = "Record field that keeps related pairs on one side of the split "
+            + "(e.g. tree for Open-Assistant; default: the prompt text).")
+    String groupBy;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Option(names = "--resume", defaultValue = "false",
+            description = "Continue the run in --out from its last resume checkpoint (default: ${DEFAULT-VALUE}).")
+    boolean resume;
+
+    @Mixin DataOptions dataOptions;
+    @Mixin ModelOptions modelOptions;
+    @Mixin TrainOptions trainOptions;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        var err = System.err;
+        if (resume && !ResumeState.exists(out)) {
+            throw new IllegalArgumentException("--resume: " + out + " holds no resume state");
+        }
+        if (!resume && ResumeState.exists(out)) {
+            throw new IllegalArgumentException(out + " already holds a run; pass --resume to continue it or choose another --out");
+        }
+        err.println("reading " + data);
+        LoadResult train = dataOptions.load(data, err);
+        List<PreferencePair> trainPairs = train.pairs();
+        List<PreferencePair> validPairs;
+        if (valid != null) {
+            err.println("reading " + valid);
+            validPairs = dataOptions.load(valid, err).pairs();
+        } else if (validFraction > 0) {
+            Split split = groupBy == null ? Split.byHash(trainPairs, validFraction)
+                    : Split.byHash(trainPairs, validFraction, Split.groupBy(groupBy));
+            trainPairs = split.train();
+            validPairs = split.valid();
+            err.printf("split by %s hash: %d train, %d validation%n", groupBy == null ? "prompt" : groupBy,
+                    trainPairs.size(), validPairs.size());
+        } else {
+            validPairs = List.of();
+        }
+        if (trainPairs.isEmpty()) throw new IllegalArgumentException(data + ": no training pairs");
+        TrainConfig cfg = trainOptions.config();
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("data", data);
+        inputs.put("valid", valid);
+        ObjectNode prov = Provenance.of("train-rm", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(),
+                Engines.describe());
+        prov.set("config", cfg.toJson());
+        prov.put("loss", trainOptions.loss);
+        prov.put("backbone", modelOptions.backbone);
+        prov.set("data_report", train.report().toJson());
+        Files.createDirectories(out);
+        TrainJob job = new TrainJob(modelOptions.spec(), cfg, trainOptions.lossFunction(), trainOptions.marginScale, out, prov,
+                err, "train-rm");
+        TrainJob.Outcome o = job.run(trainPairs, validPairs, resume);
+        try (var model = o.model()) {
+            ObjectNode summary = prov.deepCopy();
+            summary.put("optimizer_steps", o.result().state().optimizerSteps());
+            summary.put("skipped_steps", o.result().state().skippedSteps());
+            summary.put("train_pairs", trainPairs.size());
+            summary.put("valid_pairs", validPairs.size());
+            summary.put("mean_step_seconds", o.result().meanStepSeconds());
+            summary.put("tokens_per_second", o.result().tokensPerSecond());
+            summary.put("wall_seconds", o.result().state().elapsedSeconds());
+            PairMetrics last = o.result().last();
+            PairMetrics best = o.result().best();
+            if (last != null) summary.set("final_validation", last.toJson());
+            if (best != null) summary.set("best_validation", best.toJson());
+            summary.put("best_step", o.result().state().bestStep());
+            dev.rlhf4j.model.RewardModels.writeAtomically(out.resolve("train_summary.json"),
+                    dev.rlhf4j.data.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+            System.out.printf("trained %d steps in %s (%.2f s/step, %.0f tokens/s)%n", o.result().state().optimizerSteps(),
+                    ProgressListener.duration(o.result().state().elapsedSeconds()), o.result().meanStepSeconds(),
+                    o.result().tokensPerSecond());
+            if (best != null) System.out.println("best validation (step " + o.result().state().bestStep() + "): " + best);
+            if (last != null) System.out.println("final validation: " + last);
+            System.out.println("model: " + out.toAbsolutePath());
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,58 @@
+package dev.rlhf4j.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * Start-up of the tensor engine (DJL over libtorch): offline mode, device selection, seeds.
+ * Everything else in the project reaches the engine through the model package.
+ */
+public final class Engines {
+    private Engines() {}
+
+    static {
+        // Never reach for the network: the native library comes from the pytorch-native jar.
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+    }
+
+    /** Parses {@code cpu}, {@code gpu}, {@code gpu:1} (also {@code cuda}). */
+    public static Device device(String name) {
+        String n = name == null ? "cpu" : name.trim().toLowerCase();
+        if (n.equals("cpu")) return Device.cpu();
+        if (n.startsWith("gpu") || n.startsWith("cuda")) {
+            int colon = n.indexOf(':');
+            int id = colon < 0 ? 0 : Integer.parseInt(n.substring(colon + 1));
+            Engine engine = Engine.getInstance();
+            if (engine.getGpuCount() <= id) {
+                throw new IllegalArgumentException("device " + name + " was asked for but the engine sees "
+                        + engine.getGpuCount() + " GPU(s); add the CUDA native jar of your platform "
+                        + "(ai.djl.pytorch:pytorch-native-cuXXX) or use --device cpu");
+            }
+            return Device.gpu(id);
+        }
+        throw new IllegalArgumentException("unknown device '" + name + "' (expected cpu, gpu or gpu:N)");
+    }
+
+    public static NDManager newManager(Device device) {
+        return NDManager.newBaseManager(device);
+    }
+
+    /** Seeds the engine's generator (dropout masks, random init). */
+    public static void seed(long seed) {
+        Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)) & 0x7fffffff);
+    }
+
+    /** Engine name and version, for provenance. */
+    public static String describe() {
+        Engine e = Engine.getInstance();
+        return e.getEngineName() + " " + e.getVersion() + " (DJL " + Engine.getDjlVersion() + ")";
+    }
+
+    /** Threads libtorch uses for intra-op parallelism. */
+    public static void threads(int n) {
+        if (n > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.rlhf4j.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.PreferencePair;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The evaluation report of a reward model on a set of pairs: overall metrics against the given
+ * labels, a breakdown by a record field, and, when the records carry gold rewards, metrics
+ * against the gold labels and on the subset where given and gold labels agree.
+ */
+public final class EvalReport {
+    private EvalReport() {}
+
+    public static ObjectNode build(List<PreferencePair> pairs, float[] chosen, float[] rejected, String byField, boolean gold) {
+        ObjectNode o = PairMetrics.of(chosen, rejected).toJson();
+        if (byField != null) {
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            for (int i = 0; i < pairs.size(); i++) {
+                JsonNode v = pairs.get(i).record().get(byField);
+                String key = v == null || v.isNull() ? "(none)" : v.isValueNode() ? v.asText() : v.toString();
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+            }
+            ObjectNode by = o.putObject("by");
+            by.put("field", byField);
+            ObjectNode g = by.putObject("groups");
+            groups.forEach((k, idx) -> g.set(k, subset(chosen, rejected, idx, null).toJson()));
+        }
+        if (gold) o.set("gold", goldMetrics(pairs, chosen, rejected));
+        return o;
+    }
+
+    /** Metrics against the gold labels ({@code gold_chosen} vs {@code gold_rejected} of each record). */
+    public static ObjectNode goldMetrics(List<PreferencePair> pairs, float[] chosen, float[] rejected) {
+        List<Integer> all = new ArrayList<>();
+        List<Integer> agree = new ArrayList<>();
+        boolean[] swap = new boolean[pairs.size()];
+        int ties = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            PreferencePair p = pairs.get(i);
+            var gc = p.number("gold_chosen");
+            var gr = p.number("gold_rejected");
+            if (gc.isEmpty() || gr.isEmpty()) {
+                throw new IllegalArgumentException(p.file() + ":" + p.line() + ": --gold needs numeric gold_chosen and "
+                        + "gold_rejected fields, which pair '" + p.id() + "' lacks");
+            }
+            if (gc.getAsDouble() == gr.getAsDouble()) {
+                ties++;
+                continue;
+            }
+            all.add(i);
+            swap[i] = gc.getAsDouble() < gr.getAsDouble();
+            if (!swap[i]) agree.add(i);
+        }
+        ObjectNode g = JsonNodeFactory.instance.objectNode();
+        g.set("against_gold", subset(chosen, rejected, all, swap).toJson());
+        g.set("on_agreeing_subset", subset(chosen, rejected, agree, null).toJson());
+        g.put("label_agrees_with_gold", all.isEmpty() ? Double.NaN : (double) agree.size() / all.size());
+        g.put("gold_ties_excluded", ties);
+        return g;
+    }
+
+    static PairMetrics subset(float[] chosen, float[] rejected, List<Integer> idx, boolean[] swap) {
+        float[] c = new float[idx.size()];
+        float[] r = new float[idx.size()];
+        for (int k = 0; k < idx.size(); k++) {
+            int i = idx.get(k);
+            boolean s = swap != null && swap[i];
+            c[k] = s ? rejected[i] : chosen[i];
+            r[k] = s ? chosen[i] : rejected[i];
+        }
+        return PairMetrics.of(c, r);
+    }
+
+    public static void print(ObjectNode r, PrintStream out) {
+        out.println(line("all", r));
+        if (r.has("by")) {
+            out.println("by " + r.path("by").path("field").asText() + ":");
+            Iterator<Map.Entry<String, JsonNode>> it = r.path("by").path("groups").fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                out.println("  " + line(e.getKey(), e.getValue()));
+            }
+        }
+        if (r.has("gold")) {
+            JsonNode g = r.get("gold");
+            out.println(line("against gold", g.get("against_gold")));
+            out.println(line("where label = gold", g.get("on_agreeing_subset")));
+            out.printf("given labels agree with gold on %.3f of pairs%n", g.path("label_agrees_with_gold").asDouble());
+        }
+    }
+
+    private static String line(String name, JsonNode m) {
+        return String.format("%-20s n=%-6d accuracy %.4f ±%.3f  loss %.4f  gap %.3f  ece %.4f  brier %.4f", name,
+                m.path("n").asInt(), m.path("accuracy").asDouble(), m.path("accuracy_ci95").asDouble(),
+                m.path("loss").asDouble(), m.path("mean_gap").asDouble(), m.path("ece").asDouble(), m.path("brier").asDouble());
+    }
+}

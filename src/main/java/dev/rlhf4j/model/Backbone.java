@@ -1,0 +1,33 @@
+package dev.rlhf4j.model;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A transformer that maps token ids to hidden states. Encoders (BERT family) and decoders (Llama
+ * family) implement it; the reward, value and language-model heads sit on top.
+ */
+public interface Backbone {
+
+    /**
+     * Hidden states of the last layer.
+     *
+     * @param ids      (B, T) int64 token ids
+     * @param typeIds  (B, T) int64 segment ids (encoders; decoders ignore them)
+     * @param mask     (B, T) float32, 1 for real tokens and 0 for padding
+     * @param training whether dropout is active
+     * @return (B, T, H) float32
+     */
+    NDArray hiddenStates(NDArray ids, NDArray typeIds, NDArray mask, boolean training);
+
+    int hiddenSize();
+
+    /** Trainable tensors under their Hugging Face names, in a stable order. */
+    ModelParameters parameters();
+
+    /** The Hugging Face {@code config.json} content describing this backbone. */
+    ObjectNode configJson();
+
+    /** Sets the dropout probability used when {@code training} is true. */
+    void setDropout(float p);
+}

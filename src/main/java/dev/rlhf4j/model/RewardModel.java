@@ -1,0 +1,123 @@
+package dev.rlhf4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.rlhf4j.text.EncodedSequence;
+import dev.rlhf4j.text.SequenceEncoder;
+import dev.rlhf4j.text.TokenBatch;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Reward model: a backbone, a pooling of its hidden states, and a linear head to one scalar (no
+ * bias, as in the paper's code). The head is stored as {@code score.weight}, shape (1, H).
+ */
+public final class RewardModel implements AutoCloseable {
+    public static final String HEAD = "score.weight";
+
+    private final NDManager manager;
+    private final Backbone backbone;
+    private final Pooling pooling;
+    private final SequenceEncoder encoder;
+    private final String backboneName;
+    private final NDArray head;
+    private final ModelParameters all = new ModelParameters();
+
+    /**
+     * @param manager      owns every parameter; closed with the model
+     * @param backboneName how the backbone was named when created (preset or path), for provenance
+     * @param headSeed     seed of the head's N(0, 0.02²) initialisation
+     */
+    public RewardModel(NDManager manager, Backbone backbone, Pooling pooling, SequenceEncoder encoder,
+                       String backboneName, long headSeed) {
+        this.manager = manager;
+        this.backbone = backbone;
+        this.pooling = pooling;
+        this.encoder = encoder;
+        this.backboneName = backboneName;
+        int h = backbone.hiddenSize();
+        float[] w = new float[h];
+        Random rnd = new Random(headSeed);
+        for (int i = 0; i < h; i++) w[i] = (float) (rnd.nextGaussian() * 0.02);
+        this.head = manager.create(w, new Shape(1, h));
+        all.addAll(backbone.parameters());
+        all.add(HEAD, head);
+    }
+
+    /** Pooled features, the vector the head reads: (N, H). */
+    public NDArray features(TokenBatch batch, boolean training) {
+        // Inputs and activations are closed by the caller's NDScope (one per step or batch).
+        NDManager m = manager;
+        NDArray ids = m.create(batch.ids(), new Shape(batch.rows(), batch.cols()));
+        NDArray types = m.create(batch.typeIds(), new Shape(batch.rows(), batch.cols()));
+        NDArray mask = m.create(batch.mask(), new Shape(batch.rows(), batch.cols()));
+        NDArray hidden = backbone.hiddenStates(ids, types, mask, training); // (N, T, H)
+        return pooling.pool(hidden, mask);
+    }
+
+    /** Rewards of every row: (N). */
+    public NDArray rewards(TokenBatch batch, boolean training) {
+        return headOf(features(batch, training));
+    }
+
+    /** The head applied to features (N, H) → (N). */
+    public NDArray headOf(NDArray features) {
+        return features.matMul(head.transpose()).squeeze(1);
+    }
+
+    /**
+     * Scores sequences without gradients, batching by length to waste little padding. The
+     * returned rewards are in input order.
+     */
+    public float[] score(List<EncodedSequence> seqs, int batchSize) {
+        Integer[] order = new Integer[seqs.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, Comparator.comparingInt(i -> seqs.get(i).length()));
+        float[] out = new float[seqs.size()];
+        for (int start = 0; start < order.length; start += batchSize) {
+            int end = Math.min(order.length, start + batchSize);
+            List<EncodedSequence> part = new ArrayList<>(end - start);
+            for (int i = start; i < end; i++) part.add(seqs.get(order[i]));
+            try (NDScope scope = new NDScope()) {
+                float[] r = rewards(TokenBatch.of(part, encoder.tokenizer().padId()), false).toFloatArray();
+                for (int i = start; i < end; i++) out[order[i]] = r[i - start];
+            }
+        }
+        return out;
+    }
+
+    public ModelParameters parameters() {
+        return all;
+    }
+
+    public Backbone backbone() {
+        return backbone;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    public SequenceEncoder encoder() {
+        return encoder;
+    }
+
+    public String backboneName() {
+        return backboneName;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        encoder.tokenizer().close();
+        manager.close();
+    }
+}

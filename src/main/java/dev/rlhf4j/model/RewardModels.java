@@ -1,0 +1,222 @@
+package dev.rlhf4j.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.bert.BertConfig;
+import dev.rlhf4j.model.bert.BertEncoder;
+import dev.rlhf4j.model.weights.HostTensor;
+import dev.rlhf4j.model.weights.OnnxInitializers;
+import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.text.SequenceEncoder;
+import dev.rlhf4j.text.Tokenizer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Where reward models come from: a pretrained backbone (a preset shipped on the classpath, or a
+ * Hugging Face checkpoint directory) with a fresh head, or a saved reward-model checkpoint.
+ *
+ * <p>A checkpoint directory holds {@code model.safetensors} (Hugging Face tensor names, head as
+ * {@code score.weight}), {@code config.json} (the backbone's config plus {@code num_labels},
+ * {@code pooling}, {@code max_length}), {@code tokenizer.json}, and {@code provenance.json}.
+ */
+public final class RewardModels {
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String CONFIG = "config.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String PROVENANCE = "provenance.json";
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Tensors a BERT export may carry that a reward model does not use. */
+    private static final Predicate<String> BERT_IGNORABLE = n -> n.startsWith("pooler.") || n.startsWith("cls.")
+            || n.startsWith("classifier.") || n.endsWith("position_ids");
+
+    private RewardModels() {}
+
+    /** A pretrained backbone that ships with rlhf4j (weights read from a Maven artifact's resources). */
+    public enum Preset {
+        MINILM("minilm", "sentence-transformers/all-MiniLM-L6-v2", "/all-minilm-l6-v2.onnx", "/all-minilm-l6-v2-tokenizer.json"),
+        BGE_SMALL("bge-small", "BAAI/bge-small-en-v1.5", "/bge-small-en-v1.5.onnx", "/bge-small-en-v1.5-tokenizer.json");
+
+        public final String id;
+        public final String origin;
+        final String onnx;
+        final String tokenizer;
+
+        Preset(String id, String origin, String onnx, String tokenizer) {
+            this.id = id;
+            this.origin = origin;
+            this.onnx = onnx;
+            this.tokenizer = tokenizer;
+        }
+
+        BertConfig config() {
+            return this == MINILM ? BertConfig.miniLmL6() : BertConfig.bgeSmall();
+        }
+
+        static Preset find(String name) {
+            for (Preset p : values()) if (p.id.equalsIgnoreCase(name)) return p;
+            return null;
+        }
+    }
+
+    /**
+     * A reward model on a pretrained backbone with a freshly initialised head.
+     *
+     * @param backbone a preset id ({@code minilm}, {@code bge-small}) or a Hugging Face BERT-family
+     *                 directory with config.json, model.safetensors and tokenizer.json
+     */
+    public static RewardModel pretrained(String backbone, Device device, Pooling pooling, int maxLength, long headSeed) {
+        NDManager manager = Engines.newManager(device);
+        try {
+            Preset preset = Preset.find(backbone);
+            BertConfig config;
+            Map<String, HostTensor> weights;
+            Tokenizer tokenizer;
+            if (preset != null) {
+                config = preset.config();
+                weights = OnnxInitializers.loadBertWeightsFromResource(preset.onnx);
+                tokenizer = Tokenizer.fromBytes(resource(preset.tokenizer), preset.id + " tokenizer");
+            } else {
+                Path dir = Path.of(backbone);
+                if (!Files.isDirectory(dir)) {
+                    throw new IllegalArgumentException("backbone '" + backbone + "' is neither a preset ("
+                            + String.join(", ", presetIds()) + ") nor a directory");
+                }
+                JsonNode cfg = readJson(require(dir, CONFIG));
+                String type = cfg.path("model_type").asText("bert");
+                if (!List.of("bert", "roberta", "xlm-roberta", "").contains(type)) {
+                    throw new IllegalArgumentException(dir.resolve(CONFIG) + ": model_type '" + type
+                            + "' is not a BERT-family encoder");
+                }
+                config = BertConfig.fromJson(cfg);
+                weights = Safetensors.read(require(dir, WEIGHTS)).tensors();
+                tokenizer = Tokenizer.fromFile(require(dir, TOKENIZER));
+            }
+            BertEncoder encoder = new BertEncoder(manager, config);
+            encoder.parameters().load(weights, List.of("bert."), BERT_IGNORABLE);
+            return new RewardModel(manager, encoder, pooling, new SequenceEncoder(tokenizer, maxLength), backbone, headSeed);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The tokenizer of a preset, or a tokenizer.json file. */
+    public static Tokenizer tokenizer(String presetOrPath) {
+        Preset preset = Preset.find(presetOrPath);
+        if (preset != null) return Tokenizer.fromBytes(resource(preset.tokenizer), preset.id + " tokenizer");
+        Path p = Path.of(presetOrPath);
+        return Tokenizer.fromFile(Files.isDirectory(p) ? require(p, TOKENIZER) : p);
+    }
+
+    public static List<String> presetIds() {
+        return java.util.Arrays.stream(Preset.values()).map(p -> p.id).toList();
+    }
+
+    /** Loads a saved reward-model checkpoint. */
+    public static RewardModel load(Path dir, Device device) {
+        JsonNode cfg = readJson(require(dir, CONFIG));
+        if (cfg.path("num_labels").asInt(0) != 1 || !cfg.has("pooling")) {
+            throw new IllegalArgumentException(dir.resolve(CONFIG) + " is not a reward-model config "
+                    + "(needs num_labels: 1 and pooling); to start from a pretrained encoder use --backbone");
+        }
+        Tokenizer tokenizer = Tokenizer.fromFile(require(dir, TOKENIZER));
+        Map<String, HostTensor> weights = Safetensors.read(require(dir, WEIGHTS)).tensors();
+        return fromWeights(cfg, tokenizer, weights, device, cfg.path("backbone_name").asText(dir.toString()));
+    }
+
+    /** Builds a model from a reward-model config and a full set of weights (checkpoint or resume state). */
+    public static RewardModel fromWeights(JsonNode cfg, Tokenizer tokenizer, Map<String, HostTensor> weights,
+                                          Device device, String backboneName) {
+        NDManager manager = Engines.newManager(device);
+        try {
+            BertEncoder encoder = new BertEncoder(manager, BertConfig.fromJson(cfg));
+            RewardModel model = new RewardModel(manager, encoder, Pooling.parse(cfg.path("pooling").asText()),
+                    new SequenceEncoder(tokenizer, cfg.path("max_length").asInt(512)), backboneName, 0);
+            model.parameters().load(weights, List.of("bert."), BERT_IGNORABLE);
+            return model;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The reward model's {@code config.json}. */
+    public static ObjectNode config(RewardModel model) {
+        ObjectNode o = model.backbone().configJson();
+        o.putArray("architectures").add("BertForRewardModel");
+        o.put("num_labels", 1);
+        o.put("pooling", model.pooling().name().toLowerCase());
+        o.put("max_length", model.encoder().maxLength());
+        o.put("pad_token_id", model.encoder().tokenizer().padId());
+        o.put("backbone_name", model.backboneName());
+        o.put("rlhf4j_format", 1);
+        return o;
+    }
+
+    /**
+     * Writes a checkpoint into {@code dir} (created if needed). Each file is written to a temporary
+     * name and moved into place atomically, so a kill never leaves a half-written file.
+     */
+    public static void save(RewardModel model, Path dir, ObjectNode provenance) {
+        try {
+            Files.createDirectories(dir);
+            Map<String, String> meta = new java.util.LinkedHashMap<>();
+            meta.put("format", "pt");
+            meta.put("producer", "rlhf4j");
+            Safetensors.write(dir.resolve(WEIGHTS), model.parameters().toHost(), meta);
+            writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(config(model)));
+            writeAtomically(dir.resolve(TOKENIZER), model.encoder().tokenizer().json());
+            if (provenance != null) writeAtomically(dir.resolve(PROVENANCE), JSON.writeValueAsBytes(provenance));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static Path require(Path dir, String file) {
+        Path p = dir.resolve(file);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException(dir + " has no " + file);
+        }
+        return p;
+    }
+
+    public static JsonNode readJson(Path p) {
+        try {
+            return JSON.readTree(p.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = RewardModels.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is not on the classpath (is the Maven artifact with the pretrained weights missing?)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

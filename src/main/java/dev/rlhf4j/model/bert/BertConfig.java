@@ -1,0 +1,66 @@
+package dev.rlhf4j.model.bert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Hyper-parameters of a BERT-family encoder, named as in Hugging Face's {@code config.json}. */
+public record BertConfig(
+        int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
+        int maxPositions, int typeVocabSize, double layerNormEps, double hiddenDropout,
+        double attentionDropout) {
+
+    public BertConfig {
+        if (hiddenSize % numHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numHeads);
+        }
+    }
+
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    /** sentence-transformers/all-MiniLM-L6-v2. */
+    public static BertConfig miniLmL6() {
+        return new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0.1, 0.1);
+    }
+
+    /** BAAI/bge-small-en-v1.5. */
+    public static BertConfig bgeSmall() {
+        return new BertConfig(30522, 384, 12, 12, 1536, 512, 2, 1e-12, 0.1, 0.1);
+    }
+
+    public static BertConfig fromJson(JsonNode c) {
+        return new BertConfig(
+                req(c, "vocab_size"), req(c, "hidden_size"), req(c, "num_hidden_layers"),
+                req(c, "num_attention_heads"), req(c, "intermediate_size"),
+                c.path("max_position_embeddings").asInt(512), c.path("type_vocab_size").asInt(2),
+                c.path("layer_norm_eps").asDouble(1e-12), c.path("hidden_dropout_prob").asDouble(0.1),
+                c.path("attention_probs_dropout_prob").asDouble(0.1));
+    }
+
+    private static int req(JsonNode c, String field) {
+        JsonNode n = c.get(field);
+        if (n == null || !n.canConvertToInt()) {
+            throw new IllegalArgumentException("config.json: field '" + field + "' is missing or not an integer");
+        }
+        return n.asInt();
+    }
+
+    public ObjectNode toJson(ObjectMapper mapper) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model_type", "bert");
+        o.put("vocab_size", vocabSize);
+        o.put("hidden_size", hiddenSize);
+        o.put("num_hidden_layers", numLayers);
+        o.put("num_attention_heads", numHeads);
+        o.put("intermediate_size", intermediateSize);
+        o.put("max_position_embeddings", maxPositions);
+        o.put("type_vocab_size", typeVocabSize);
+        o.put("layer_norm_eps", layerNormEps);
+        o.put("hidden_dropout_prob", hiddenDropout);
+        o.put("attention_probs_dropout_prob", attentionDropout);
+        o.put("hidden_act", "gelu");
+        return o;
+    }
+}

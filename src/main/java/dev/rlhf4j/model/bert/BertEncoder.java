@@ -1,0 +1,159 @@
+package dev.rlhf4j.model.bert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.model.Backbone;
+import dev.rlhf4j.model.ModelParameters;
+
+/**
+ * A BERT encoder with Hugging Face numerics (post-LayerNorm residual blocks, erf GELU, eps from the
+ * config), written as plain tensor code over named parameters.
+ *
+ * <p>Every op takes the per-step activation as its first operand, so results belong to the step's
+ * memory scope rather than to the parameters' manager.
+ */
+public final class BertEncoder implements Backbone {
+    /** Added to attention scores of padding: large and finite, since −inf turns rows into NaN. */
+    private static final float MASKED = -1e4f;
+
+    private final BertConfig config;
+    private final ModelParameters params = new ModelParameters();
+    private final NDArray wordEmb, posEmb, typeEmb, embLnW, embLnB;
+    private final Layer[] layers;
+    private float hiddenDropout;
+    private float attentionDropout;
+
+    private record Layer(NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
+                         NDArray oW, NDArray oB, NDArray ln1W, NDArray ln1B,
+                         NDArray iW, NDArray iB, NDArray fW, NDArray fB, NDArray ln2W, NDArray ln2B) {}
+
+    /** Creates the encoder with zero weights; {@link #parameters()}.load fills them. */
+    public BertEncoder(NDManager manager, BertConfig c) {
+        this.config = c;
+        this.hiddenDropout = (float) c.hiddenDropout();
+        this.attentionDropout = (float) c.attentionDropout();
+        int h = c.hiddenSize();
+        wordEmb = params.zeros(manager, "embeddings.word_embeddings.weight", c.vocabSize(), h);
+        posEmb = params.zeros(manager, "embeddings.position_embeddings.weight", c.maxPositions(), h);
+        typeEmb = params.zeros(manager, "embeddings.token_type_embeddings.weight", c.typeVocabSize(), h);
+        embLnW = params.zeros(manager, "embeddings.LayerNorm.weight", h);
+        embLnB = params.zeros(manager, "embeddings.LayerNorm.bias", h);
+        layers = new Layer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "encoder.layer." + i + ".";
+            int f = c.intermediateSize();
+            layers[i] = new Layer(
+                    params.zeros(manager, p + "attention.self.query.weight", h, h),
+                    params.zeros(manager, p + "attention.self.query.bias", h),
+                    params.zeros(manager, p + "attention.self.key.weight", h, h),
+                    params.zeros(manager, p + "attention.self.key.bias", h),
+                    params.zeros(manager, p + "attention.self.value.weight", h, h),
+                    params.zeros(manager, p + "attention.self.value.bias", h),
+                    params.zeros(manager, p + "attention.output.dense.weight", h, h),
+                    params.zeros(manager, p + "attention.output.dense.bias", h),
+                    params.zeros(manager, p + "attention.output.LayerNorm.weight", h),
+                    params.zeros(manager, p + "attention.output.LayerNorm.bias", h),
+                    params.zeros(manager, p + "intermediate.dense.weight", f, h),
+                    params.zeros(manager, p + "intermediate.dense.bias", f),
+                    params.zeros(manager, p + "output.dense.weight", h, f),
+                    params.zeros(manager, p + "output.dense.bias", h),
+                    params.zeros(manager, p + "output.LayerNorm.weight", h),
+                    params.zeros(manager, p + "output.LayerNorm.bias", h));
+        }
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDArray hiddenStates(NDArray ids, NDArray typeIds, NDArray mask, boolean training) {
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        if (t > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings " + config.maxPositions());
+        }
+        int h = config.hiddenSize();
+        int nh = config.numHeads();
+        int hd = config.headDim();
+        NDArray positions = ids.getManager().arange(0, (int) t, 1, DataType.INT64).expandDims(0); // (1, T)
+        NDArray x = emb(ids, wordEmb)                                   // (B, T, H)
+                .add(emb(positions, posEmb))
+                .add(emb(typeIds, typeEmb));
+        x = dropout(layerNorm(x, embLnW, embLnB), hiddenDropout, training);
+        // (B, 1, 1, T): 0 where attended, MASKED on padding
+        NDArray bias = mask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, t);
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        x = x.reshape(b * t, h); // (B·T, H): 2-D inputs take libtorch's fast addmm path (3-D is ~2x slower)
+        for (Layer l : layers) {
+            NDArray q = heads(linear(x, l.qW, l.qB), b, t, nh, hd);                           // (B, nh, T, hd)
+            NDArray k = heads(linear(x, l.kW, l.kB), b, t, nh, hd);
+            NDArray v = heads(linear(x, l.vW, l.vB), b, t, nh, hd);
+            NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(bias);      // (B, nh, T, T)
+            NDArray probs = dropout(scores.softmax(-1), attentionDropout, training);
+            NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b * t, h);        // (B·T, H)
+            NDArray attn = dropout(linear(ctx, l.oW, l.oB), hiddenDropout, training);
+            x = layerNorm(attn.add(x), l.ln1W, l.ln1B);
+            NDArray inter = Activation.gelu(linear(x, l.iW, l.iB));                        // (B·T, F)
+            NDArray out = dropout(linear(inter, l.fW, l.fB), hiddenDropout, training);
+            x = layerNorm(out.add(x), l.ln2W, l.ln2B);
+        }
+        x = x.reshape(b, t, h);
+        return x;
+    }
+
+    private static NDArray heads(NDArray x, long b, long t, int nh, int hd) {
+        return x.reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
+    }
+
+    private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+        return Linear.linear(x, w, bias).singletonOrThrow();
+    }
+
+    private static NDArray emb(NDArray ids, NDArray table) {
+        return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray w, NDArray bias) {
+        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), w, bias, (float) config.layerNormEps())
+                .singletonOrThrow();
+    }
+
+    private static NDArray dropout(NDArray x, float p, boolean training) {
+        return training && p > 0 ? Dropout.dropout(x, p, true).singletonOrThrow() : x;
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public ModelParameters parameters() {
+        return params;
+    }
+
+    @Override
+    public ObjectNode configJson() {
+        ObjectNode o = config.toJson(new ObjectMapper());
+        o.put("hidden_dropout_prob", hiddenDropout);
+        o.put("attention_probs_dropout_prob", attentionDropout);
+        return o;
+    }
+
+    @Override
+    public void setDropout(float p) {
+        this.hiddenDropout = p;
+        this.attentionDropout = p;
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * Pretrained weights as plain fp32 heap tensors ({@link dev.rlhf4j.model.weights.HostTensor}), with no
+ * DJL types: other code turns them into NDArrays.
+ *
+ * <ul>
+ *   <li>{@link dev.rlhf4j.model.weights.OnnxInitializers} reads ONNX initializers with a dependency-free
+ *       protobuf reader and recovers Hugging Face {@code BertModel} names, un-transposing the
+ *       anonymous {@code onnx::MatMul_*} Linear weights of {@code torch.onnx} exports.</li>
+ *   <li>{@link dev.rlhf4j.model.weights.Safetensors} reads (F32/F16/BF16/F64, bounds-checked, mapped)
+ *       and writes (F32, atomic) Hugging Face safetensors files.</li>
+ *   <li>{@link dev.rlhf4j.model.weights.WeightCheck} is a strict names-and-shapes import check.</li>
+ * </ul>
+ */
+package dev.rlhf4j.model.weights;

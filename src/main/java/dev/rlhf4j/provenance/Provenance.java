@@ -1,0 +1,74 @@
+package dev.rlhf4j.provenance;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What made an artifact: the command and its arguments, the SHA-256 of every input file, the seed,
+ * and the versions of rlhf4j, Java and the engine. Written beside every checkpoint, strength file
+ * and report so that a run can be traced and repeated.
+ */
+public final class Provenance {
+    private Provenance() {}
+
+    /** The rlhf4j version from the jar manifest, or "dev" when run from classes. */
+    public static String version() {
+        String v = Provenance.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /**
+     * @param command the subcommand, e.g. {@code train-rm}
+     * @param args    the arguments as given
+     * @param inputs  named input files to hash (name → path); null paths are skipped
+     */
+    public static ObjectNode of(String command, List<String> args, Map<String, Path> inputs, long seed, String engine) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("tool", "rlhf4j");
+        o.put("version", version());
+        o.put("command", command);
+        var a = o.putArray("args");
+        args.forEach(a::add);
+        o.put("seed", seed);
+        ObjectNode data = o.putObject("inputs");
+        inputs.forEach((name, path) -> {
+            if (path == null) return;
+            ObjectNode d = data.putObject(name);
+            d.put("path", path.toAbsolutePath().normalize().toString());
+            d.put("sha256", sha256(path));
+        });
+        ObjectNode env = o.putObject("environment");
+        env.put("java", System.getProperty("java.version"));
+        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        env.put("cores", Runtime.getRuntime().availableProcessors());
+        if (engine != null) env.put("engine", engine);
+        o.put("created", Instant.now().toString());
+        return o;
+    }
+
+    /** SHA-256 of a file's bytes, hex. */
+    public static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot hash " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.rlhf4j.text;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} (through DJL's binding of the Rust tokenizers). Holds the
+ * file's bytes so that a checkpoint can store exactly the tokenizer it was trained with.
+ */
+public final class Tokenizer implements AutoCloseable {
+    private final HuggingFaceTokenizer hf;
+    private final byte[] json;
+    private final int clsId;
+    private final int sepId;
+    private final int padId;
+
+    private Tokenizer(byte[] json, String origin) {
+        this.json = json;
+        try {
+            // Built-in truncation/padding (MiniLM's file pads to 128) is switched off: we truncate
+            // dialogue-aware and pad per batch ourselves.
+            Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false",
+                    "padding", "false", "modelMaxLength", "1000000");
+            this.hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
+            JsonNode root = new ObjectMapper().readTree(json);
+            JsonNode vocab = root.path("model").path("vocab");
+            this.clsId = lookup(vocab, root, "[CLS]", "<s>");
+            this.sepId = lookup(vocab, root, "[SEP]", "</s>");
+            int pad = lookup(vocab, root, "[PAD]", "<pad>");
+            this.padId = pad >= 0 ? pad : Math.max(0, sepId);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read tokenizer " + origin + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Tokenizer fromBytes(byte[] json, String origin) {
+        return new Tokenizer(json, origin);
+    }
+
+    public static Tokenizer fromFile(Path path) {
+        try {
+            return new Tokenizer(Files.readAllBytes(path), path.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read tokenizer " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int lookup(JsonNode vocab, JsonNode root, String... names) {
+        for (String n : names) {
+            if (vocab.isObject() && vocab.has(n)) return vocab.get(n).asInt();
+            for (JsonNode t : root.path("added_tokens")) {
+                if (n.equals(t.path("content").asText())) return t.path("id").asInt();
+            }
+        }
+        return -1;
+    }
+
+    /** Token ids of {@code text} without special tokens. */
+    public int[] encode(String text) {
+        return toInts(hf.encode(text, false, false).getIds());
+    }
+
+    /** Token ids of many texts at once (the Rust side runs them in parallel). */
+    public int[][] encodeAll(List<String> texts) {
+        if (texts.isEmpty()) return new int[0][];
+        Encoding[] enc = hf.batchEncode(texts, false, false);
+        int[][] out = new int[enc.length][];
+        for (int i = 0; i < enc.length; i++) out[i] = toInts(enc[i].getIds());
+        return out;
+    }
+
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) l[i] = ids[i];
+        return hf.decode(l, true);
+    }
+
+    private static int[] toInts(long[] ids) {
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
+        return out;
+    }
+
+    /** Id of the sequence-start token ([CLS]), or −1 if the vocabulary has none. */
+    public int clsId() {
+        return clsId;
+    }
+
+    /** Id of the separator token ([SEP]), or −1. */
+    public int sepId() {
+        return sepId;
+    }
+
+    public int padId() {
+        return padId;
+    }
+
+    public byte[] json() {
+        return json.clone();
+    }
+
+    public String jsonText() {
+        return new String(json, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        hf.close();
+    }
+}

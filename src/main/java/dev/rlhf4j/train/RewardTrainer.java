@@ -1,0 +1,227 @@
+package dev.rlhf4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.eval.PairMetrics;
+import dev.rlhf4j.eval.PairScorer;
+import dev.rlhf4j.model.ModelParameters;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.text.EncodedSequence;
+import dev.rlhf4j.text.SequenceEncoder.EncodedPair;
+import dev.rlhf4j.text.TokenBatch;
+import dev.rlhf4j.train.loss.PairTargets;
+import dev.rlhf4j.train.loss.PairwiseLoss;
+import dev.rlhf4j.train.optim.AdamW;
+import dev.rlhf4j.train.optim.GradientClipping;
+import dev.rlhf4j.train.optim.LrSchedule;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * Trains a reward model on preference pairs. Chosen and rejected responses of a batch go through
+ * one forward pass (rows 0..B−1 chosen, B..2B−1 rejected); the loss is a {@link PairwiseLoss}.
+ */
+public final class RewardTrainer {
+    private final RewardModel model;
+    private final TrainConfig cfg;
+    private final PairwiseLoss loss;
+    private final double marginScale;
+    private final List<TrainListener> listeners;
+
+    /**
+     * @param marginScale multiplies every pair's {@code margin} field before a margin loss reads it
+     */
+    public RewardTrainer(RewardModel model, TrainConfig cfg, PairwiseLoss loss, double marginScale,
+                         List<TrainListener> listeners) {
+        this.model = model;
+        this.cfg = cfg;
+        this.loss = loss;
+        this.marginScale = marginScale;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** Trains from scratch, or from {@code resume} (whose weights and optimizer state are already loaded by the caller). */
+    public TrainResult fit(List<PreferencePair> train, List<PreferencePair> valid, TrainState resume,
+                           java.util.function.Consumer<AdamW> optimizerInit) {
+        List<EncodedPair> enc = model.encoder().encodePairs(train);
+        List<EncodedPair> validEnc = valid.isEmpty() ? List.of() : model.encoder().encodePairs(valid);
+        float[] margins = perPair(train, "margin", loss.needsMargin(), marginScale);
+        float[] smoothing = perPairOrDefault(train, "label_smoothing", loss.defaultSmoothing());
+        int[] lengths = new int[enc.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = Math.max(enc.get(i).chosen().length(), enc.get(i).rejected().length());
+        }
+        int batchesPerEpoch = (train.size() + cfg.batchPairs() - 1) / cfg.batchPairs();
+        long stepsPerEpoch = (batchesPerEpoch + cfg.gradAccum() - 1) / cfg.gradAccum();
+        long totalSteps = stepsPerEpoch * cfg.epochs();
+        if (cfg.maxSteps() > 0) totalSteps = Math.min(totalSteps, cfg.maxSteps());
+        LrSchedule schedule = new LrSchedule(cfg.lr(), Math.round(totalSteps * cfg.warmupRatio()), totalSteps, cfg.schedule());
+
+        ModelParameters trainable = trainableParameters();
+        trainable.requireGradients(true);
+        if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
+        AdamW opt = new AdamW(model.manager(), trainable, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+        if (optimizerInit != null) optimizerInit.accept(opt);
+
+        TrainState st = resume == null ? TrainState.start() : resume;
+        for (TrainListener l : listeners) l.onStart(totalSteps, st);
+        long t0 = System.nanoTime();
+        double elapsedBefore = st.elapsedSeconds();
+        PairMetrics last = null, best = null;
+        double lastFiniteLoss = Double.NaN, stepLoss = 0, stepAcc = 0;
+        long stepTokens = 0, tokensTotal = 0;
+        int micro = 0;
+        double stepStart = System.nanoTime();
+        double timedSteps = 0, timedSeconds = 0;
+        int padId = model.encoder().tokenizer().padId();
+
+        outer:
+        for (int epoch = st.epoch(); epoch < cfg.epochs(); epoch++) {
+            List<int[]> plan = BatchPlan.plan(lengths, cfg.batchPairs(), cfg.seed(), epoch, cfg.groupByLength());
+            int first = epoch == st.epoch() ? st.nextBatch() : 0;
+            for (int b = first; b < plan.size(); b++) {
+                int[] idx = plan.get(b);
+                // Dropout masks are a function of (seed, micro step), so a resumed run repeats them.
+                Engines.seed(cfg.seed() * 1_000_003L + st.microSteps());
+                try (NDScope scope = new NDScope()) {
+                    List<EncodedSequence> rows = new ArrayList<>(idx.length * 2);
+                    for (int i : idx) rows.add(enc.get(i).chosen());
+                    for (int i : idx) rows.add(enc.get(i).rejected());
+                    TokenBatch batch = TokenBatch.of(rows, padId);
+                    stepTokens += batch.realTokens();
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray r = model.rewards(batch, true);
+                        NDArray rc = r.get("0:" + idx.length);
+                        NDArray rr = r.get(idx.length + ":");
+                        PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
+                        NDArray l = loss.perPair(rc, rr, targets).mean();
+                        double lv = l.getFloat();
+                        if (!Double.isFinite(lv)) {
+                            throw new IllegalStateException(String.format(
+                                    "loss became non-finite (%s) at optimizer step %d, epoch %d; last finite loss %.4f. "
+                                            + "Lower --lr or check the data for extreme margins.",
+                                    lv, st.optimizerSteps(), epoch + 1, lastFiniteLoss));
+                        }
+                        lastFiniteLoss = lv;
+                        stepLoss += lv / cfg.gradAccum();
+                        stepAcc += rc.gt(rr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat() / cfg.gradAccum();
+                        gc.backward(l.div(cfg.gradAccum()));
+                    }
+                }
+                micro++;
+                boolean endOfEpoch = b == plan.size() - 1;
+                st = new TrainState(epoch, b + 1, st.optimizerSteps(), st.microSteps() + 1, st.bestAccuracy(),
+                        st.bestLoss(), st.bestStep(), st.skippedSteps(), st.elapsedSeconds());
+                if (micro < cfg.gradAccum() && !endOfEpoch) continue;
+
+                // ---- optimizer step ----
+                double lr = schedule.at(st.optimizerSteps());
+                double norm = GradientClipping.clip(trainable, cfg.clipNorm());
+                boolean skip = !Double.isFinite(norm);
+                if (!skip) opt.step(lr);
+                GradientClipping.zero(trainable);
+                long step = st.optimizerSteps() + 1;
+                double now = System.nanoTime();
+                double secs = (now - stepStart) / 1e9;
+                stepStart = now;
+                if (step > 1) { // the first step pays one-off warm-up costs
+                    timedSteps++;
+                    timedSeconds += secs;
+                }
+                tokensTotal += stepTokens;
+                double elapsed = elapsedBefore + (now - t0) / 1e9;
+                st = new TrainState(endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : b + 1, step, st.microSteps(),
+                        st.bestAccuracy(), st.bestLoss(), st.bestStep(), st.skippedSteps() + (skip ? 1 : 0), elapsed);
+                TrainListener.StepStats stats = new TrainListener.StepStats(step, totalSteps, epoch + 1, stepLoss, stepAcc,
+                        lr, norm, skip, stepTokens, secs, elapsed);
+                for (TrainListener l : listeners) l.onStep(stats);
+                micro = 0;
+                stepLoss = 0;
+                stepAcc = 0;
+                stepTokens = 0;
+
+                boolean done = step >= totalSteps;
+                boolean evalNow = cfg.evalEvery() > 0 ? step % cfg.evalEvery() == 0 : endOfEpoch;
+                if (evalNow || done || endOfEpoch && cfg.evalEvery() <= 0) {
+                    if (!validEnc.isEmpty()) {
+                        float[][] s = PairScorer.scoreEncoded(model, validEnc, 2 * cfg.batchPairs() * 2);
+                        last = PairMetrics.of(s[0], s[1]);
+                        boolean isBest = last.accuracy() > st.bestAccuracy()
+                                || last.accuracy() == st.bestAccuracy() && last.loss() < st.bestLoss();
+                        if (isBest) {
+                            best = last;
+                            st = new TrainState(st.epoch(), st.nextBatch(), st.optimizerSteps(), st.microSteps(),
+                                    last.accuracy(), last.loss(), step, st.skippedSteps(), st.elapsedSeconds());
+                        }
+                        for (TrainListener l : listeners) l.onEval(step, last, isBest, model);
+                    }
+                    for (TrainListener l : listeners) l.onCheckpoint(model, opt, st);
+                }
+                if (done) break outer;
+            }
+        }
+        trainable.requireGradients(false);
+        double meanStep = timedSteps > 0 ? timedSeconds / timedSteps : Double.NaN;
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        TrainResult result = new TrainResult(st, last, best, meanStep, elapsed > 0 ? tokensTotal / elapsed : Double.NaN);
+        for (TrainListener l : listeners) l.onEnd(result);
+        return result;
+    }
+
+    private ModelParameters trainableParameters() {
+        if (!cfg.freezeEmbeddings()) return model.parameters();
+        ModelParameters p = new ModelParameters();
+        for (Map.Entry<String, NDArray> e : model.parameters().asMap().entrySet()) {
+            if (!e.getKey().endsWith("word_embeddings.weight") && !e.getKey().endsWith("embed_tokens.weight")) {
+                p.add(e.getKey(), e.getValue());
+            }
+        }
+        return p;
+    }
+
+    private NDArray gather(float[] values, int[] idx) {
+        if (values == null) return null;
+        float[] v = new float[idx.length];
+        for (int i = 0; i < idx.length; i++) v[i] = values[idx[i]];
+        NDManager m = model.manager();
+        return m.create(v);
+    }
+
+    /** A numeric field of every pair, {@code fallback} where a pair lacks it; null when no pair has it. */
+    static float[] perPairOrDefault(List<PreferencePair> pairs, String field, double fallback) {
+        float[] out = new float[pairs.size()];
+        boolean any = false;
+        for (int i = 0; i < pairs.size(); i++) {
+            OptionalDouble v = pairs.get(i).number(field);
+            any |= v.isPresent();
+            out[i] = (float) v.orElse(fallback);
+        }
+        return any ? out : null;
+    }
+
+    /** A numeric field of every pair, scaled; null when no pair has it (and it is not required). */
+    static float[] perPair(List<PreferencePair> pairs, String field, boolean required, double scale) {
+        float[] out = new float[pairs.size()];
+        boolean any = false;
+        for (int i = 0; i < pairs.size(); i++) {
+            OptionalDouble v = pairs.get(i).number(field);
+            if (v.isPresent()) {
+                out[i] = (float) (v.getAsDouble() * scale);
+                any = true;
+            } else if (required) {
+                PreferencePair p = pairs.get(i);
+                throw new IllegalArgumentException(p.file() + ":" + p.line() + ": pair '" + p.id()
+                        + "' has no numeric '" + field + "' field, which this loss needs (run 'rlhf4j denoise' to attach margins)");
+            }
+        }
+        return any || required ? out : null;
+    }
+}

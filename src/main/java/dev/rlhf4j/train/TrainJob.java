@@ -1,0 +1,56 @@
+package dev.rlhf4j.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.model.ModelSpec;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.train.checkpoint.CheckpointListener;
+import dev.rlhf4j.train.checkpoint.ResumeState;
+import dev.rlhf4j.train.loss.PairwiseLoss;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One reward-model training run from start to saved checkpoint: the library entry point behind
+ * {@code train-rm}, and the building block of strength ensembles and the decile experiment.
+ *
+ * @param out        checkpoint directory, or null to keep the model in memory only
+ * @param progress   where progress goes, or null for silence
+ */
+public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, double marginScale, Path out,
+                       ObjectNode provenance, PrintStream progress, String label) {
+
+    /** A trained model (its final weights, in memory) and how training went. The caller closes the model. */
+    public record Outcome(RewardModel model, TrainResult result) {}
+
+    public Outcome run(List<PreferencePair> train, List<PreferencePair> valid, boolean resume) {
+        ResumeState.Loaded loaded = null;
+        RewardModel rm;
+        if (resume) {
+            if (out == null) throw new IllegalArgumentException("resume needs an output directory");
+            loaded = ResumeState.load(out);
+            rm = RewardModels.load(out.resolve(ResumeState.DIR), model.device());
+        } else {
+            rm = model.create(config.seed());
+        }
+        try {
+            List<TrainListener> listeners = new ArrayList<>();
+            if (progress != null) listeners.add(new ProgressListener(progress, label, 10));
+            if (out != null) {
+                listeners.add(new MetricsFile(out.resolve("metrics.jsonl")));
+                listeners.add(new CheckpointListener(out, provenance, !valid.isEmpty()));
+            }
+            RewardTrainer trainer = new RewardTrainer(rm, config, loss, marginScale, listeners);
+            ResumeState.Loaded l = loaded;
+            TrainResult result = trainer.fit(train, valid, l == null ? null : l.state(), l == null ? null : l::restore);
+            return new Outcome(rm, result);
+        } catch (RuntimeException e) {
+            rm.close();
+            throw e;
+        }
+    }
+}
