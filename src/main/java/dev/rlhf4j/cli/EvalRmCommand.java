@@ -30,7 +30,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Pairs to evaluate.")
     Path data;
 
-    @Option(names = "--by", description = "Break the metrics down by this record field (e.g. source, family).")
+    @Option(names = "--by", description = "Break the metrics down by this record field, e.g. source or family (default: no breakdown).")
     String by;
 
     @Option(names = "--gold", defaultValue = "false",
@@ -41,7 +41,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     @Option(names = "--json", defaultValue = "false", description = "Print one JSON object on stdout instead of text (default: ${DEFAULT-VALUE}).")
     boolean json;
 
-    @Option(names = "--out", description = "Also write the JSON report to this file.")
+    @Option(names = "--out", description = "Also write the JSON report to this file (default: stdout only).")
     Path outFile;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")

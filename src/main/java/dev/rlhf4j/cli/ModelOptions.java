@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 public final class ModelOptions {
     @Option(names = "--backbone", defaultValue = "minilm",
             description = "Pretrained backbone: minilm (all-MiniLM-L6-v2, 6 layers), bge-small (bge-small-en-v1.5, "
-                    + "12 layers) or a Hugging Face BERT directory with config.json, model.safetensors, tokenizer.json "
+                    + "12 layers), tiny-random (2 layers, random weights: smoke tests only) or a Hugging Face BERT directory with config.json, model.safetensors, tokenizer.json "
                     + "(default: ${DEFAULT-VALUE}).")
     String backbone;
 

@@ -32,7 +32,7 @@ public final class TrainRmCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Training pairs (hh, pairs or moss format; .gz allowed).")
     Path data;
 
-    @Option(names = "--valid", description = "Validation pairs; without it, a share of --data is held out by prompt hash.")
+    @Option(names = "--valid", description = "Validation pairs (default: none; a share of --data is held out by prompt hash instead).")
     Path valid;
 
     @Option(names = "--valid-fraction", defaultValue = "0.2",

@@ -44,6 +44,12 @@ public final class RewardModels {
     private static final Predicate<String> BERT_IGNORABLE = n -> n.startsWith("pooler.") || n.startsWith("cls.")
             || n.startsWith("classifier.") || n.endsWith("position_ids");
 
+    /**
+     * A randomly initialised 2-layer, 32-wide BERT with the MiniLM vocabulary: not for real use, but a
+     * whole pipeline runs on it in seconds (tests, smoke runs).
+     */
+    public static final String TINY_RANDOM = "tiny-random";
+
     private RewardModels() {}
 
     /** A pretrained backbone that ships with rlhf4j (weights read from a Maven artifact's resources). */
@@ -80,6 +86,10 @@ public final class RewardModels {
      *                 directory with config.json, model.safetensors and tokenizer.json
      */
     public static RewardModel pretrained(String backbone, Device device, Pooling pooling, int maxLength, long headSeed) {
+        if (TINY_RANDOM.equals(backbone)) {
+            return randomInit(new BertConfig(30522, 32, 2, 2, 64, 512, 2, 1e-12, 0.0, 0.0), tokenizer("minilm"), device,
+                    pooling, maxLength, headSeed);
+        }
         NDManager manager = Engines.newManager(device);
         try {
             Preset preset = Preset.find(backbone);
@@ -94,7 +104,7 @@ public final class RewardModels {
                 Path dir = Path.of(backbone);
                 if (!Files.isDirectory(dir)) {
                     throw new IllegalArgumentException("backbone '" + backbone + "' is neither a preset ("
-                            + String.join(", ", presetIds()) + ") nor a directory");
+                            + String.join(", ", presetIds()) + ", " + TINY_RANDOM + ") nor a directory");
                 }
                 JsonNode cfg = readJson(require(dir, CONFIG));
                 String type = cfg.path("model_type").asText("bert");
@@ -125,6 +135,15 @@ public final class RewardModels {
 
     public static List<String> presetIds() {
         return java.util.Arrays.stream(Preset.values()).map(p -> p.id).toList();
+    }
+
+    /** A reward model with a randomly initialised encoder of the given shape (tests, training from scratch). */
+    public static RewardModel randomInit(BertConfig config, Tokenizer tokenizer, Device device, Pooling pooling,
+                                         int maxLength, long seed) {
+        NDManager manager = Engines.newManager(device);
+        BertEncoder encoder = new BertEncoder(manager, config);
+        encoder.initRandom(seed);
+        return new RewardModel(manager, encoder, pooling, new SequenceEncoder(tokenizer, maxLength), "random", seed);
     }
 
     /** Loads a saved reward-model checkpoint. */

@@ -136,36 +136,6 @@ public final class SyntheticTask {
         }
     }
 
-    /**
-     * {@code SyntheticTask OUT.jsonl [pairs [flipRate [temperature [seed]]]]}: writes a set and prints
-     * its {@link SynthStats}.
-     */
-    public static void main(String[] args) {
-        if (args.length < 1) {
-            System.err.println("usage: SyntheticTask OUT.jsonl [pairs [flipRate [temperature [seed]]]]");
-            System.exit(2);
-        }
-        SynthConfig c = SynthConfig.defaults();
-        if (args.length > 1) {
-            c = c.withPairs(Integer.parseInt(args[1]));
-        }
-        if (args.length > 2) {
-            c = c.withFlipRate(Double.parseDouble(args[2]));
-        }
-        if (args.length > 3) {
-            c = c.withTemperature(Double.parseDouble(args[3]));
-        }
-        if (args.length > 4) {
-            c = c.withSeed(Long.parseLong(args[4]));
-        }
-        long t0 = System.nanoTime();
-        List<PreferencePair> pairs = generate(c);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        write(pairs, Path.of(args[0]));
-        System.out.println(SynthStats.of(pairs));
-        System.out.printf(Locale.ROOT, "generated %d pairs in %d ms -> %s%n", pairs.size(), ms, args[0]);
-    }
-
     // ------------------------------------------------------------------ pair selection
 
     private record Drawn(String prompt, String a, String b, double ga, double gb) {}

@@ -164,6 +164,7 @@ public final class RewardTrainer {
                         for (TrainListener l : listeners) l.onEval(step, last, isBest, model);
                     }
                     for (TrainListener l : listeners) l.onCheckpoint(model, opt, st);
+                    stepStart = System.nanoTime(); // validation and saving are not part of the next step's time
                 }
                 if (done) break outer;
             }

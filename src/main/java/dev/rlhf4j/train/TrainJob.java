@@ -28,6 +28,11 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
     public record Outcome(RewardModel model, TrainResult result) {}
 
     public Outcome run(List<PreferencePair> train, List<PreferencePair> valid, boolean resume) {
+        return run(train, valid, resume, List.of());
+    }
+
+    /** As {@link #run(List, List, boolean)}, with extra listeners called after the standard ones. */
+    public Outcome run(List<PreferencePair> train, List<PreferencePair> valid, boolean resume, List<TrainListener> extra) {
         ResumeState.Loaded loaded = null;
         RewardModel rm;
         if (resume) {
@@ -44,6 +49,7 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
                 listeners.add(new MetricsFile(out.resolve("metrics.jsonl")));
                 listeners.add(new CheckpointListener(out, provenance, !valid.isEmpty()));
             }
+            listeners.addAll(extra);
             RewardTrainer trainer = new RewardTrainer(rm, config, loss, marginScale, listeners);
             ResumeState.Loaded l = loaded;
             TrainResult result = trainer.fit(train, valid, l == null ? null : l.state(), l == null ? null : l::restore);

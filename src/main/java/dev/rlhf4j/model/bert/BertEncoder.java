@@ -72,6 +72,24 @@ public final class BertEncoder implements Backbone {
         }
     }
 
+    /**
+     * Random initialisation as in BERT pre-training (weights N(0, 0.02²), biases 0, LayerNorm scale 1), for
+     * training from scratch and for tests on tiny models.
+     */
+    public void initRandom(long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
+        for (var e : params.asMap().entrySet()) {
+            NDArray a = e.getValue();
+            float[] v = new float[(int) a.size()];
+            if (e.getKey().endsWith("LayerNorm.weight")) {
+                java.util.Arrays.fill(v, 1f);
+            } else if (e.getKey().endsWith("weight")) {
+                for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
+            }
+            a.set(v);
+        }
+    }
+
     public BertConfig config() {
         return config;
     }

@@ -1,0 +1,174 @@
+package dev.rlhf4j.demo;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.Jsonl;
+import dev.rlhf4j.data.PreferenceDataset;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.eval.EvalReport;
+import dev.rlhf4j.eval.PairMetrics;
+import dev.rlhf4j.eval.PairScorer;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.strength.Denoiser;
+import dev.rlhf4j.strength.StrengthEstimator;
+import dev.rlhf4j.strength.StrengthScheme;
+import dev.rlhf4j.strength.StrengthSummary;
+import dev.rlhf4j.synth.SynthConfig;
+import dev.rlhf4j.synth.SyntheticTask;
+import dev.rlhf4j.train.ProgressListener;
+import dev.rlhf4j.train.TrainJob;
+import dev.rlhf4j.train.loss.BradleyTerryLoss;
+import dev.rlhf4j.train.loss.MarginLoss;
+import dev.rlhf4j.train.loss.PairwiseLoss;
+import dev.rlhf4j.train.loss.SmoothMarginLoss;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The main job: on the controlled task, measure preference strength, denoise, and compare the
+ * baseline reward model with the paper's four denoising methods against the known gold reward.
+ *
+ * <pre>
+ * synth (train: noisy, valid: noisy, test: clean)
+ *   → strength (M members, paper's scheme) → strength.jsonl, strength.json
+ *   → denoise (flip μ̂ &lt; threshold; margins; smoothing on μ̂ &lt; 0)
+ *   → train baseline, Flip, Margin, Flip + Margin, Soft Label + Margin
+ *   → evaluate each on the clean test set (gold) and the noisy validation set → summary.json, summary.txt
+ * </pre>
+ */
+public final class DemoPipeline {
+    /** One reward-model variant of the comparison: which data (flipped or not) and which loss. */
+    record Variant(String name, boolean flipped, PairwiseLoss loss) {}
+
+    private DemoPipeline() {}
+
+    public static ObjectNode run(DemoConfig c, Path out, ObjectNode provenance, PrintStream log) throws IOException {
+        long t0 = System.nanoTime();
+        Files.createDirectories(out);
+        // 1. The task: different seeds so the three sets are independent draws.
+        List<PreferencePair> train = SyntheticTask.generate(new SynthConfig(c.trainPairs(), c.flipRate(),
+                SynthConfig.DEFAULT_TEMPERATURE, c.seed(), List.of()));
+        List<PreferencePair> valid = SyntheticTask.generate(new SynthConfig(c.validPairs(), c.flipRate(),
+                SynthConfig.DEFAULT_TEMPERATURE, c.seed() + 2000, List.of()));
+        List<PreferencePair> test = SyntheticTask.generate(SynthConfig.cleanTest(c.testPairs(), c.seed() + 1000));
+        SyntheticTask.write(train, out.resolve("train.jsonl"));
+        SyntheticTask.write(valid, out.resolve("valid.jsonl"));
+        SyntheticTask.write(test, out.resolve("test.jsonl"));
+        log.printf("[1/4] controlled task: %d noisy train pairs (%.0f%% flipped), %d noisy validation, %d clean test -> %s%n",
+                train.size(), 100 * c.flipRate(), valid.size(), test.size(), out);
+
+        // 2. Preference strength with the paper's scheme.
+        log.printf("[2/4] preference strength: %d members%n", c.members());
+        StrengthEstimator.Result strength = StrengthEstimator.estimate(train,
+                new StrengthEstimator.Config(c.members(), StrengthScheme.ORDER, c.seed()), c.model(), c.train(),
+                new BradleyTerryLoss(), log);
+        Jsonl.write(out.resolve("strength.jsonl"), strength.records());
+        boolean[] flipped = new boolean[train.size()];
+        boolean[] agrees = new boolean[train.size()];
+        for (int i = 0; i < train.size(); i++) {
+            PreferencePair p = train.get(i);
+            flipped[i] = p.record().path("flipped").asBoolean();
+            agrees[i] = p.number("gold_chosen").getAsDouble() > p.number("gold_rejected").getAsDouble();
+        }
+        ObjectNode strengthSummary = StrengthSummary.of(strength.means(), strength.stds(), flipped, agrees);
+        strengthSummary.put("wall_seconds", strength.wallSeconds());
+        write(out.resolve("strength.json"), strengthSummary);
+        StrengthSummary.print(strengthSummary, log);
+
+        // 3. Denoised training sets: the strength file read back, so what the demo trains on is what a user gets.
+        List<PreferencePair> withStrength = PreferenceDataset.load(out.resolve("strength.jsonl"), "pairs", false).pairs();
+        Denoiser keep = new Denoiser(0, Double.NaN, Double.NaN, Double.NaN, c.marginScale(), false, 4.0, c.smoothing());
+        Denoiser flip = new Denoiser(0, c.flipBelow(), Double.NaN, Double.NaN, c.marginScale(), false, 4.0, c.smoothing());
+        Denoiser.Outcome kept = keep.apply(withStrength);
+        Denoiser.Outcome flippedSet = flip.apply(withStrength);
+        Jsonl.write(out.resolve("denoised-margin.jsonl"), kept.records());
+        Jsonl.write(out.resolve("denoised-flip.jsonl"), flippedSet.records());
+        int truePos = 0;
+        for (PreferencePair p : flippedSet.pairs()) {
+            if (p.record().path("denoise_flipped").asBoolean() && p.record().path("flipped").asBoolean()) truePos++;
+        }
+        log.printf("[3/4] denoising flipped %d pairs with μ̂ < %.2f (%d of them had been flipped on purpose)%n",
+                flippedSet.flipped(), c.flipBelow(), truePos);
+
+        // 4. The five reward models, each evaluated on the clean test set and the noisy validation set.
+        List<Variant> variants = List.of(
+                new Variant("baseline", false, new BradleyTerryLoss()),
+                new Variant("flip", true, new BradleyTerryLoss()),
+                new Variant("margin", false, new MarginLoss()),
+                new Variant("flip+margin", true, new MarginLoss()),
+                new Variant("soft-label+margin", false, new SmoothMarginLoss((float) c.smoothing())));
+        ObjectNode summary = Json.MAPPER.createObjectNode();
+        summary.set("config", Json.MAPPER.valueToTree(Map.of("train_pairs", c.trainPairs(), "test_pairs", c.testPairs(),
+                "valid_pairs", c.validPairs(), "flip_rate", c.flipRate(), "members", c.members(), "flip_below", c.flipBelow(),
+                "margin_scale", c.marginScale(), "smoothing", c.smoothing(), "seed", c.seed(), "backbone", c.model().backbone())));
+        summary.set("train", c.train().toJson());
+        summary.set("strength", strengthSummary);
+        summary.put("denoise_flipped", flippedSet.flipped());
+        summary.put("denoise_flipped_correctly", truePos);
+        ArrayNode rows = summary.putArray("variants");
+        int v = 0;
+        for (Variant variant : variants) {
+            v++;
+            List<PreferencePair> data = (variant.flipped() ? flippedSet : kept).pairs();
+            log.printf("[4/4] reward model %d/%d: %s%n", v, variants.size(), variant.name());
+            TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name());
+            TrainJob.Outcome o = job.run(data, List.of(), false);
+            try (RewardModel model = o.model()) {
+                float[][] ts = PairScorer.score(model, test, 64);
+                float[][] vs = PairScorer.score(model, valid, 64);
+                ObjectNode row = rows.addObject();
+                row.put("variant", variant.name());
+                row.put("loss", variant.loss().name());
+                row.put("train_data", variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl");
+                row.put("gold_accuracy_test", PairMetrics.of(ts[0], ts[1]).accuracy());
+                row.set("test", PairMetrics.of(ts[0], ts[1]).toJson());
+                row.put("given_accuracy_valid", PairMetrics.of(vs[0], vs[1]).accuracy());
+                row.put("gold_accuracy_valid", EvalReport.goldMetrics(valid, vs[0], vs[1]).path("against_gold").path("accuracy").asDouble());
+                row.put("train_seconds", o.result().state().elapsedSeconds());
+                if (variant.name().equals("baseline")) RewardModels.save(model, out.resolve("baseline-rm"), provenance);
+                if (variant.name().equals("flip+margin")) RewardModels.save(model, out.resolve("flip-margin-rm"), provenance);
+            }
+        }
+        summary.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
+        summary.set("provenance", provenance);
+        write(out.resolve("summary.json"), summary);
+        String table = table(summary);
+        Files.writeString(out.resolve("summary.txt"), table);
+        log.println();
+        log.print(table);
+        return summary;
+    }
+
+    static String table(ObjectNode s) {
+        StringBuilder b = new StringBuilder();
+        ObjectNode st = (ObjectNode) s.get("strength");
+        b.append(String.format("Controlled task, %d training pairs with %.0f%% labels flipped on purpose; strength from %d members.%n",
+                s.path("config").path("train_pairs").asInt(), 100 * s.path("config").path("flip_rate").asDouble(),
+                s.path("config").path("members").asInt()));
+        b.append(String.format("Strength: %.1f%% of pairs have μ̂ < 0; finding flipped labels by low μ̂: ROC AUC %.3f.%n",
+                100 * st.path("fraction_negative").asDouble(), st.path("flip_auc").asDouble()));
+        b.append(String.format("%n%-20s %-14s %18s %18s %18s%n", "reward model", "loss", "gold acc (test)",
+                "gold acc (valid)", "label acc (valid)"));
+        double base = Double.NaN;
+        for (var r : s.withArray("variants")) {
+            double acc = r.path("gold_accuracy_test").asDouble();
+            if (r.path("variant").asText().equals("baseline")) base = acc;
+            b.append(String.format("%-20s %-14s %11.4f %+6.3f %18.4f %18.4f%n", r.path("variant").asText(),
+                    r.path("loss").asText(), acc, acc - base, r.path("gold_accuracy_valid").asDouble(),
+                    r.path("given_accuracy_valid").asDouble()));
+        }
+        b.append(String.format("%nwall time %s%n", ProgressListener.duration(s.path("wall_seconds").asDouble())));
+        return b.toString();
+    }
+
+    private static void write(Path p, ObjectNode o) throws IOException {
+        RewardModels.writeAtomically(p, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+    }
+}

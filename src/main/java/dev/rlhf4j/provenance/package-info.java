@@ -1,0 +1,2 @@
+/** What made an artifact: command, arguments, input hashes, seed, versions. */
+package dev.rlhf4j.provenance;

@@ -1,0 +1,138 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.SharedFiles;
+import dev.rlhf4j.data.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line as a user meets it: help, errors, and a whole pipeline on the tiny model. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void everyOptionOfEveryCommandStatesItsDefault() {
+        CommandLine root = new CommandLine(new Main());
+        List<String> missing = new ArrayList<>();
+        List<CommandLine> all = new ArrayList<>(root.getSubcommands().values());
+        for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
+        for (CommandLine c : all) {
+            for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+                if (o.usageHelp() || o.versionHelp() || o.required()) continue;
+                String desc = String.join(" ", o.description());
+                if (!desc.contains("default")) missing.add(c.getCommandName() + " " + o.longestName());
+            }
+        }
+        assertThat(missing).as("options whose help does not state a default").isEmpty();
+        Run help = run("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("demo", "train-rm", "eval-rm", "score", "data", "synth", "strength", "denoise", "deciles");
+        assertThat(run("train-rm", "--help").out()).contains("--lr=<lr>", "(default: 3e-5)", "(default: minilm)");
+    }
+
+    @Test
+    void aMalformedLineInTheMiddleOfABigFileIsNamed(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("pairs.jsonl");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= 2000; i++) {
+            sb.append(i == 1000 ? "{\"prompt\": \"p\", \"chosen\": \"c\", " : "{\"prompt\": \"p" + i + "\", \"chosen\": \"c\", \"rejected\": \"r\"}").append('\n');
+        }
+        Files.writeString(f, sb);
+        Run r = run("data", "inspect", "--data", f.toString(), "--tokenizer", "minilm");
+        assertThat(r.code()).isEqualTo(Main.BAD_INPUT);
+        assertThat(r.err()).contains("pairs.jsonl:1000");
+        Run skipped = run("data", "inspect", "--data", f.toString(), "--skip-invalid");
+        assertThat(skipped.code()).isZero();
+        assertThat(skipped.out()).contains("1,999 pairs").contains("p50");
+    }
+
+    @Test
+    void trainEvaluateScoreOnTheTinyModel(@TempDir Path dir) throws Exception {
+        Path data = SharedFiles.get("data/pandalm/pairs.jsonl");
+        Path out = dir.resolve("rm");
+        Run t = run("train-rm", "--data", data.toString(), "--out", out.toString(), "--backbone", "tiny-random",
+                "--max-length", "48", "--max-steps", "6", "--eval-every", "3", "--lr", "1e-3");
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(out.resolve("model.safetensors")).exists();
+        JsonNode prov = Json.MAPPER.readTree(out.resolve("provenance.json").toFile());
+        assertThat(prov.path("inputs").path("data").path("sha256").asText()).hasSize(64);
+        assertThat(prov.path("seed").asLong()).isEqualTo(42);
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).anyMatch(l -> l.contains("\"type\":\"eval\""));
+        Run again = run("train-rm", "--data", data.toString(), "--out", out.toString(), "--backbone", "tiny-random");
+        assertThat(again.code()).isEqualTo(Main.BAD_INPUT);
+        assertThat(again.err()).contains("--resume");
+
+        Run e = run("eval-rm", "--model", out.toString(), "--data", data.toString(), "--json", "--by", "source");
+        assertThat(e.code()).as(e.err()).isZero();
+        JsonNode report = Json.MAPPER.readTree(e.out());
+        for (String k : List.of("accuracy", "loss", "ece", "brier", "n")) assertThat(report.has(k)).as(k).isTrue();
+        assertThat(report.path("n").asInt()).isEqualTo(894);
+
+        Path scored = dir.resolve("scored.jsonl");
+        Run s = run("score", "--model", out.toString(), "--data", data.toString(), "--out", scored.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        List<String> lines = Files.readAllLines(scored);
+        assertThat(lines).hasSize(894);
+        JsonNode first = Json.MAPPER.readTree(lines.get(0));
+        assertThat(first.has("chosen_reward") && first.has("rejected_reward") && first.has("votes")).isTrue();
+    }
+
+    @Test
+    void synthStrengthDenoiseAndDecilesChainOnTheTinyModel(@TempDir Path dir) throws Exception {
+        Path train = dir.resolve("train.jsonl"), valid = dir.resolve("valid.jsonl");
+        assertThat(run("synth", "--pairs", "60", "--seed", "3", "--out", train.toString()).code()).isZero();
+        assertThat(run("synth", "--pairs", "30", "--clean", "--seed", "4", "--out", valid.toString()).code()).isZero();
+        Path st = dir.resolve("st");
+        Run s = run("strength", "--data", train.toString(), "--out", st.toString(), "--members", "2",
+                "--backbone", "tiny-random", "--max-length", "48", "--lr", "1e-3");
+        assertThat(s.code()).as(s.err()).isZero();
+        JsonNode summary = Json.MAPPER.readTree(st.resolve("strength.json").toFile());
+        assertThat(summary.withArray("groups").size()).isEqualTo(20);
+        assertThat(summary.has("fraction_negative") && summary.has("flip_auc")).isTrue();
+        JsonNode rec = Json.MAPPER.readTree(Files.readAllLines(st.resolve("strength.jsonl")).get(0));
+        assertThat(rec.withArray("chosen score list").size()).isEqualTo(2);
+        assertThat(rec.has("mean preference difference") && rec.has("std preference difference")).isTrue();
+
+        Path den = dir.resolve("den.jsonl");
+        Run d = run("denoise", "--strength", st.resolve("strength.jsonl").toString(), "--out", den.toString(),
+                "--flip-fraction", "0.1");
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(d.out()).contains("flipped 6");
+        Run m = run("train-rm", "--data", den.toString(), "--out", dir.resolve("m").toString(), "--loss", "margin",
+                "--backbone", "tiny-random", "--max-length", "48", "--valid-fraction", "0");
+        assertThat(m.code()).as(m.err()).isZero();
+        Run g = run("eval-rm", "--model", dir.resolve("m").toString(), "--data", valid.toString(), "--gold", "--json");
+        assertThat(Json.MAPPER.readTree(g.out()).path("gold").path("against_gold").path("n").asInt()).isEqualTo(30);
+
+        Path dec = dir.resolve("deciles.json");
+        Run q = run("deciles", "--strength", st.resolve("strength.jsonl").toString(), "--valid", valid.toString(),
+                "--parts", "3", "--out", dec.toString(), "--backbone", "tiny-random", "--max-length", "48");
+        assertThat(q.code()).as(q.err()).isZero();
+        assertThat(Json.MAPPER.readTree(dec.toFile()).withArray("rows").size()).isEqualTo(3);
+    }
+}

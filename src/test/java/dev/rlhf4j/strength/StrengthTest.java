@@ -1,0 +1,109 @@
+package dev.rlhf4j.strength;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.data.Turn;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class StrengthTest {
+    @Test
+    void meanAndPopulationStd() {
+        PairStrength s = PairStrength.of(new float[] {3, 1, 2}, new float[] {1, 1, 0});
+        // differences 2, 0, 2 → mean 4/3, population std sqrt(((2/3)²·2 + (4/3)²)/3)
+        assertThat(s.mean()).isCloseTo(4.0 / 3, within(1e-9));
+        assertThat(s.std()).isCloseTo(Math.sqrt((4.0 / 9 * 2 + 16.0 / 9) / 3), within(1e-9));
+    }
+
+    @Test
+    void rocAucCountsTiesHalf() {
+        assertThat(StrengthSummary.rocAuc(new double[] {0.9, 0.8, 0.1, 0.2}, new boolean[] {true, true, false, false})).isEqualTo(1.0);
+        assertThat(StrengthSummary.rocAuc(new double[] {0.1, 0.2, 0.9, 0.8}, new boolean[] {true, true, false, false})).isEqualTo(0.0);
+        assertThat(StrengthSummary.rocAuc(new double[] {0.5, 0.5}, new boolean[] {true, false})).isEqualTo(0.5);
+        assertThat(StrengthSummary.rocAuc(new double[] {0.3, 0.5, 0.4}, new boolean[] {true, true, false})).isEqualTo(0.5);
+    }
+
+    @Test
+    void summaryHasTwentyGroupsSortedByMeanAndFlipDetection() {
+        int n = 200;
+        double[] mu = new double[n], sd = new double[n];
+        boolean[] flipped = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            mu[i] = i - 40.5; // 41 negative
+            sd[i] = Math.abs(mu[i]) / 10;
+            flipped[i] = i < 40;
+        }
+        ObjectNode s = StrengthSummary.of(mu, sd, flipped, null);
+        assertThat(s.path("fraction_negative").asDouble()).isEqualTo(41 / 200.0);
+        assertThat(s.withArray("groups").size()).isEqualTo(20);
+        assertThat(s.withArray("groups").get(0).path("count").asInt()).isEqualTo(10);
+        assertThat(s.withArray("groups").get(0).path("mean_mu").asDouble()).isCloseTo(-36.0, within(1e-9));
+        assertThat(s.path("flip_auc").asDouble()).isEqualTo(1.0);
+        assertThat(s.path("flip_precision_at_rate").asDouble()).isEqualTo(1.0);
+        assertThat(s.path("flip_recall_mu_negative").asDouble()).isEqualTo(1.0);
+    }
+
+    static List<PreferencePair> withMeans(double... mu) {
+        List<PreferencePair> out = new ArrayList<>();
+        for (int i = 0; i < mu.length; i++) {
+            ObjectNode r = Json.MAPPER.createObjectNode();
+            r.put("prompt", "p" + i);
+            r.put("chosen", "c" + i);
+            r.put("rejected", "r" + i);
+            r.put("gold_chosen", 1.0);
+            r.put("gold_rejected", 0.0);
+            r.put(StrengthEstimator.MEAN, mu[i]);
+            r.putArray(StrengthEstimator.CHOSEN_SCORES).add(mu[i]);
+            r.putArray(StrengthEstimator.REJECTED_SCORES).add(0.0);
+            out.add(new PreferencePair("id" + i, List.of(Turn.user("p" + i)), "c" + i, "r" + i, r, "f", i + 1));
+        }
+        return out;
+    }
+
+    @Test
+    void denoiserFlipsTheWeakestAndAttachesMarginsAndSmoothing() {
+        List<PreferencePair> in = withMeans(-2, -0.5, 0.2, 1, 3, 9);
+        Denoiser d = new Denoiser(0.2, Double.NaN, Double.NaN, Double.NaN, 0.5, false, 4.0, 0.1);
+        Denoiser.Outcome o = d.apply(in);
+        assertThat(o.flipped()).isEqualTo(1);
+        PreferencePair first = o.pairs().get(0);
+        assertThat(first.chosen()).isEqualTo("r0");
+        assertThat(first.record().path("chosen").asText()).isEqualTo("r0");
+        assertThat(first.record().path(StrengthEstimator.MEAN).asDouble()).isEqualTo(2.0);
+        assertThat(first.record().path("gold_chosen").asDouble()).isEqualTo(0.0);
+        assertThat(first.record().path("denoise_flipped").asBoolean()).isTrue();
+        assertThat(first.record().path("margin").asDouble()).isEqualTo(1.0);
+        // second: stays negative → negative margin and smoothing
+        assertThat(o.pairs().get(1).record().path("margin").asDouble()).isEqualTo(-0.25);
+        assertThat(o.pairs().get(1).record().path("label_smoothing").asDouble()).isEqualTo(0.1);
+        assertThat(o.pairs().get(2).record().path("label_smoothing").asDouble()).isEqualTo(0.0);
+        assertThat(o.pairs().get(5).record().path("margin").asDouble()).isEqualTo(4.0); // capped
+        assertThat(o.smoothed()).isEqualTo(1);
+    }
+
+    @Test
+    void denoiserDropsAnAmbiguousBandAndFlipsBelowAThreshold() {
+        Denoiser d = new Denoiser(0, 0.0, 0.1, 1.5, 1.0, true, 4.0, 0.1);
+        Denoiser.Outcome o = d.apply(withMeans(-2, -0.5, 0.2, 1, 3));
+        assertThat(o.flipped()).isEqualTo(2);
+        // The band applies to μ̂ after flipping: −0.5 became 0.5 and is dropped with 0.2 and 1.
+        assertThat(o.dropped()).isEqualTo(3);
+        assertThat(o.pairs()).extracting(PreferencePair::id).containsExactly("id0", "id4");
+        assertThat(o.pairs().get(0).record().path("margin").asDouble()).isEqualTo(2.0);
+    }
+
+    @Test
+    void pairsWithoutStrengthAreAnError() {
+        ObjectNode r = Json.MAPPER.createObjectNode();
+        PreferencePair p = new PreferencePair("x", List.of(), "a", "b", r, "data.jsonl", 7);
+        assertThatThrownBy(() -> Denoiser.defaults().apply(List.of(p))).hasMessageContaining("data.jsonl:7")
+                .hasMessageContaining("mean preference difference");
+    }
+}
