@@ -54,7 +54,7 @@ public final class DecilesCommand implements Callable<Integer> {
         inputs.put("valid", valid);
         r.set("provenance", Provenance.of("deciles", spec.commandLine().getParseResult().originalArgs(), inputs,
                 trainOptions.config().seed(), Engines.describe()));
-        RewardModels.writeAtomically(out, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
+        Json.write(out, r);
         DecileExperiment.print(r, System.out);
         System.out.println("wrote " + out.toAbsolutePath());
         return Main.OK;

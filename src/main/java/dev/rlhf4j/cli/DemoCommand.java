@@ -66,7 +66,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "3e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate; the short task texts take a higher rate than HH-RLHF (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")

@@ -79,8 +79,7 @@ public final class DenoiseCommand implements Callable<Integer> {
         s.put("settings", d.toString());
         s.set("provenance", Provenance.of("denoise", spec.commandLine().getParseResult().originalArgs(),
                 Map.of("strength", strength), 0, null));
-        RewardModels.writeAtomically(out.resolveSibling(out.getFileName() + ".json"),
-                Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
+        Json.write(out.resolveSibling(out.getFileName() + ".json"), s);
         System.out.printf("%d pairs in, %d out: flipped %d, dropped %d, label smoothing on %d, mean margin %.3f%n",
                 pairs.size(), o.pairs().size(), o.flipped(), o.dropped(), o.smoothed(), o.meanMargin());
         System.out.println("wrote " + out.toAbsolutePath());

@@ -62,7 +62,7 @@ public final class EvalRmCommand implements Callable<Integer> {
             report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(),
                     Map.of("data", data, "model_weights", model.resolve(RewardModels.WEIGHTS)), 0, Engines.describe()));
             if (outFile != null) {
-                RewardModels.writeAtomically(outFile, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+                Json.write(outFile, report);
             }
             if (json) {
                 System.out.println(Json.MAPPER.writeValueAsString(report));

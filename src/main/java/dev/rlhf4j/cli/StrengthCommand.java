@@ -86,7 +86,7 @@ public final class StrengthCommand implements Callable<Integer> {
         ArrayNode ms = summary.putArray("members");
         for (var m : r.members()) ms.add(Json.MAPPER.valueToTree(m));
         summary.put("wall_seconds", r.wallSeconds());
-        RewardModels.writeAtomically(out.resolve("strength.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+        Json.write(out.resolve("strength.json"), summary);
         StrengthSummary.print(summary, System.out);
         System.out.printf("%d members (%s) in %s%n", members, scheme, ProgressListener.duration(r.wallSeconds()));
         System.out.println("strength file: " + out.resolve("strength.jsonl").toAbsolutePath());

@@ -57,7 +57,7 @@ public final class SynthCommand implements Callable<Integer> {
         ObjectNode o = Json.MAPPER.valueToTree(stats);
         o.set("provenance", Provenance.of("synth", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed, null));
         Path statsFile = out.resolveSibling(out.getFileName() + ".stats.json");
-        RewardModels.writeAtomically(statsFile, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+        Json.write(statsFile, o);
         System.out.println(stats);
         System.out.println("wrote " + data.size() + " pairs -> " + out.toAbsolutePath() + " (stats: " + statsFile + ")");
         return Main.OK;

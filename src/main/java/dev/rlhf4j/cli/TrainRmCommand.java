@@ -1,5 +1,6 @@
 package dev.rlhf4j.cli;
 
+import dev.rlhf4j.data.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.LoadResult;
 import dev.rlhf4j.data.PreferencePair;
@@ -43,26 +44,44 @@ public final class TrainRmCommand implements Callable<Integer> {
             + "(e.g. tree for Open-Assistant; default: the prompt text).")
     String groupBy;
 
-    @Option(names = "--out", required = true, description = "Output directory.")
+    @Option(names = "--out", description = "Output directory (required unless --resume names it).")
     Path out;
 
-    @Option(names = "--resume", defaultValue = "false",
-            description = "Continue the run in --out from its last resume checkpoint (default: ${DEFAULT-VALUE}).")
-    boolean resume;
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run in DIR from its last resume checkpoint after a kill; give the other options "
+                    + "as in the first run (default: start a new run).")
+    Path resumeDir;
 
     @Mixin DataOptions dataOptions;
     @Mixin ModelOptions modelOptions;
     @Mixin TrainOptions trainOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Resuming on other data would silently mix two runs: refuse unless the file is the one the run started with. */
+    private static void checkSameData(Path provenance, Path data) {
+        if (!Files.isRegularFile(provenance)) return;
+        String before = dev.rlhf4j.model.RewardModels.readJson(provenance).path("inputs").path("data").path("sha256").asText("");
+        if (!before.isEmpty() && !before.equals(Provenance.sha256(data))) {
+            throw new IllegalArgumentException("--resume: " + data + " is not the file this run was started on (SHA-256 differs from "
+                    + provenance + ")");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         var err = System.err;
-        if (resume && !ResumeState.exists(out)) {
-            throw new IllegalArgumentException("--resume: " + out + " holds no resume state");
-        }
-        if (!resume && ResumeState.exists(out)) {
-            throw new IllegalArgumentException(out + " already holds a run; pass --resume to continue it or choose another --out");
+        boolean resume = resumeDir != null;
+        if (resume) {
+            if (out != null && !out.toAbsolutePath().normalize().equals(resumeDir.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--resume " + resumeDir + " and --out " + out + " name different runs");
+            }
+            out = resumeDir;
+            if (!ResumeState.exists(out)) throw new IllegalArgumentException("--resume: " + out + " holds no resume state");
+            checkSameData(out.resolve(ResumeState.DIR).resolve(dev.rlhf4j.model.RewardModels.PROVENANCE), data);
+        } else if (out == null) {
+            throw new IllegalArgumentException("--out is required (or --resume DIR to continue a run)");
+        } else if (ResumeState.exists(out)) {
+            throw new IllegalArgumentException(out + " already holds a run; use --resume " + out + " to continue it or choose another --out");
         }
         err.println("reading " + data);
         LoadResult train = dataOptions.load(data, err);
@@ -110,8 +129,7 @@ public final class TrainRmCommand implements Callable<Integer> {
             if (last != null) summary.set("final_validation", last.toJson());
             if (best != null) summary.set("best_validation", best.toJson());
             summary.put("best_step", o.result().state().bestStep());
-            dev.rlhf4j.model.RewardModels.writeAtomically(out.resolve("train_summary.json"),
-                    dev.rlhf4j.data.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+            Json.write(out.resolve("train_summary.json"), summary);
             System.out.printf("trained %d steps in %s (%.2f s/step, %.0f tokens/s)%n", o.result().state().optimizerSteps(),
                     ProgressListener.duration(o.result().state().elapsedSeconds()), o.result().meanStepSeconds(),
                     o.result().tokensPerSecond());

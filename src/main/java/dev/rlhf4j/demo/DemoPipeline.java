@@ -66,9 +66,17 @@ public final class DemoPipeline {
 
         // 2. Preference strength with the paper's scheme.
         log.printf("[2/4] preference strength: %d members%n", c.members());
+        // Member 0 trains with Bradley–Terry on the given labels and seed c.seed(): exactly the baseline
+        // reward model, so it is evaluated as the baseline instead of being trained twice.
+        ObjectNode[] baseline = new ObjectNode[1];
         StrengthEstimator.Result strength = StrengthEstimator.estimate(train,
                 new StrengthEstimator.Config(c.members(), StrengthScheme.ORDER, c.seed()), c.model(), c.train(),
-                new BradleyTerryLoss(), log);
+                new BradleyTerryLoss(), log, (k, model) -> {
+                    if (k == 0) {
+                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid);
+                        RewardModels.save(model, out.resolve("baseline-rm"), provenance);
+                    }
+                });
         Jsonl.write(out.resolve("strength.jsonl"), strength.records());
         boolean[] flipped = new boolean[train.size()];
         boolean[] agrees = new boolean[train.size()];
@@ -79,7 +87,7 @@ public final class DemoPipeline {
         }
         ObjectNode strengthSummary = StrengthSummary.of(strength.means(), strength.stds(), flipped, agrees);
         strengthSummary.put("wall_seconds", strength.wallSeconds());
-        write(out.resolve("strength.json"), strengthSummary);
+        Json.write(out.resolve("strength.json"), strengthSummary);
         StrengthSummary.print(strengthSummary, log);
 
         // 3. Denoised training sets: the strength file read back, so what the demo trains on is what a user gets.
@@ -99,7 +107,6 @@ public final class DemoPipeline {
 
         // 4. The five reward models, each evaluated on the clean test set and the noisy validation set.
         List<Variant> variants = List.of(
-                new Variant("baseline", false, new BradleyTerryLoss()),
                 new Variant("flip", true, new BradleyTerryLoss()),
                 new Variant("margin", false, new MarginLoss()),
                 new Variant("flip+margin", true, new MarginLoss()),
@@ -113,37 +120,48 @@ public final class DemoPipeline {
         summary.put("denoise_flipped", flippedSet.flipped());
         summary.put("denoise_flipped_correctly", truePos);
         ArrayNode rows = summary.putArray("variants");
+        baseline[0].put("train_seconds", strength.members().get(0).trainSeconds());
+        rows.add(baseline[0]);
         int v = 0;
         for (Variant variant : variants) {
             v++;
             List<PreferencePair> data = (variant.flipped() ? flippedSet : kept).pairs();
-            log.printf("[4/4] reward model %d/%d: %s%n", v, variants.size(), variant.name());
+            log.printf("[4/4] reward model %d/%d: %s%n", v + 1, variants.size() + 1, variant.name());
             TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name());
             TrainJob.Outcome o = job.run(data, List.of(), false);
             try (RewardModel model = o.model()) {
-                float[][] ts = PairScorer.score(model, test, 64);
-                float[][] vs = PairScorer.score(model, valid, 64);
-                ObjectNode row = rows.addObject();
-                row.put("variant", variant.name());
-                row.put("loss", variant.loss().name());
-                row.put("train_data", variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl");
-                row.put("gold_accuracy_test", PairMetrics.of(ts[0], ts[1]).accuracy());
-                row.set("test", PairMetrics.of(ts[0], ts[1]).toJson());
-                row.put("given_accuracy_valid", PairMetrics.of(vs[0], vs[1]).accuracy());
-                row.put("gold_accuracy_valid", EvalReport.goldMetrics(valid, vs[0], vs[1]).path("against_gold").path("accuracy").asDouble());
+                ObjectNode row = evaluate(variant.name(), variant.loss().name(),
+                        variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid);
                 row.put("train_seconds", o.result().state().elapsedSeconds());
-                if (variant.name().equals("baseline")) RewardModels.save(model, out.resolve("baseline-rm"), provenance);
+                rows.add(row);
                 if (variant.name().equals("flip+margin")) RewardModels.save(model, out.resolve("flip-margin-rm"), provenance);
             }
         }
         summary.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
         summary.set("provenance", provenance);
-        write(out.resolve("summary.json"), summary);
+        Json.write(out.resolve("summary.json"), summary);
         String table = table(summary);
         Files.writeString(out.resolve("summary.txt"), table);
         log.println();
         log.print(table);
         return summary;
+    }
+
+    /** Accuracy against gold on the clean test set, and against given and gold labels on the noisy validation set. */
+    static ObjectNode evaluate(String name, String loss, String data, RewardModel model, List<PreferencePair> test,
+                               List<PreferencePair> valid) {
+        float[][] ts = PairScorer.score(model, test, 64);
+        float[][] vs = PairScorer.score(model, valid, 64);
+        ObjectNode row = Json.MAPPER.createObjectNode();
+        row.put("variant", name);
+        row.put("loss", loss);
+        row.put("train_data", data);
+        PairMetrics t = PairMetrics.of(ts[0], ts[1]);
+        row.put("gold_accuracy_test", t.accuracy());
+        row.set("test", t.toJson());
+        row.put("given_accuracy_valid", PairMetrics.of(vs[0], vs[1]).accuracy());
+        row.put("gold_accuracy_valid", EvalReport.goldMetrics(valid, vs[0], vs[1]).path("against_gold").path("accuracy").asDouble());
+        return row;
     }
 
     static String table(ObjectNode s) {
@@ -168,7 +186,4 @@ public final class DemoPipeline {
         return b.toString();
     }
 
-    private static void write(Path p, ObjectNode o) throws IOException {
-        RewardModels.writeAtomically(p, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
-    }
 }

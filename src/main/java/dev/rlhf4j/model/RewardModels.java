@@ -20,7 +20,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -206,10 +205,8 @@ public final class RewardModels {
         }
     }
 
-    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        dev.rlhf4j.data.Json.writeAtomically(target, bytes);
     }
 
     static Path require(Path dir, String file) {

@@ -60,8 +60,19 @@ public final class StrengthEstimator {
 
     private StrengthEstimator() {}
 
+    /** Sees each trained member before it is closed (e.g. to evaluate or save it). */
+    @FunctionalInterface
+    public interface MemberHook {
+        void accept(int member, RewardModel model);
+    }
+
     public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
                                   PairwiseLoss loss, PrintStream progress) {
+        return estimate(pairs, cfg, spec, train, loss, progress, (k, m) -> { });
+    }
+
+    public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
+                                  PairwiseLoss loss, PrintStream progress, MemberHook hook) {
         int n = pairs.size();
         int m = cfg.members();
         List<List<Float>> chosen = new ArrayList<>(n), rejected = new ArrayList<>(n);
@@ -110,6 +121,7 @@ public final class StrengthEstimator {
                     chosen.get(scoreIdx.get(j)).add(s[0][j]);
                     rejected.get(scoreIdx.get(j)).add(s[1][j]);
                 }
+                hook.accept(k, model);
             }
             double scoreSecs = (System.nanoTime() - ss) / 1e9;
             members.add(new Member(k, trainPairs.size(), scoreIdx.size(), trainSecs, scoreSecs));

@@ -84,7 +84,7 @@ public final class RewardTrainer {
         int padId = model.encoder().tokenizer().padId();
 
         outer:
-        for (int epoch = st.epoch(); epoch < cfg.epochs(); epoch++) {
+        for (int epoch = st.epoch(); epoch < cfg.epochs() && st.optimizerSteps() < totalSteps; epoch++) {
             List<int[]> plan = BatchPlan.plan(lengths, cfg.batchPairs(), cfg.seed(), epoch, cfg.groupByLength());
             int first = epoch == st.epoch() ? st.nextBatch() : 0;
             for (int b = first; b < plan.size(); b++) {

@@ -86,6 +86,14 @@ class CliTest {
         Run again = run("train-rm", "--data", data.toString(), "--out", out.toString(), "--backbone", "tiny-random");
         assertThat(again.code()).isEqualTo(Main.BAD_INPUT);
         assertThat(again.err()).contains("--resume");
+        Run other = run("train-rm", "--data", SharedFiles.get("data/oasst-en100/pairs.jsonl").toString(), "--resume",
+                out.toString(), "--backbone", "tiny-random");
+        assertThat(other.code()).isEqualTo(Main.BAD_INPUT);
+        assertThat(other.err()).contains("not the file this run was started on");
+        Run resumed = run("train-rm", "--data", data.toString(), "--resume", out.toString(), "--backbone", "tiny-random",
+                "--max-length", "48", "--max-steps", "6", "--eval-every", "3", "--lr", "1e-3");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("resuming after step 6");
 
         Run e = run("eval-rm", "--model", out.toString(), "--data", data.toString(), "--json", "--by", "source");
         assertThat(e.code()).as(e.err()).isZero();
@@ -134,5 +142,28 @@ class CliTest {
                 "--parts", "3", "--out", dec.toString(), "--backbone", "tiny-random", "--max-length", "48");
         assertThat(q.code()).as(q.err()).isZero();
         assertThat(Json.MAPPER.readTree(dec.toFile()).withArray("rows").size()).isEqualTo(3);
+    }
+
+    @Test
+    void demoWritesTheSummaryOfAllFiveVariants(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("demo");
+        Run r = run("demo", "--out", out.toString(), "--backbone", "tiny-random", "--train-pairs", "64", "--test-pairs", "32",
+                "--valid-pairs", "32", "--members", "2", "--max-length", "48");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode s = Json.MAPPER.readTree(out.resolve("summary.json").toFile());
+        List<String> names = new ArrayList<>();
+        for (JsonNode v : s.withArray("variants")) {
+            names.add(v.path("variant").asText());
+            assertThat(v.path("gold_accuracy_test").asDouble()).isBetween(0.0, 1.0);
+            assertThat(v.has("given_accuracy_valid")).isTrue();
+        }
+        assertThat(names).containsExactly("baseline", "flip", "margin", "flip+margin", "soft-label+margin");
+        assertThat(s.path("strength").path("groups").size()).isEqualTo(20);
+        assertThat(s.path("strength").has("flip_auc")).isTrue();
+        assertThat(r.out()).contains("flip+margin").contains("run directory");
+        for (String f : List.of("strength.jsonl", "strength.json", "summary.txt", "test.jsonl", "denoised-flip.jsonl",
+                "baseline-rm/model.safetensors", "flip-margin-rm/config.json")) {
+            assertThat(out.resolve(f)).exists();
+        }
     }
 }

@@ -36,7 +36,7 @@ public final class ResumeState {
             Safetensors.write(dir.resolve(OPTIMIZER), optimizer.state(), Map.of("step", step));
             ObjectNode s = state.toJson();
             s.put("adam_steps", optimizer.steps());
-            RewardModels.writeAtomically(dir.resolve(STATE), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(s));
+            Json.write(dir.resolve(STATE), s);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write resume state to " + dir + ": " + e.getMessage(), e);
         }
