@@ -129,11 +129,17 @@ public final class TrainRmCommand implements Callable<Integer> {
             if (last != null) summary.set("final_validation", last.toJson());
             if (best != null) summary.set("best_validation", best.toJson());
             summary.put("best_step", o.result().state().bestStep());
+            if (o.result().state().bestStep() >= 0) summary.put("best_accuracy", o.result().state().bestAccuracy());
             Json.write(out.resolve("train_summary.json"), summary);
             System.out.printf("trained %d steps in %s (%.2f s/step, %.0f tokens/s)%n", o.result().state().optimizerSteps(),
                     ProgressListener.duration(o.result().state().elapsedSeconds()), o.result().meanStepSeconds(),
                     o.result().tokensPerSecond());
-            if (best != null) System.out.println("best validation (step " + o.result().state().bestStep() + "): " + best);
+            if (best != null) {
+                System.out.println("best validation (step " + o.result().state().bestStep() + "): " + best);
+            } else if (o.result().state().bestStep() >= 0) {
+                System.out.printf("best validation (step %d, before the resume): accuracy %.4f%n", o.result().state().bestStep(),
+                        o.result().state().bestAccuracy());
+            }
             if (last != null) System.out.println("final validation: " + last);
             System.out.println("model: " + out.toAbsolutePath());
         }

@@ -142,8 +142,6 @@ public final class DemoPipeline {
         Json.write(out.resolve("summary.json"), summary);
         String table = table(summary);
         Files.writeString(out.resolve("summary.txt"), table);
-        log.println();
-        log.print(table);
         return summary;
     }
 

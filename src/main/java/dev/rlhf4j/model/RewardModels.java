@@ -41,7 +41,7 @@ public final class RewardModels {
 
     /** Tensors a BERT export may carry that a reward model does not use. */
     private static final Predicate<String> BERT_IGNORABLE = n -> n.startsWith("pooler.") || n.startsWith("cls.")
-            || n.startsWith("classifier.") || n.endsWith("position_ids");
+            || n.startsWith("classifier.") || n.startsWith("score.") || n.endsWith("position_ids");
 
     /**
      * A randomly initialised 2-layer, 32-wide BERT with the MiniLM vocabulary: not for real use, but a

@@ -91,31 +91,17 @@ public final class RewardTrainer {
                 int[] idx = plan.get(b);
                 // Dropout masks are a function of (seed, micro step), so a resumed run repeats them.
                 Engines.seed(cfg.seed() * 1_000_003L + st.microSteps());
-                try (NDScope scope = new NDScope()) {
-                    List<EncodedSequence> rows = new ArrayList<>(idx.length * 2);
-                    for (int i : idx) rows.add(enc.get(i).chosen());
-                    for (int i : idx) rows.add(enc.get(i).rejected());
-                    TokenBatch batch = TokenBatch.of(rows, padId);
-                    stepTokens += batch.realTokens();
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray r = model.rewards(batch, true);
-                        NDArray rc = r.get("0:" + idx.length);
-                        NDArray rr = r.get(idx.length + ":");
-                        PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
-                        NDArray l = loss.perPair(rc, rr, targets).mean();
-                        double lv = l.getFloat();
-                        if (!Double.isFinite(lv)) {
-                            throw new IllegalStateException(String.format(
-                                    "loss became non-finite (%s) at optimizer step %d, epoch %d; last finite loss %.4f. "
-                                            + "Lower --lr or check the data for extreme margins.",
-                                    lv, st.optimizerSteps(), epoch + 1, lastFiniteLoss));
-                        }
-                        lastFiniteLoss = lv;
-                        stepLoss += lv / cfg.gradAccum();
-                        stepAcc += rc.gt(rr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat() / cfg.gradAccum();
-                        gc.backward(l.div(cfg.gradAccum()));
-                    }
+                Micro r = forwardBackward(enc, idx, margins, smoothing, padId);
+                if (!Double.isFinite(r.loss())) {
+                    throw new IllegalStateException(String.format(
+                            "loss became non-finite (%s) at optimizer step %d, epoch %d; last finite loss %.4f. "
+                                    + "Lower --lr or check the data for extreme margins.",
+                            r.loss(), st.optimizerSteps(), epoch + 1, lastFiniteLoss));
                 }
+                lastFiniteLoss = r.loss();
+                stepLoss += r.loss() / cfg.gradAccum();
+                stepAcc += r.accuracy() / cfg.gradAccum();
+                stepTokens += r.tokens();
                 micro++;
                 boolean endOfEpoch = b == plan.size() - 1;
                 st = new TrainState(epoch, b + 1, st.optimizerSteps(), st.microSteps() + 1, st.bestAccuracy(),
@@ -152,8 +138,7 @@ public final class RewardTrainer {
                 boolean evalNow = cfg.evalEvery() > 0 ? step % cfg.evalEvery() == 0 : endOfEpoch;
                 if (evalNow || done || endOfEpoch && cfg.evalEvery() <= 0) {
                     if (!validEnc.isEmpty()) {
-                        float[][] s = PairScorer.scoreEncoded(model, validEnc, 2 * cfg.batchPairs() * 2);
-                        last = PairMetrics.of(s[0], s[1]);
+                        last = validate(validEnc);
                         boolean isBest = last.accuracy() > st.bestAccuracy()
                                 || last.accuracy() == st.bestAccuracy() && last.loss() < st.bestLoss();
                         if (isBest) {
@@ -175,6 +160,38 @@ public final class RewardTrainer {
         TrainResult result = new TrainResult(st, last, best, meanStep, elapsed > 0 ? tokensTotal / elapsed : Double.NaN);
         for (TrainListener l : listeners) l.onEnd(result);
         return result;
+    }
+
+    /** What one micro-batch gave: its mean loss, its pairwise accuracy and its real tokens. */
+    private record Micro(double loss, double accuracy, long tokens) {}
+
+    /**
+     * Forward and backward of one micro-batch; gradients accumulate (scaled by 1/gradAccum) until the
+     * optimizer step. A non-finite loss returns before backward so the caller can stop cleanly.
+     */
+    private Micro forwardBackward(List<EncodedPair> enc, int[] idx, float[] margins, float[] smoothing, int padId) {
+        try (NDScope scope = new NDScope()) {
+            List<EncodedSequence> rows = new ArrayList<>(idx.length * 2);
+            for (int i : idx) rows.add(enc.get(i).chosen());
+            for (int i : idx) rows.add(enc.get(i).rejected());
+            TokenBatch batch = TokenBatch.of(rows, padId);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray r = model.rewards(batch, true);                    // (2B): chosen rows, then rejected
+                NDArray rc = r.get("0:" + idx.length);
+                NDArray rr = r.get(idx.length + ":");
+                PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
+                NDArray l = loss.perPair(rc, rr, targets).mean();
+                double lv = l.getFloat();
+                double acc = rc.gt(rr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat();
+                if (Double.isFinite(lv)) gc.backward(l.div(cfg.gradAccum()));
+                return new Micro(lv, acc, batch.realTokens());
+            }
+        }
+    }
+
+    private PairMetrics validate(List<EncodedPair> validEnc) {
+        float[][] s = PairScorer.scoreEncoded(model, validEnc, 4 * cfg.batchPairs());
+        return PairMetrics.of(s[0], s[1]);
     }
 
     private ModelParameters trainableParameters() {

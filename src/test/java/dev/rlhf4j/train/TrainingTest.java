@@ -142,4 +142,20 @@ class TrainingTest {
         assertThatThrownBy(() -> job.run(pairs(8, 1), List.of(), false)).hasMessageContaining("mem:1")
                 .hasMessageContaining("margin");
     }
+
+    @Test
+    void aHuggingFaceStyleDirectoryServesAsBackbone(@TempDir Path dir) {
+        float[] head;
+        try (RewardModel m = TINY.create(11)) {
+            RewardModels.save(m, dir, null);
+            head = m.parameters().get("encoder.layer.0.attention.self.query.weight").toFloatArray();
+        }
+        // config.json + model.safetensors + tokenizer.json: the backbone loads strictly, the old head is ignored.
+        try (RewardModel b = RewardModels.pretrained(dir.toString(), Device.cpu(), Pooling.MEAN, 32, 5)) {
+            assertThat(b.parameters().get("encoder.layer.0.attention.self.query.weight").toFloatArray()).isEqualTo(head);
+            assertThat(b.pooling()).isEqualTo(Pooling.MEAN);
+        }
+        assertThatThrownBy(() -> RewardModels.pretrained(dir.resolve("nope").toString(), Device.cpu(), Pooling.CLS, 32, 1))
+                .hasMessageContaining("neither a preset");
+    }
 }
