@@ -3,9 +3,11 @@
  * DJL types: other code turns them into NDArrays.
  *
  * <ul>
- *   <li>{@link dev.rlhf4j.model.weights.OnnxInitializers} reads ONNX initializers with a dependency-free
- *       protobuf reader and recovers Hugging Face {@code BertModel} names, un-transposing the
- *       anonymous {@code onnx::MatMul_*} Linear weights of {@code torch.onnx} exports.</li>
+ *   <li>{@link dev.rlhf4j.model.weights.OnnxGraph} reads the nodes and initializers of an ONNX model
+ *       with a dependency-free protobuf reader.</li>
+ *   <li>{@link dev.rlhf4j.model.weights.OnnxInitializers} recovers Hugging Face {@code BertModel}
+ *       names from such a graph, un-transposing the anonymous {@code onnx::MatMul_*} Linear weights
+ *       of {@code torch.onnx} exports.</li>
  *   <li>{@link dev.rlhf4j.model.weights.Safetensors} reads (F32/F16/BF16/F64, bounds-checked, mapped)
  *       and writes (F32, atomic) Hugging Face safetensors files.</li>
  *   <li>{@link dev.rlhf4j.model.weights.WeightCheck} is a strict names-and-shapes import check.</li>

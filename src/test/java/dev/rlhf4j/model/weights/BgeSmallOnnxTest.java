@@ -2,8 +2,8 @@ package dev.rlhf4j.model.weights;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rlhf4j.model.weights.OnnxInitializers.Graph;
-import dev.rlhf4j.model.weights.OnnxInitializers.Node;
+import dev.rlhf4j.model.weights.OnnxGraph.Graph;
+import dev.rlhf4j.model.weights.OnnxGraph.Node;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +13,7 @@ class BgeSmallOnnxTest {
     @Test
     void twelveLayerBertWithHuggingFaceNamesAndPyTorchLayout() {
         long t0 = System.nanoTime();
-        Graph graph = OnnxInitializers.readGraphFromResource("/bge-small-en-v1.5.onnx");
+        Graph graph = OnnxGraph.readGraphFromResource("/bge-small-en-v1.5.onnx");
         Map<String, HostTensor> w = OnnxInitializers.bertWeights(graph);
         long t1 = System.nanoTime();
         System.out.printf("bge-small ONNX: %.0f ms (%d initializers -> %d weights)%n", (t1 - t0) / 1e6,

@@ -2,10 +2,10 @@ package dev.rlhf4j.model.weights;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rlhf4j.model.weights.OnnxInitializers.Graph;
-import dev.rlhf4j.model.weights.OnnxInitializers.Initializer;
+import dev.rlhf4j.model.weights.OnnxGraph.Graph;
+import dev.rlhf4j.model.weights.OnnxGraph.Initializer;
+import dev.rlhf4j.model.weights.OnnxGraph.Node;
 import dev.rlhf4j.model.weights.OnnxInitializers.Mapping;
-import dev.rlhf4j.model.weights.OnnxInitializers.Node;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ class MiniLmOnnxTest {
     @BeforeAll
     static void load() {
         long t0 = System.nanoTime();
-        graph = OnnxInitializers.readGraphFromResource(RESOURCE);
+        graph = OnnxGraph.readGraphFromResource(RESOURCE);
         long t1 = System.nanoTime();
         weights = OnnxInitializers.bertWeights(graph);
         long t2 = System.nanoTime();
@@ -57,7 +57,7 @@ class MiniLmOnnxTest {
     void rawGraphHas102InitializersIncludingInt64PositionIds() {
         assertThat(graph.initializers()).hasSize(102);
         Initializer pos = graph.initializer("embeddings.position_ids").orElseThrow();
-        assertThat(pos.dataType()).isEqualTo(OnnxInitializers.INT64);
+        assertThat(pos.dataType()).isEqualTo(OnnxGraph.INT64);
         assertThat(pos.dims()).containsExactly(1, 512);
         float[] ids = pos.toHostTensor().data();
         for (int i = 0; i < 512; i++) {

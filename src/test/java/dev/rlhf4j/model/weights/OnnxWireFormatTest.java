@@ -3,7 +3,7 @@ package dev.rlhf4j.model.weights;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.rlhf4j.model.weights.OnnxInitializers.Graph;
+import dev.rlhf4j.model.weights.OnnxGraph.Graph;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -134,11 +134,11 @@ class OnnxWireFormatTest {
 
     @Test
     void readsInitializersAndNodesSkippingUnknownFields() {
-        Graph g = OnnxInitializers.readGraph(new ByteArrayInputStream(model()), "synthetic");
+        Graph g = OnnxGraph.readGraph(new ByteArrayInputStream(model()), "synthetic");
         assertThat(g.nodes()).hasSize(2);
         assertThat(g.nodes().get(0).opType()).isEqualTo("MatMul");
         assertThat(g.nodes().get(0).inputs()).containsExactly("x", "onnx::MatMul_5");
-        assertThat(g.initializers()).extracting(OnnxInitializers.Initializer::name).containsExactly(
+        assertThat(g.initializers()).extracting(OnnxGraph.Initializer::name).containsExactly(
                 "onnx::MatMul_5", "bert.embeddings.LayerNorm.weight", "word_embeddings.weight",
                 "bert.encoder.layer.0.attention.self.query.bias", "shape_const", "strings");
         assertThat(g.initializer("shape_const").orElseThrow().toHostTensor().data())
@@ -183,14 +183,14 @@ class OnnxWireFormatTest {
     void truncatedOrGraphlessInputFailsClearly() {
         byte[] full = model();
         byte[] cut = Arrays.copyOf(full, full.length - 10);
-        assertThatThrownBy(() -> OnnxInitializers.readGraph(new ByteArrayInputStream(cut), "cut.onnx"))
+        assertThatThrownBy(() -> OnnxGraph.readGraph(new ByteArrayInputStream(cut), "cut.onnx"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cut.onnx").hasMessageContaining("Malformed");
         byte[] noGraph = new Pb().int64(1, 8).str(2, "x").toBytes();
-        assertThatThrownBy(() -> OnnxInitializers.readGraph(new ByteArrayInputStream(noGraph), "empty.onnx"))
+        assertThatThrownBy(() -> OnnxGraph.readGraph(new ByteArrayInputStream(noGraph), "empty.onnx"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("No graph");
-        assertThatThrownBy(() -> OnnxInitializers.readGraphFromResource("/no-such-model.onnx"))
+        assertThatThrownBy(() -> OnnxGraph.readGraphFromResource("/no-such-model.onnx"))
                 .hasMessageContaining("not found");
     }
 
@@ -199,7 +199,7 @@ class OnnxWireFormatTest {
         Pb graph = new Pb().msg(5, new Pb().int64(1, 4).int64(2, 1).str(8, "short")
                 .bytes(9, leFloats(1, 2, 3)));
         byte[] bytes = new Pb().msg(7, graph).toBytes();
-        Graph g = OnnxInitializers.readGraph(new ByteArrayInputStream(bytes), "m");
+        Graph g = OnnxGraph.readGraph(new ByteArrayInputStream(bytes), "m");
         assertThatThrownBy(() -> g.initializers().get(0).toHostTensor())
                 .hasMessageContaining("short").hasMessageContaining("12 bytes").hasMessageContaining("16");
     }
