@@ -33,7 +33,7 @@ public final class DataCommand implements Runnable {
                 description = "A tokenizer.json path, or a backbone preset whose tokenizer to use (default: ${DEFAULT-VALUE}).")
         String tokenizer;
 
-        @Option(names = "--max-length", defaultValue = "256",
+        @Option(names = "--max-length", defaultValue = "128",
                 description = "Budget to report truncation against (default: ${DEFAULT-VALUE}).")
         int maxLength;
 
