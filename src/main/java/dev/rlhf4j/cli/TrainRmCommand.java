@@ -44,7 +44,7 @@ public final class TrainRmCommand implements Callable<Integer> {
             + "(e.g. tree for Open-Assistant; default: the prompt text).")
     String groupBy;
 
-    @Option(names = "--out", description = "Output directory (required unless --resume names it).")
+    @Option(names = "--out", description = "Output directory (required unless --resume names it; no default).")
     Path out;
 
     @Option(names = "--resume", paramLabel = "DIR",

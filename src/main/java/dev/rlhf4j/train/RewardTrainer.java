@@ -112,6 +112,10 @@ public final class RewardTrainer {
                 double lr = schedule.at(st.optimizerSteps());
                 double norm = GradientClipping.clip(trainable, cfg.clipNorm());
                 boolean skip = !Double.isFinite(norm);
+                if (skip) {
+                    System.err.printf("step %d: non-finite gradient (norm %s) in %s; update skipped%n", st.optimizerSteps() + 1,
+                            norm, GradientClipping.nonFinite(trainable));
+                }
                 if (!skip) opt.step(lr);
                 GradientClipping.zero(trainable);
                 long step = st.optimizerSteps() + 1;

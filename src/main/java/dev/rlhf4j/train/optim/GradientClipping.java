@@ -15,18 +15,36 @@ public final class GradientClipping {
     public static double clip(ModelParameters params, double maxNorm) {
         double norm;
         try (NDScope scope = new NDScope()) {
-            NDArray sum = null;
-            for (NDArray p : params.asMap().values()) {
-                NDArray s = p.getGradient().square().sum();
-                sum = sum == null ? s : sum.add(s);
+            norm = globalNorm(params);
+            if (!Double.isFinite(norm)) {
+                // Seen on CPU: a non-finite norm over gradients that read back finite a moment later. Read once
+                // more before declaring the step lost, so such a glitch does not change the run.
+                norm = globalNorm(params);
             }
-            norm = Math.sqrt(sum.getFloat());
             if (maxNorm > 0 && Double.isFinite(norm) && norm > maxNorm) {
                 float scale = (float) (maxNorm / (norm + 1e-6));
                 for (NDArray p : params.asMap().values()) p.getGradient().muli(scale);
             }
         }
         return norm;
+    }
+
+    private static double globalNorm(ModelParameters params) {
+        double sum = 0;
+        for (NDArray p : params.asMap().values()) sum += p.getGradient().square().sum().getFloat();
+        return Math.sqrt(sum);
+    }
+
+    /** Names of the parameters whose gradient holds a NaN or an infinity (for the message of a skipped step). */
+    public static java.util.List<String> nonFinite(ModelParameters params) {
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            for (var e : params.asMap().entrySet()) {
+                float s = e.getValue().getGradient().square().sum().getFloat();
+                if (!Float.isFinite(s)) bad.add(e.getKey());
+            }
+        }
+        return bad;
     }
 
     /** Sets every gradient to zero (in place; see STACK.md on why not through a buffer). */
