@@ -77,11 +77,13 @@ public final class RewardTrainer {
         double elapsedBefore = st.elapsedSeconds();
         PairMetrics last = null, best = null;
         double lastFiniteLoss = Double.NaN, stepLoss = 0, stepAcc = 0;
+        int replayedSteps = 0;
         long stepTokens = 0, tokensTotal = 0;
         int micro = 0;
         double stepStart = System.nanoTime();
         double timedSteps = 0, timedSeconds = 0;
         int padId = model.encoder().tokenizer().padId();
+        List<int[]> stepBatches = new ArrayList<>(); // micro-batches of the current optimizer step, for a replay
 
         outer:
         for (int epoch = st.epoch(); epoch < cfg.epochs() && st.optimizerSteps() < totalSteps; epoch++) {
@@ -92,6 +94,7 @@ public final class RewardTrainer {
                 // Dropout masks are a function of (seed, micro step), so a resumed run repeats them.
                 Engines.seed(cfg.seed() * 1_000_003L + st.microSteps());
                 Micro r = forwardBackward(enc, idx, margins, smoothing, padId);
+                stepBatches.add(idx);
                 if (!Double.isFinite(r.loss())) {
                     throw new IllegalStateException(String.format(
                             "loss became non-finite (%s) at optimizer step %d, epoch %d; last finite loss %.4f. "
@@ -111,6 +114,19 @@ public final class RewardTrainer {
                 // ---- optimizer step ----
                 double lr = schedule.at(st.optimizerSteps());
                 double norm = GradientClipping.clip(trainable, cfg.clipNorm());
+                if (!Double.isFinite(norm)) {
+                    // Seen on CPU: a NaN gradient from a finite loss, not reproducible on the same batch. Replaying the
+                    // step's micro-batches (same dropout seeds) recovers the gradient the run would have had.
+                    GradientClipping.zero(trainable);
+                    long firstMicro = st.microSteps() - stepBatches.size();
+                    for (int k = 0; k < stepBatches.size(); k++) {
+                        Engines.seed(cfg.seed() * 1_000_003L + firstMicro + k);
+                        forwardBackward(enc, stepBatches.get(k), margins, smoothing, padId);
+                    }
+                    norm = GradientClipping.clip(trainable, cfg.clipNorm());
+                    replayedSteps++;
+                }
+                stepBatches.clear();
                 boolean skip = !Double.isFinite(norm);
                 if (skip) {
                     System.err.printf("step %d: non-finite gradient (norm %s) in %s; update skipped%n", st.optimizerSteps() + 1,
@@ -159,6 +175,9 @@ public final class RewardTrainer {
             }
         }
         trainable.requireGradients(false);
+        if (replayedSteps > 0) {
+            System.err.printf("%d optimizer step(s) had a non-finite gradient and were recomputed%n", replayedSteps);
+        }
         double meanStep = timedSteps > 0 ? timedSeconds / timedSteps : Double.NaN;
         double elapsed = (System.nanoTime() - t0) / 1e9;
         TrainResult result = new TrainResult(st, last, best, meanStep, elapsed > 0 ? tokensTotal / elapsed : Double.NaN);

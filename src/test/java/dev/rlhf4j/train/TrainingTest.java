@@ -158,4 +158,35 @@ class TrainingTest {
         assertThatThrownBy(() -> RewardModels.pretrained(dir.resolve("nope").toString(), Device.cpu(), Pooling.CLS, 32, 1))
                 .hasMessageContaining("neither a preset");
     }
+
+    /** Bradley–Terry whose first call has a finite value but a NaN gradient (d√x at 0 times 0), like the CPU glitch. */
+    static final class GlitchOnce implements dev.rlhf4j.train.loss.PairwiseLoss {
+        final BradleyTerryLoss bt = new BradleyTerryLoss();
+        int calls;
+
+        @Override
+        public NDArray perPair(NDArray chosen, NDArray rejected, dev.rlhf4j.train.loss.PairTargets t) {
+            NDArray l = bt.perPair(chosen, rejected, t);
+            return calls++ == 0 ? l.add(chosen.sub(chosen).sqrt().mul(0f)) : l;
+        }
+
+        @Override
+        public String name() {
+            return "glitch";
+        }
+    }
+
+    @Test
+    void aStepWithANonFiniteGradientIsRecomputedNotLost() {
+        List<PreferencePair> train = pairs(40, 8);
+        TrainJob.Outcome clean = new TrainJob(TINY, config(0), new BradleyTerryLoss(), 1.0, null, null, null, "c")
+                .run(train, List.of(), false);
+        TrainJob.Outcome glitch = new TrainJob(TINY, config(0), new GlitchOnce(), 1.0, null, null, null, "g")
+                .run(train, List.of(), false);
+        try (RewardModel a = clean.model(); RewardModel b = glitch.model()) {
+            assertThat(glitch.result().state().skippedSteps()).isZero();
+            assertThat(b.parameters().get(RewardModel.HEAD).toFloatArray())
+                    .isEqualTo(a.parameters().get(RewardModel.HEAD).toFloatArray());
+        }
+    }
 }

@@ -16,11 +16,6 @@ public final class GradientClipping {
         double norm;
         try (NDScope scope = new NDScope()) {
             norm = globalNorm(params);
-            if (!Double.isFinite(norm)) {
-                // Seen on CPU: a non-finite norm over gradients that read back finite a moment later. Read once
-                // more before declaring the step lost, so such a glitch does not change the run.
-                norm = globalNorm(params);
-            }
             if (maxNorm > 0 && Double.isFinite(norm) && norm > maxNorm) {
                 float scale = (float) (maxNorm / (norm + 1e-6));
                 for (NDArray p : params.asMap().values()) p.getGradient().muli(scale);
