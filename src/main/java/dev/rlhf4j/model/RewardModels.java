@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.bert.BertConfig;
 import dev.rlhf4j.model.bert.BertEncoder;
@@ -197,16 +198,12 @@ public final class RewardModels {
             meta.put("format", "pt");
             meta.put("producer", "rlhf4j");
             Safetensors.write(dir.resolve(WEIGHTS), model.parameters().toHost(), meta);
-            writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(config(model)));
-            writeAtomically(dir.resolve(TOKENIZER), model.encoder().tokenizer().json());
-            if (provenance != null) writeAtomically(dir.resolve(PROVENANCE), JSON.writeValueAsBytes(provenance));
+            Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(config(model)));
+            Json.writeAtomically(dir.resolve(TOKENIZER), model.encoder().tokenizer().json());
+            if (provenance != null) Json.writeAtomically(dir.resolve(PROVENANCE), JSON.writeValueAsBytes(provenance));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        dev.rlhf4j.data.Json.writeAtomically(target, bytes);
     }
 
     static Path require(Path dir, String file) {

@@ -24,10 +24,14 @@ public final class GradientClipping {
         return norm;
     }
 
+    /** Sums on the engine and reads one scalar back: one host sync per step, not one per parameter. */
     private static double globalNorm(ModelParameters params) {
-        double sum = 0;
-        for (NDArray p : params.asMap().values()) sum += p.getGradient().square().sum().getFloat();
-        return Math.sqrt(sum);
+        NDArray sum = null;
+        for (NDArray p : params.asMap().values()) {
+            NDArray s = p.getGradient().square().sum();
+            sum = sum == null ? s : sum.add(s);
+        }
+        return Math.sqrt(sum.getFloat());
     }
 
     /** Names of the parameters whose gradient holds a NaN or an infinity (for the message of a skipped step). */
