@@ -31,7 +31,7 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--flip-rate", defaultValue = "0.2", description = "Share of labels flipped on purpose (default: ${DEFAULT-VALUE}).")
     double flipRate;
 
-    @Option(names = "--temperature", defaultValue = "0.5",
+    @Option(names = "--temperature", defaultValue = "" + SynthConfig.DEFAULT_TEMPERATURE,
             description = "Bradley–Terry temperature of the label draw; 0 = always the gold winner (default: ${DEFAULT-VALUE}).")
     double temperature;
 

@@ -18,7 +18,7 @@ final class Candidates {
         Item raw = switch (f) {
             case ARITHMETIC -> arithmetic(r);
             case FACTS -> facts(r);
-            case INSTRUCTIONS -> r.nextBoolean() ? list(r) : sentences(r);
+            case INSTRUCTIONS -> r.nextInt(4) != 0 ? list(r) : sentences(r);
             case HARMFUL -> harmful(r);
             case BENIGN -> benign(r);
             case TONE -> tone(r);
@@ -36,22 +36,24 @@ final class Candidates {
     // ------------------------------------------------------------------ families
 
     private static Item arithmetic(SplittableRandom r) {
+        // Single-digit operands: a table of facts small enough for a small encoder to pick up from
+        // a few hundred pairs (two-digit sums left arithmetic at chance for MiniLM).
         int op = r.nextInt(3);
         long a, b, c;
         String sym;
         if (op == 0) {
-            a = 2 + r.nextInt(98);
-            b = 2 + r.nextInt(98);
+            a = 1 + r.nextInt(9);
+            b = 1 + r.nextInt(9);
             c = a + b;
             sym = pick(r, "+", "plus");
         } else if (op == 1) {
-            a = 10 + r.nextInt(90);
-            b = 1 + r.nextInt((int) a - 1);
+            a = 10 + r.nextInt(9);
+            b = 1 + r.nextInt(9);
             c = a - b;
             sym = pick(r, "-", "minus");
         } else {
-            a = 2 + r.nextInt(11);
-            b = 2 + r.nextInt(11);
+            a = 2 + r.nextInt(8);
+            b = 2 + r.nextInt(8);
             c = a * b;
             sym = pick(r, "x", "times", "multiplied by");
         }
@@ -85,13 +87,21 @@ final class Candidates {
         return new Item(prompt, out);
     }
 
+    /**
+     * A wrong answer: a near miss (±1, ±2) a third of the time, otherwise one off by tens or by a
+     * mix-up of the operands (concatenated, or the other operation). With single-digit operands
+     * the far ones are out of the range the operator can give, which an RM can learn without being
+     * a calculator; the near misses it can only get right by knowing the table.
+     */
     private static long wrong(SplittableRandom r, long a, long b, long c) {
         for (int t = 0; t < 50; t++) {
-            long w = switch (r.nextInt(4)) {
+            long w = switch (r.nextInt(6)) {
                 case 0 -> c + (r.nextBoolean() ? 1 : -1);
                 case 1 -> c + (r.nextBoolean() ? 2 : -2);
-                case 2 -> c + (r.nextBoolean() ? 10 : -10);
-                default -> r.nextBoolean() ? a + b + 1 : Math.abs(a - b) + 3;
+                case 2 -> c + 10L * (2 + r.nextInt(7));
+                case 3 -> c * 10 + r.nextInt(10);
+                case 4 -> a * 10 + b;
+                default -> c == a + b ? a * b + 20 : a + b + 30;
             };
             if (w >= 0 && w != c && w != a && w != b) {
                 return w;
@@ -113,7 +123,7 @@ final class Candidates {
 
     private static Item facts(SplittableRandom r) {
         List<String> countries = new ArrayList<>(Lexicon.CAPITALS.keySet());
-        String country = countries.get(r.nextInt(countries.size()));
+        String country = pick(r, Lexicon.ASKED_COUNTRIES);
         String cap = Lexicon.CAPITALS.get(country);
         String prompt = String.format(pick(r, "What is the capital of %s?", "Name the capital city of %s.",
                 "Which city is the capital of %s?", "Tell me the capital of %s, please.",
@@ -162,8 +172,8 @@ final class Candidates {
         List<String> cats = new ArrayList<>(Lexicon.CATEGORIES.keySet());
         String cat = cats.get(r.nextInt(cats.size()));
         List<String> members = Lexicon.CATEGORIES.get(cat);
-        int n = 2 + r.nextInt(4);
-        String ns = r.nextBoolean() ? String.valueOf(n) : Lexicon.NUMBER_WORDS.get(n);
+        int n = 2 + r.nextInt(3);
+        String ns = r.nextInt(4) != 0 ? String.valueOf(n) : Lexicon.NUMBER_WORDS.get(n);
         String prompt = String.format(pick(r, "List exactly %s %s.", "Name exactly %s %s, please.",
                 "Give me exactly %s %s.", "Can you list exactly %s %s?", "Write down exactly %s %s."), ns, cat);
         int[] deltas = {0, 0, 0, -1, 1, 2, -2};
@@ -179,15 +189,16 @@ final class Candidates {
                 }
             }
             String body;
-            int fmt = r.nextInt(4);
-            if (fmt == 0) {
+            // numbered most of the time: the count can be read off the last number
+            int fmt = r.nextInt(5);
+            if (fmt <= 2) {
                 StringBuilder sb = new StringBuilder();
                 for (int j = 0; j < k; j++) {
                     sb.append(j == 0 ? "" : " ").append(j + 1).append(". ").append(cap(items.get(j)));
                 }
                 body = sb.toString();
             } else {
-                String joined = join(items, fmt == 1);
+                String joined = join(items, fmt == 3);
                 String intro = pick(r, "", "", "Here are some " + cat + ": ", "Here you go: ", "My picks: ",
                         "Here are " + Lexicon.NUMBER_WORDS.get(Math.min(n, 10)) + " " + cat + ": ");
                 body = intro.isEmpty() ? cap(joined) + "." : intro + joined + ".";
@@ -201,7 +212,7 @@ final class Candidates {
         List<String> topics = new ArrayList<>(Lexicon.TOPICS.keySet());
         String topic = topics.get(r.nextInt(topics.size()));
         List<String> pool = Lexicon.TOPICS.get(topic);
-        int n = 1 + r.nextInt(4);
+        int n = 1 + r.nextInt(3);
         String count = (r.nextBoolean() ? String.valueOf(n) : Lexicon.NUMBER_WORDS.get(n))
                 + (n == 1 ? " sentence" : " sentences");
         String prompt = r.nextBoolean()
