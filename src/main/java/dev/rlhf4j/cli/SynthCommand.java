@@ -25,10 +25,10 @@ import java.util.concurrent.Callable;
                         + "flipped on purpose. Each record keeps gold_chosen, gold_rejected, flipped and family.",
                 "Writes OUT (pairs JSONL) and OUT.stats.json."})
 public final class SynthCommand implements Callable<Integer> {
-    @Option(names = "--pairs", defaultValue = "2000", description = "Number of pairs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pairs", defaultValue = "" + SynthConfig.DEFAULT_PAIRS, description = "Number of pairs (default: ${DEFAULT-VALUE}).")
     int pairs;
 
-    @Option(names = "--flip-rate", defaultValue = "0.2", description = "Share of labels flipped on purpose (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--flip-rate", defaultValue = "" + SynthConfig.DEFAULT_FLIP_RATE, description = "Share of labels flipped on purpose (default: ${DEFAULT-VALUE}).")
     double flipRate;
 
     @Option(names = "--temperature", defaultValue = "" + SynthConfig.DEFAULT_TEMPERATURE,

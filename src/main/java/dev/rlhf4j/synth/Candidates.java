@@ -90,8 +90,9 @@ final class Candidates {
     /**
      * A wrong answer: a near miss (±1, ±2) a third of the time, otherwise one off by tens or by a
      * mix-up of the operands (concatenated, or the other operation). With single-digit operands
-     * the far ones are out of the range the operator can give, which an RM can learn without being
-     * a calculator; the near misses it can only get right by knowing the table.
+     * the far ones mostly fall outside the range the operator can give (not always: 3 x 4 + 20 = 32
+     * = 4 x 8), which an RM can learn without being a calculator; the near misses it can
+     * only get right by knowing the table.
      */
     private static long wrong(SplittableRandom r, long a, long b, long c) {
         for (int t = 0; t < 50; t++) {
