@@ -27,10 +27,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--train-pairs", defaultValue = "1000", description = "Noisy training pairs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--train-pairs", defaultValue = "2000", description = "Noisy training pairs (default: ${DEFAULT-VALUE}).")
     int trainPairs;
 
-    @Option(names = "--test-pairs", defaultValue = "500", description = "Clean test pairs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--test-pairs", defaultValue = "1000", description = "Clean test pairs (default: ${DEFAULT-VALUE}).")
     int testPairs;
 
     @Option(names = "--valid-pairs", defaultValue = "300", description = "Noisy validation pairs (default: ${DEFAULT-VALUE}).")
@@ -66,8 +66,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate; the short task texts take a higher rate than HH-RLHF (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "2e-4", description = "Peak learning rate; the short task texts and top-layer training take a higher rate than HH-RLHF (default: ${DEFAULT-VALUE}).")
     double lr;
+
+    @Option(names = "--train-top-layers", defaultValue = "3",
+            description = "Every reward model (ensemble members included) trains only the top K backbone layers and the "
+                    + "head, over the lower layers computed once for the run; 0 fine-tunes every weight, about twice the "
+                    + "time per model (default: ${DEFAULT-VALUE}).")
+    int trainTopLayers;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
     String device;
@@ -78,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainConfig d = TrainConfig.defaults();
         TrainConfig train = new TrainConfig(epochs, batchSize, 1, lr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(),
-                d.warmupRatio(), d.schedule(), d.clipNorm(), seed, 0, 0, true, d.dropout(), false);
+                d.warmupRatio(), d.schedule(), d.clipNorm(), seed, 0, 0, true, d.dropout(), false, trainTopLayers);
         ModelSpec model = new ModelSpec(backbone, Pooling.CLS, maxLength, Engines.device(device));
         DemoConfig c = new DemoConfig(trainPairs, testPairs, validPairs, flipRate, members, flipBelow, marginScale,
                 smoothing, seed, model, train);

@@ -58,6 +58,11 @@ public final class TrainOptions {
     @Option(names = "--freeze-embeddings", defaultValue = "false", description = "Keep the token-embedding table fixed: faster steps (default: ${DEFAULT-VALUE}).")
     boolean freezeEmbeddings;
 
+    @Option(names = "--train-top-layers", defaultValue = "0",
+            description = "Train only the top K backbone layers and the head; the layers below are run once over the "
+                    + "data and cached, so an epoch costs about K/L of a full one. 0 trains every weight (default: ${DEFAULT-VALUE}).")
+    int trainTopLayers;
+
     @Option(names = "--loss", defaultValue = "bt",
             description = "Pairwise loss: bt (Bradley–Terry), margin (−log σ(Δ − m)), smooth (label smoothing), "
                     + "smooth+margin (default: ${DEFAULT-VALUE}). margin losses read each pair's 'margin' field.")
@@ -73,7 +78,7 @@ public final class TrainOptions {
     TrainConfig config() {
         if (betas.length != 2) throw new IllegalArgumentException("--betas takes two numbers, e.g. 0.9,0.95");
         return new TrainConfig(epochs, batchSize, gradAccum, lr, betas[0], betas[1], eps, weightDecay, warmup, schedule,
-                clip, seed, evalEvery, maxSteps, !noGrouping, dropout, freezeEmbeddings);
+                clip, seed, evalEvery, maxSteps, !noGrouping, dropout, freezeEmbeddings, trainTopLayers);
     }
 
     PairwiseLoss lossFunction() {

@@ -17,6 +17,7 @@ import dev.rlhf4j.strength.StrengthScheme;
 import dev.rlhf4j.strength.StrengthSummary;
 import dev.rlhf4j.synth.SynthConfig;
 import dev.rlhf4j.synth.SyntheticTask;
+import dev.rlhf4j.train.LowerLayerCache;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainJob;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
@@ -69,14 +70,17 @@ public final class DemoPipeline {
         // Member 0 trains with Bradley–Terry on the given labels and seed c.seed(): exactly the baseline
         // reward model, so it is evaluated as the baseline instead of being trained twice.
         ObjectNode[] baseline = new ObjectNode[1];
+        // With top-layer training, every model of the run shares one cache of the frozen lower layers: the
+        // denoised sets hold the same texts as the training set (flipping only swaps chosen and rejected).
+        LowerLayerCache lower = c.train().trainTopLayers() > 0 ? lowerLayerCache(c) : null;
         StrengthEstimator.Result strength = StrengthEstimator.estimate(train,
                 new StrengthEstimator.Config(c.members(), StrengthScheme.ORDER, c.seed()), c.model(), c.train(),
                 new BradleyTerryLoss(), log, (k, model) -> {
                     if (k == 0) {
-                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid);
+                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid, lower);
                         RewardModels.save(model, out.resolve("baseline-rm"), provenance);
                     }
-                });
+                }, lower);
         Jsonl.write(out.resolve("strength.jsonl"), strength.records());
         boolean[] flipped = new boolean[train.size()];
         boolean[] agrees = new boolean[train.size()];
@@ -127,11 +131,11 @@ public final class DemoPipeline {
             v++;
             List<PreferencePair> data = (variant.flipped() ? flippedSet : kept).pairs();
             log.printf("[4/4] reward model %d/%d: %s%n", v + 1, variants.size() + 1, variant.name());
-            TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name());
+            TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name(), lower);
             TrainJob.Outcome o = job.run(data, List.of(), false);
             try (RewardModel model = o.model()) {
                 ObjectNode row = evaluate(variant.name(), variant.loss().name(),
-                        variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid);
+                        variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid, lower);
                 row.put("train_seconds", o.result().state().elapsedSeconds());
                 rows.add(row);
                 if (variant.name().equals("flip+margin")) RewardModels.save(model, out.resolve("flip-margin-rm"), provenance);
@@ -145,11 +149,19 @@ public final class DemoPipeline {
         return summary;
     }
 
+    private static LowerLayerCache lowerLayerCache(DemoConfig c) {
+        try (RewardModel any = c.model().create(c.seed())) {
+            return LowerLayerCache.forTopLayers(any, c.train().trainTopLayers());
+        }
+    }
+
     /** Accuracy against gold on the clean test set, and against given and gold labels on the noisy validation set. */
     static ObjectNode evaluate(String name, String loss, String data, RewardModel model, List<PreferencePair> test,
-                               List<PreferencePair> valid) {
-        float[][] ts = PairScorer.score(model, test, 64);
-        float[][] vs = PairScorer.score(model, valid, 64);
+                               List<PreferencePair> valid, LowerLayerCache lower) {
+        // With top-layer training the frozen lower layers of the test and validation texts are computed once for all models.
+        boolean cached = lower != null && lower.matches(model);
+        float[][] ts = cached ? lower.scorePairs(model, test) : PairScorer.score(model, test, 64);
+        float[][] vs = cached ? lower.scorePairs(model, valid) : PairScorer.score(model, valid, 64);
         ObjectNode row = Json.MAPPER.createObjectNode();
         row.put("variant", name);
         row.put("loss", loss);

@@ -22,6 +22,22 @@ public interface Backbone {
 
     int hiddenSize();
 
+    /** Transformer layers (blocks) between the embeddings and the last hidden states. */
+    int numLayers();
+
+    /**
+     * The embeddings and layers [0, upTo): the input of layer {@code upTo}, (B, T, H). With
+     * {@link #upperStates} it splits {@link #hiddenStates} so that training only the top layers can
+     * compute the frozen lower part once and cache it.
+     */
+    NDArray lowerStates(NDArray ids, NDArray typeIds, NDArray mask, int upTo, boolean training);
+
+    /** Layers [from, numLayers) applied to the output of {@link #lowerStates} with {@code upTo = from}. */
+    NDArray upperStates(NDArray lower, NDArray mask, int from, boolean training);
+
+    /** The parameters of layers [from, numLayers); never the embeddings. */
+    ModelParameters parametersFrom(int from);
+
     /** Trainable tensors under their Hugging Face names, in a stable order. */
     ModelParameters parameters();
 

@@ -60,6 +60,24 @@ public final class RewardModel implements AutoCloseable {
         return pooling.pool(hidden, mask);
     }
 
+    /** The backbone's embeddings and layers [0, upTo) for a batch, without dropout: (N, T, H). */
+    public NDArray lowerStates(TokenBatch batch, int upTo) {
+        NDManager m = manager;
+        NDArray ids = m.create(batch.ids(), new Shape(batch.rows(), batch.cols()));
+        NDArray types = m.create(batch.typeIds(), new Shape(batch.rows(), batch.cols()));
+        NDArray mask = m.create(batch.mask(), new Shape(batch.rows(), batch.cols()));
+        return backbone.lowerStates(ids, types, mask, upTo, false);
+    }
+
+    /**
+     * Rewards from cached lower-layer states: layers [from, L) of the backbone, the pooling and the
+     * head over {@code lower} (N, T, H), the output of {@link #lowerStates} for {@code batch}.
+     */
+    public NDArray rewardsAbove(NDArray lower, TokenBatch batch, int from, boolean training) {
+        NDArray mask = manager.create(batch.mask(), new Shape(batch.rows(), batch.cols()));
+        return headOf(pooling.pool(backbone.upperStates(lower, mask, from, training), mask));
+    }
+
     /** Rewards of every row: (N). */
     public NDArray rewards(TokenBatch batch, boolean training) {
         return headOf(features(batch, training));

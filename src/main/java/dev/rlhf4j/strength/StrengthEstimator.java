@@ -9,6 +9,7 @@ import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainConfig;
+import dev.rlhf4j.train.LowerLayerCache;
 import dev.rlhf4j.train.TrainJob;
 import dev.rlhf4j.train.loss.PairwiseLoss;
 
@@ -73,6 +74,16 @@ public final class StrengthEstimator {
 
     public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
                                   PairwiseLoss loss, PrintStream progress, MemberHook hook) {
+        return estimate(pairs, cfg, spec, train, loss, progress, hook, null);
+    }
+
+    /**
+     * @param lower when members train only their top layers ({@code train.trainTopLayers() > 0}), a
+     *              lower-layer cache to share with the caller (filled here), or null for one of its own
+     *              (also used when the given one does not fit the members' backbone)
+     */
+    public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
+                                  PairwiseLoss loss, PrintStream progress, MemberHook hook, LowerLayerCache lower) {
         int n = pairs.size();
         int m = cfg.members();
         List<List<Float>> chosen = new ArrayList<>(n), rejected = new ArrayList<>(n);
@@ -84,6 +95,21 @@ public final class StrengthEstimator {
         for (int i = 0; i < n; i++) fold[i] = Math.min(m - 1, (int) (Split.unit(pairs.get(i).promptText()) * m));
         List<Member> members = new ArrayList<>();
         long t0 = System.nanoTime();
+        // Members that train only the top layers share one cache of the frozen layers below, which
+        // also makes their scoring cheap.
+        if (train.trainTopLayers() == 0) {
+            lower = null;
+        } else {
+            try (RewardModel any = spec.create(cfg.seed())) {
+                LowerLayerCache own = LowerLayerCache.forTopLayers(any, train.trainTopLayers());
+                if (lower == null || lower.from() != own.from() || !lower.matches(any)) lower = own;
+                lower.ensurePairs(any, pairs);
+            }
+            if (progress != null) {
+                progress.printf("strength: lower %d layers computed once for %d sequences in %.0f s%n", lower.from(),
+                        lower.size(), lower.seconds());
+            }
+        }
         for (int k = 0; k < m; k++) {
             List<Integer> trainIdx = new ArrayList<>(), scoreIdx = new ArrayList<>();
             switch (cfg.scheme()) {
@@ -110,13 +136,14 @@ public final class StrengthEstimator {
             List<PreferencePair> trainPairs = trainIdx.stream().map(pairs::get).toList();
             String label = "strength member " + (k + 1) + "/" + m;
             long ts = System.nanoTime();
-            TrainJob job = new TrainJob(spec, train.withSeed(cfg.seed() + k), loss, 1.0, null, null, progress, label);
+            TrainJob job = new TrainJob(spec, train.withSeed(cfg.seed() + k), loss, 1.0, null, null, progress, label, lower);
             TrainJob.Outcome o = job.run(trainPairs, List.of(), false);
             double trainSecs = (System.nanoTime() - ts) / 1e9;
             long ss = System.nanoTime();
             try (RewardModel model = o.model()) {
                 List<PreferencePair> scored = scoreIdx.stream().map(pairs::get).toList();
-                float[][] s = PairScorer.score(model, scored, 64);
+                float[][] s = lower != null && lower.matches(model) ? lower.scorePairs(model, scored)
+                        : PairScorer.score(model, scored, 64);
                 for (int j = 0; j < scoreIdx.size(); j++) {
                     chosen.get(scoreIdx.get(j)).add(s[0][j]);
                     rejected.get(scoreIdx.get(j)).add(s[1][j]);

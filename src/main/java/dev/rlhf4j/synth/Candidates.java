@@ -18,7 +18,7 @@ final class Candidates {
         Item raw = switch (f) {
             case ARITHMETIC -> arithmetic(r);
             case FACTS -> facts(r);
-            case INSTRUCTIONS -> r.nextInt(4) != 0 ? list(r) : sentences(r);
+            case INSTRUCTIONS -> r.nextInt(6) != 0 ? list(r) : sentences(r);
             case HARMFUL -> harmful(r);
             case BENIGN -> benign(r);
             case TONE -> tone(r);
@@ -88,20 +88,20 @@ final class Candidates {
     }
 
     /**
-     * A wrong answer: a near miss (±1, ±2) a third of the time, otherwise one off by tens or by a
-     * mix-up of the operands (concatenated, or the other operation). With single-digit operands
-     * the far ones mostly fall outside the range the operator can give (not always: 3 x 4 + 20 = 32
-     * = 4 x 8), which an RM can learn without being a calculator; the near misses it can
-     * only get right by knowing the table.
+     * A wrong answer: a near miss (±1, ±2) one time in six, otherwise one off by tens or by a mix-up
+     * of the operands (concatenated, or the other operation). With single-digit operands the far
+     * ones mostly fall outside the range the operator can give (not always: 3 x 4 + 20 = 32 = 4 x 8),
+     * which an RM can learn without being a calculator; the near misses it can only get right by
+     * knowing the table.
      */
     private static long wrong(SplittableRandom r, long a, long b, long c) {
         for (int t = 0; t < 50; t++) {
-            long w = switch (r.nextInt(6)) {
+            long w = switch (r.nextInt(12)) {
                 case 0 -> c + (r.nextBoolean() ? 1 : -1);
                 case 1 -> c + (r.nextBoolean() ? 2 : -2);
-                case 2 -> c + 10L * (2 + r.nextInt(7));
-                case 3 -> c * 10 + r.nextInt(10);
-                case 4 -> a * 10 + b;
+                case 2, 3, 4 -> c + 10L * (2 + r.nextInt(7));
+                case 5, 6, 7 -> c * 10 + r.nextInt(10);
+                case 8, 9 -> a * 10 + b;
                 default -> c == a + b ? a * b + 20 : a + b + 30;
             };
             if (w >= 0 && w != c && w != a && w != b) {
@@ -173,16 +173,17 @@ final class Candidates {
         List<String> cats = new ArrayList<>(Lexicon.CATEGORIES.keySet());
         String cat = cats.get(r.nextInt(cats.size()));
         List<String> members = Lexicon.CATEGORIES.get(cat);
-        int n = 2 + r.nextInt(3);
+        int n = 2 + r.nextInt(2); // 2 or 3: few enough patterns for a small encoder to learn from a few hundred pairs
         String ns = r.nextInt(4) != 0 ? String.valueOf(n) : Lexicon.NUMBER_WORDS.get(n);
         String prompt = String.format(pick(r, "List exactly %s %s.", "Name exactly %s %s, please.",
                 "Give me exactly %s %s.", "Can you list exactly %s %s?", "Write down exactly %s %s."), ns, cat);
-        int[] deltas = {0, 0, 0, -1, 1, 2, -2};
+        // wrong counts are mostly off by two or more, which a small encoder can see in a numbered list
+        int[] deltas = {0, 0, 0, -1, 1, -2, 2, 3};
         List<String> out = new ArrayList<>();
         for (int i = 0; i < PER_PROMPT; i++) {
             int k = Math.max(1, n + deltas[r.nextInt(deltas.length)]);
             List<String> items = sample(r, members, k);
-            if (r.nextDouble() < 0.15) {
+            if (r.nextDouble() < 0.05) {
                 String other = cats.get(r.nextInt(cats.size()));
                 if (!other.equals(cat)) {
                     List<String> om = Lexicon.CATEGORIES.get(other);
@@ -192,14 +193,14 @@ final class Candidates {
             String body;
             // numbered most of the time: the count can be read off the last number
             int fmt = r.nextInt(5);
-            if (fmt <= 2) {
+            if (fmt <= 3) {
                 StringBuilder sb = new StringBuilder();
                 for (int j = 0; j < k; j++) {
                     sb.append(j == 0 ? "" : " ").append(j + 1).append(". ").append(cap(items.get(j)));
                 }
                 body = sb.toString();
             } else {
-                String joined = join(items, fmt == 3);
+                String joined = join(items, r.nextBoolean());
                 String intro = pick(r, "", "", "Here are some " + cat + ": ", "Here you go: ", "My picks: ",
                         "Here are " + Lexicon.NUMBER_WORDS.get(Math.min(n, 10)) + " " + cat + ": ");
                 body = intro.isEmpty() ? cap(joined) + "." : intro + joined + ".";

@@ -35,6 +35,8 @@ public final class RewardTrainer {
     private final PairwiseLoss loss;
     private final double marginScale;
     private final List<TrainListener> listeners;
+    /** Lower-layer states when only the top layers train (built by fit unless one is shared in). */
+    private LowerLayerCache lower;
 
     /**
      * @param marginScale multiplies every pair's {@code margin} field before a margin loss reads it
@@ -46,6 +48,15 @@ public final class RewardTrainer {
         this.loss = loss;
         this.marginScale = marginScale;
         this.listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * Shares a lower-layer cache (e.g. across the members of an ensemble) for training with
+     * {@code trainTopLayers > 0}; sequences it lacks are added. Ignored when every weight trains.
+     */
+    public RewardTrainer withLowerLayers(LowerLayerCache cache) {
+        this.lower = cache;
+        return this;
     }
 
     /** Trains from scratch, or from {@code resume} (whose weights and optimizer state are already loaded by the caller). */
@@ -66,6 +77,11 @@ public final class RewardTrainer {
         LrSchedule schedule = new LrSchedule(cfg.lr(), Math.round(totalSteps * cfg.warmupRatio()), totalSteps, cfg.schedule());
 
         ModelParameters trainable = trainableParameters();
+        if (cfg.trainTopLayers() > 0) {
+            int from = firstTrainedLayer();
+            if (lower == null || lower.from() != from || !lower.matches(model)) lower = LowerLayerCache.of(model, from);
+            lower.ensure(model, LowerLayerCache.flatten(enc));
+        }
         trainable.requireGradients(true);
         if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
         AdamW opt = new AdamW(model.manager(), trainable, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
@@ -199,7 +215,8 @@ public final class RewardTrainer {
             for (int i : idx) rows.add(enc.get(i).rejected());
             TokenBatch batch = TokenBatch.of(rows, padId);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray r = model.rewards(batch, true);                    // (2B): chosen rows, then rejected
+                NDArray r = lower == null ? model.rewards(batch, true)   // (2B): chosen rows, then rejected
+                        : model.rewardsAbove(lower.batch(model.manager(), rows, batch.cols()), batch, lower.from(), true);
                 NDArray rc = r.get("0:" + idx.length);
                 NDArray rr = r.get(idx.length + ":");
                 PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
@@ -217,7 +234,23 @@ public final class RewardTrainer {
         return PairMetrics.of(s[0], s[1]);
     }
 
+    /** The lowest backbone layer that trains: L − K when only the top K train, else 0. */
+    private int firstTrainedLayer() {
+        int layers = model.backbone().numLayers();
+        if (cfg.trainTopLayers() > layers) {
+            throw new IllegalArgumentException("--train-top-layers " + cfg.trainTopLayers() + " exceeds the backbone's "
+                    + layers + " layers");
+        }
+        return cfg.trainTopLayers() == 0 ? 0 : layers - cfg.trainTopLayers();
+    }
+
     private ModelParameters trainableParameters() {
+        if (cfg.trainTopLayers() > 0) {
+            ModelParameters p = new ModelParameters();
+            p.addAll(model.backbone().parametersFrom(firstTrainedLayer()));
+            p.add(RewardModel.HEAD, model.parameters().asMap().get(RewardModel.HEAD));
+            return p;
+        }
         if (!cfg.freezeEmbeddings()) return model.parameters();
         ModelParameters p = new ModelParameters();
         for (Map.Entry<String, NDArray> e : model.parameters().asMap().entrySet()) {

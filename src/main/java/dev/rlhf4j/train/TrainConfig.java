@@ -25,29 +25,40 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param groupByLength  batch pairs of similar length to waste less padding (true)
  * @param dropout        dropout in the backbone during training, negative = the backbone's own (0: off, as TRL's RewardConfig does by default; also 25% faster)
  * @param freezeEmbeddings keep the token-embedding table fixed: ~25% faster steps (false)
+ * @param trainTopLayers train only the top K backbone layers and the head, over lower-layer states
+ *                       computed once (0: train everything, the faithful default)
  */
 public record TrainConfig(
         int epochs, int batchPairs, int gradAccum, double lr, double beta1, double beta2, double eps,
         double weightDecay, double warmupRatio, String schedule, double clipNorm, long seed, int evalEvery,
-        long maxSteps, boolean groupByLength, double dropout, boolean freezeEmbeddings) {
+        long maxSteps, boolean groupByLength, double dropout, boolean freezeEmbeddings, int trainTopLayers) {
+
+    public TrainConfig {
+        if (trainTopLayers < 0) throw new IllegalArgumentException("trainTopLayers must be >= 0, got " + trainTopLayers);
+    }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(1, 8, 1, 3e-5, 0.9, 0.95, 1e-6, 0.0, 0.1, "linear", 1.0, 42, 50, 0, true, 0.0, false);
+        return new TrainConfig(1, 8, 1, 3e-5, 0.9, 0.95, 1e-6, 0.0, 0.1, "linear", 1.0, 42, 50, 0, true, 0.0, false, 0);
     }
 
     public TrainConfig withSeed(long s) {
         return new TrainConfig(epochs, batchPairs, gradAccum, lr, beta1, beta2, eps, weightDecay, warmupRatio,
-                schedule, clipNorm, s, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings);
+                schedule, clipNorm, s, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers);
     }
 
     public TrainConfig withEpochs(int e) {
         return new TrainConfig(e, batchPairs, gradAccum, lr, beta1, beta2, eps, weightDecay, warmupRatio,
-                schedule, clipNorm, seed, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings);
+                schedule, clipNorm, seed, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers);
+    }
+
+    public TrainConfig withTrainTopLayers(int k) {
+        return new TrainConfig(epochs, batchPairs, gradAccum, lr, beta1, beta2, eps, weightDecay, warmupRatio,
+                schedule, clipNorm, seed, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings, k);
     }
 
     public TrainConfig withEvalEvery(int n) {
         return new TrainConfig(epochs, batchPairs, gradAccum, lr, beta1, beta2, eps, weightDecay, warmupRatio,
-                schedule, clipNorm, seed, n, maxSteps, groupByLength, dropout, freezeEmbeddings);
+                schedule, clipNorm, seed, n, maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers);
     }
 
     public ObjectNode toJson() {
@@ -69,6 +80,7 @@ public record TrainConfig(
         o.put("group_by_length", groupByLength);
         o.put("dropout", dropout);
         o.put("freeze_embeddings", freezeEmbeddings);
+        o.put("train_top_layers", trainTopLayers);
         return o;
     }
 }

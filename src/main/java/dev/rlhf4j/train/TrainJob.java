@@ -20,9 +20,15 @@ import java.util.List;
  *
  * @param out        checkpoint directory, or null to keep the model in memory only
  * @param progress   where progress goes, or null for silence
+ * @param lowerLayers a lower-layer cache to share when {@code config.trainTopLayers() > 0}, or null to build one
  */
 public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, double marginScale, Path out,
-                       ObjectNode provenance, PrintStream progress, String label) {
+                       ObjectNode provenance, PrintStream progress, String label, LowerLayerCache lowerLayers) {
+
+    public TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, double marginScale, Path out,
+                    ObjectNode provenance, PrintStream progress, String label) {
+        this(model, config, loss, marginScale, out, provenance, progress, label, null);
+    }
 
     /** A trained model (its final weights, in memory) and how training went. The caller closes the model. */
     public record Outcome(RewardModel model, TrainResult result) {}
@@ -50,7 +56,7 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
                 listeners.add(new CheckpointListener(out, provenance, !valid.isEmpty()));
             }
             listeners.addAll(extra);
-            RewardTrainer trainer = new RewardTrainer(rm, config, loss, marginScale, listeners);
+            RewardTrainer trainer = new RewardTrainer(rm, config, loss, marginScale, listeners).withLowerLayers(lowerLayers);
             ResumeState.Loaded l = loaded;
             TrainResult result = trainer.fit(train, valid, l == null ? null : l.state(), l == null ? null : l::restore);
             return new Outcome(rm, result);

@@ -148,7 +148,7 @@ class CliTest {
     void demoWritesTheSummaryOfAllFiveVariants(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("demo");
         Run r = run("demo", "--out", out.toString(), "--backbone", "tiny-random", "--train-pairs", "64", "--test-pairs", "32",
-                "--valid-pairs", "32", "--members", "2", "--max-length", "48");
+                "--valid-pairs", "32", "--members", "2", "--max-length", "48", "--train-top-layers", "1");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode s = Json.MAPPER.readTree(out.resolve("summary.json").toFile());
         List<String> names = new ArrayList<>();

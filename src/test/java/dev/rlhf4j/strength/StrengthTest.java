@@ -15,6 +15,35 @@ import static org.assertj.core.api.Assertions.within;
 
 class StrengthTest {
     @Test
+    void membersTrainingTheirTopLayerShareOneCacheAndScoreAsTheFullModelDoes() {
+        List<PreferencePair> pairs = dev.rlhf4j.synth.SyntheticTask.generate(new dev.rlhf4j.synth.SynthConfig(40, 0.2,
+                0.25, 5, List.of()));
+        var spec = new dev.rlhf4j.model.ModelSpec(dev.rlhf4j.model.RewardModels.TINY_RANDOM, dev.rlhf4j.model.Pooling.CLS, 48,
+                ai.djl.Device.cpu());
+        var train = dev.rlhf4j.train.TrainConfig.defaults().withTrainTopLayers(1);
+        List<float[][]> full = new ArrayList<>();
+        var lower = new dev.rlhf4j.train.LowerLayerCache[1];
+        try (var any = spec.create(9)) {
+            lower[0] = dev.rlhf4j.train.LowerLayerCache.forTopLayers(any, 1);
+        }
+        StrengthEstimator.Result r = StrengthEstimator.estimate(pairs, new StrengthEstimator.Config(2, StrengthScheme.ORDER, 9),
+                spec, train, new dev.rlhf4j.train.loss.BradleyTerryLoss(), null,
+                (k, model) -> full.add(dev.rlhf4j.eval.PairScorer.score(model, pairs, 7)), lower[0]);
+        // Member 0 (seed 9) has the lower layers the cache was built with (seed 9) and scores through it; the
+        // tiny model's random lower layers differ for member 1 (seed 10), which falls back to the full pass.
+        assertThat(lower[0].size()).as("one entry per distinct response text").isBetween(40, 80);
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < pairs.size(); i++) {
+                PairStrength s = r.strengths().get(i);
+                assertThat((double) s.chosenScores()[k]).isCloseTo(full.get(k)[0][i], within(1e-4));
+                assertThat((double) s.rejectedScores()[k]).isCloseTo(full.get(k)[1][i], within(1e-4));
+            }
+        }
+        // the two members differ (data order and head init), so the ensemble has spread
+        assertThat(java.util.Arrays.stream(r.stds()).max().orElse(0)).isGreaterThan(0);
+    }
+
+    @Test
     void meanAndPopulationStd() {
         PairStrength s = PairStrength.of(new float[] {3, 1, 2}, new float[] {1, 1, 0});
         // differences 2, 0, 2 → mean 4/3, population std sqrt(((2/3)²·2 + (4/3)²)/3)

@@ -49,7 +49,7 @@ class TrainingTest {
     }
 
     static TrainConfig config(int evalEvery) {
-        return new TrainConfig(2, 8, 1, 3e-3, 0.9, 0.95, 1e-6, 0.0, 0.1, "linear", 1.0, 7, evalEvery, 0, true, 0.0, false);
+        return new TrainConfig(2, 8, 1, 3e-3, 0.9, 0.95, 1e-6, 0.0, 0.1, "linear", 1.0, 7, evalEvery, 0, true, 0.0, false, 0);
     }
 
     @Test
@@ -76,6 +76,61 @@ class TrainingTest {
                         .as("parameter %s changed", e.getKey()).isFalse();
             }
         }
+    }
+
+    @Test
+    void cachedLowerLayersGiveTheFullForwardPassesRewards() {
+        List<PreferencePair> ps = pairs(12, 8);
+        try (RewardModel m = TINY.create(3); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            var seqs = new ArrayList<dev.rlhf4j.text.EncodedSequence>();
+            for (var p : m.encoder().encodePairs(ps)) {
+                seqs.add(p.chosen());
+                seqs.add(p.rejected());
+            }
+            int pad = m.encoder().tokenizer().padId();
+            for (int from = 0; from <= m.backbone().numLayers(); from++) {
+                // Cached one by one (no padding), read back in one padded batch.
+                LowerLayerCache cache = LowerLayerCache.of(m, from, 1).ensure(m, seqs);
+                var batch = dev.rlhf4j.text.TokenBatch.of(seqs, pad);
+                float[] full = m.rewards(batch, false).toFloatArray();
+                float[] cached = m.rewardsAbove(cache.batch(m.manager(), seqs, batch.cols()), batch, from, false).toFloatArray();
+                for (int i = 0; i < full.length; i++) {
+                    assertThat((double) Math.abs(full[i] - cached[i])).as("row %d from layer %d", i, from).isLessThan(1e-4);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCacheServesOnlyModelsWithItsLowerLayers() {
+        try (RewardModel a = TINY.create(3); RewardModel b = TINY.create(3); RewardModel c = TINY.create(4)) {
+            LowerLayerCache cache = LowerLayerCache.forTopLayers(a, 1);
+            assertThat(cache.matches(b)).isTrue();
+            assertThat(cache.matches(c)).isFalse(); // random lower layers of another seed
+            assertThatThrownBy(() -> cache.scorePairs(c, pairs(2, 1))).hasMessageContaining("differ from those");
+        }
+    }
+
+    @Test
+    void trainingTheTopLayerLeavesTheLowerOnesUntouchedAndLearns() {
+        List<PreferencePair> train = pairs(96, 1), valid = pairs(48, 2);
+        Map<String, float[]> init = new java.util.HashMap<>();
+        try (RewardModel before = TINY.create(7)) {
+            before.parameters().asMap().forEach((k, v) -> init.put(k, v.toFloatArray()));
+        }
+        TrainConfig top1 = config(0).withTrainTopLayers(1);
+        TrainJob.Outcome o = new TrainJob(TINY, top1, new BradleyTerryLoss(), 1.0, null, null, null, "top").run(train, valid, false);
+        try (RewardModel m = o.model()) {
+            assertThat(o.result().last().accuracy()).isGreaterThan(0.9);
+            for (Map.Entry<String, NDArray> e : m.parameters().asMap().entrySet()) {
+                boolean trains = e.getKey().startsWith("encoder.layer.1.") || e.getKey().equals(RewardModel.HEAD);
+                if (e.getKey().equals("encoder.layer.1.output.LayerNorm.bias")) continue; // zero gradient, see above
+                assertThat(java.util.Arrays.equals(init.get(e.getKey()), e.getValue().toFloatArray()))
+                        .as("parameter %s unchanged", e.getKey()).isEqualTo(!trains);
+            }
+        }
+        assertThatThrownBy(() -> new TrainJob(TINY, config(0).withTrainTopLayers(3), new BradleyTerryLoss(), 1.0, null, null,
+                null, "t").run(train, List.of(), false)).hasMessageContaining("exceeds the backbone's 2 layers");
     }
 
     @Test

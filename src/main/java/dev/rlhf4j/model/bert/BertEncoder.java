@@ -96,24 +96,60 @@ public final class BertEncoder implements Backbone {
 
     @Override
     public NDArray hiddenStates(NDArray ids, NDArray typeIds, NDArray mask, boolean training) {
-        long b = ids.getShape().get(0);
+        return upperStates(lowerStates(ids, typeIds, mask, 0, training), mask, 0, training);
+    }
+
+    @Override
+    public int numLayers() {
+        return layers.length;
+    }
+
+    @Override
+    public NDArray lowerStates(NDArray ids, NDArray typeIds, NDArray mask, int upTo, boolean training) {
         long t = ids.getShape().get(1);
         if (t > config.maxPositions()) {
             throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings " + config.maxPositions());
         }
-        int h = config.hiddenSize();
-        int nh = config.numHeads();
-        int hd = config.headDim();
         NDArray positions = ids.getManager().arange(0, (int) t, 1, DataType.INT64).expandDims(0); // (1, T)
         NDArray x = emb(ids, wordEmb)                                   // (B, T, H)
                 .add(emb(positions, posEmb))
                 .add(emb(typeIds, typeEmb));
         x = dropout(layerNorm(x, embLnW, embLnB), hiddenDropout, training);
+        return run(x, mask, 0, upTo, training);
+    }
+
+    @Override
+    public NDArray upperStates(NDArray lower, NDArray mask, int from, boolean training) {
+        return run(lower, mask, from, layers.length, training);
+    }
+
+    @Override
+    public ModelParameters parametersFrom(int from) {
+        ModelParameters p = new ModelParameters();
+        for (var e : params.asMap().entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith("encoder.layer.")) {
+                int i = Integer.parseInt(name.substring("encoder.layer.".length(), name.indexOf('.', "encoder.layer.".length())));
+                if (i >= from) p.add(name, e.getValue());
+            }
+        }
+        return p;
+    }
+
+    /** Layers [from, to) over (B, T, H) hidden states. */
+    private NDArray run(NDArray input, NDArray mask, int from, int to, boolean training) {
+        if (from >= to) return input;
+        long b = input.getShape().get(0);
+        long t = input.getShape().get(1);
+        int h = config.hiddenSize();
+        int nh = config.numHeads();
+        int hd = config.headDim();
         // (B, 1, 1, T): 0 where attended, MASKED on padding
         NDArray bias = mask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, t);
         float scale = (float) (1.0 / Math.sqrt(hd));
-        x = x.reshape(b * t, h); // (B·T, H): 2-D inputs take libtorch's fast addmm path (3-D is ~2x slower)
-        for (Layer l : layers) {
+        NDArray x = input.reshape(b * t, h); // (B·T, H): 2-D inputs take libtorch's fast addmm path (3-D is ~2x slower)
+        for (int i = from; i < to; i++) {
+            Layer l = layers[i];
             NDArray q = heads(linear(x, l.qW, l.qB), b, t, nh, hd);                           // (B, nh, T, hd)
             NDArray k = heads(linear(x, l.kW, l.kB), b, t, nh, hd);
             NDArray v = heads(linear(x, l.vW, l.vB), b, t, nh, hd);
@@ -126,8 +162,7 @@ public final class BertEncoder implements Backbone {
             NDArray out = dropout(linear(inter, l.fW, l.fB), hiddenDropout, training);
             x = layerNorm(out.add(x), l.ln2W, l.ln2B);
         }
-        x = x.reshape(b, t, h);
-        return x;
+        return x.reshape(b, t, h);
     }
 
     private static NDArray heads(NDArray x, long b, long t, int nh, int hd) {
