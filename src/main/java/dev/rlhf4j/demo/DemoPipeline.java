@@ -8,7 +8,6 @@ import dev.rlhf4j.data.PreferenceDataset;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.eval.EvalReport;
 import dev.rlhf4j.eval.PairMetrics;
-import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.strength.Denoiser;
@@ -159,9 +158,8 @@ public final class DemoPipeline {
     static ObjectNode evaluate(String name, String loss, String data, RewardModel model, List<PreferencePair> test,
                                List<PreferencePair> valid, LowerLayerCache lower) {
         // With top-layer training the frozen lower layers of the test and validation texts are computed once for all models.
-        boolean cached = lower != null && lower.matches(model);
-        float[][] ts = cached ? lower.scorePairs(model, test) : PairScorer.score(model, test, 64);
-        float[][] vs = cached ? lower.scorePairs(model, valid) : PairScorer.score(model, valid, 64);
+        float[][] ts = LowerLayerCache.score(lower, model, test);
+        float[][] vs = LowerLayerCache.score(lower, model, valid);
         ObjectNode row = Json.MAPPER.createObjectNode();
         row.put("variant", name);
         row.put("loss", loss);

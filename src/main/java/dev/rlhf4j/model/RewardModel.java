@@ -52,21 +52,14 @@ public final class RewardModel implements AutoCloseable {
     /** Pooled features, the vector the head reads: (N, H). */
     public NDArray features(TokenBatch batch, boolean training) {
         // Inputs and activations are closed by the caller's NDScope (one per step or batch).
-        NDManager m = manager;
-        NDArray ids = m.create(batch.ids(), new Shape(batch.rows(), batch.cols()));
-        NDArray types = m.create(batch.typeIds(), new Shape(batch.rows(), batch.cols()));
-        NDArray mask = m.create(batch.mask(), new Shape(batch.rows(), batch.cols()));
-        NDArray hidden = backbone.hiddenStates(ids, types, mask, training); // (N, T, H)
+        NDArray mask = mask(batch);
+        NDArray hidden = backbone.hiddenStates(ids(batch), typeIds(batch), mask, training); // (N, T, H)
         return pooling.pool(hidden, mask);
     }
 
     /** The backbone's embeddings and layers [0, upTo) for a batch, without dropout: (N, T, H). */
     public NDArray lowerStates(TokenBatch batch, int upTo) {
-        NDManager m = manager;
-        NDArray ids = m.create(batch.ids(), new Shape(batch.rows(), batch.cols()));
-        NDArray types = m.create(batch.typeIds(), new Shape(batch.rows(), batch.cols()));
-        NDArray mask = m.create(batch.mask(), new Shape(batch.rows(), batch.cols()));
-        return backbone.lowerStates(ids, types, mask, upTo, false);
+        return backbone.lowerStates(ids(batch), typeIds(batch), mask(batch), upTo, false);
     }
 
     /**
@@ -74,8 +67,20 @@ public final class RewardModel implements AutoCloseable {
      * head over {@code lower} (N, T, H), the output of {@link #lowerStates} for {@code batch}.
      */
     public NDArray rewardsAbove(NDArray lower, TokenBatch batch, int from, boolean training) {
-        NDArray mask = manager.create(batch.mask(), new Shape(batch.rows(), batch.cols()));
+        NDArray mask = mask(batch);
         return headOf(pooling.pool(backbone.upperStates(lower, mask, from, training), mask));
+    }
+
+    private NDArray ids(TokenBatch b) {
+        return manager.create(b.ids(), new Shape(b.rows(), b.cols()));
+    }
+
+    private NDArray typeIds(TokenBatch b) {
+        return manager.create(b.typeIds(), new Shape(b.rows(), b.cols()));
+    }
+
+    private NDArray mask(TokenBatch b) {
+        return manager.create(b.mask(), new Shape(b.rows(), b.cols()));
     }
 
     /** Rewards of every row: (N). */

@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Split;
-import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.train.LowerLayerCache;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainConfig;
-import dev.rlhf4j.train.LowerLayerCache;
 import dev.rlhf4j.train.TrainJob;
 import dev.rlhf4j.train.loss.PairwiseLoss;
 
@@ -101,8 +100,8 @@ public final class StrengthEstimator {
             lower = null;
         } else {
             try (RewardModel any = spec.create(cfg.seed())) {
-                LowerLayerCache own = LowerLayerCache.forTopLayers(any, train.trainTopLayers());
-                if (lower == null || lower.from() != own.from() || !lower.matches(any)) lower = own;
+                int from = LowerLayerCache.firstTrainedLayer(any, train.trainTopLayers());
+                if (lower == null || lower.from() != from || !lower.matches(any)) lower = LowerLayerCache.of(any, from);
                 lower.ensurePairs(any, pairs);
             }
             if (progress != null) {
@@ -142,8 +141,7 @@ public final class StrengthEstimator {
             long ss = System.nanoTime();
             try (RewardModel model = o.model()) {
                 List<PreferencePair> scored = scoreIdx.stream().map(pairs::get).toList();
-                float[][] s = lower != null && lower.matches(model) ? lower.scorePairs(model, scored)
-                        : PairScorer.score(model, scored, 64);
+                float[][] s = LowerLayerCache.score(lower, model, scored);
                 for (int j = 0; j < scoreIdx.size(); j++) {
                     chosen.get(scoreIdx.get(j)).add(s[0][j]);
                     rejected.get(scoreIdx.get(j)).add(s[1][j]);

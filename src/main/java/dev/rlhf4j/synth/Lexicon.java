@@ -39,7 +39,6 @@ final class Lexicon {
         }
     }
 
-    // ---------------------------------------------------------------- counted instructions
     /**
      * The countries whose capital prompts ask for: well-known ones, few enough that each appears
      * several times in a 1,000-pair set. Wrong answers still come from the whole table.
@@ -47,6 +46,7 @@ final class Lexicon {
     static final List<String> ASKED_COUNTRIES = List.of("France", "Germany", "Italy", "Spain", "Japan", "China",
             "Russia", "Canada", "Egypt", "Greece", "Sweden", "Ireland", "Cuba", "Kenya", "Peru", "Thailand");
 
+    // ---------------------------------------------------------------- counted instructions
     static final Map<String, List<String>> CATEGORIES = new LinkedHashMap<>();
 
     static {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.text.EncodedSequence;
 import dev.rlhf4j.text.SequenceEncoder.EncodedPair;
@@ -74,12 +75,25 @@ public final class LowerLayerCache {
 
     /** The cache for the top {@code topLayers} layers of {@code model}'s backbone. */
     public static LowerLayerCache forTopLayers(RewardModel model, int topLayers) {
+        return of(model, firstTrainedLayer(model, topLayers));
+    }
+
+    /** L − K, the first of the top {@code topLayers} = K layers; K must be 1..L. */
+    public static int firstTrainedLayer(RewardModel model, int topLayers) {
         int layers = model.backbone().numLayers();
         if (topLayers < 1 || topLayers > layers) {
             throw new IllegalArgumentException("--train-top-layers " + topLayers + " exceeds the backbone's " + layers
                     + " layers");
         }
-        return of(model, layers - topLayers);
+        return layers - topLayers;
+    }
+
+    /**
+     * Rewards of pairs ({@code [0]} chosen, {@code [1]} rejected): through {@code cache} when it is
+     * non-null and fits {@code model}, otherwise with the full forward pass of {@code PairScorer}.
+     */
+    public static float[][] score(LowerLayerCache cache, RewardModel model, List<PreferencePair> pairs) {
+        return cache != null && cache.matches(model) ? cache.scoreMatched(model, pairs) : PairScorer.score(model, pairs, 64);
     }
 
     /**
@@ -109,6 +123,12 @@ public final class LowerLayerCache {
     /** Runs the embeddings and layers [0, from) of {@code model} over the sequences not cached yet. */
     public LowerLayerCache ensure(RewardModel model, List<EncodedSequence> seqs) {
         requireMatch(model);
+        fill(model, seqs);
+        return this;
+    }
+
+    /** {@link #ensure} for a model already known to match. */
+    void fill(RewardModel model, List<EncodedSequence> seqs) {
         long t0 = System.nanoTime();
         Map<Key, EncodedSequence> missing = new HashMap<>();
         for (EncodedSequence s : seqs) {
@@ -131,7 +151,6 @@ public final class LowerLayerCache {
             }
         }
         seconds += (System.nanoTime() - t0) / 1e9;
-        return this;
     }
 
     /** Caches both responses of every pair, encoded by {@code model}'s encoder. */
@@ -171,9 +190,13 @@ public final class LowerLayerCache {
      */
     public float[][] scorePairs(RewardModel model, List<PreferencePair> pairs) {
         requireMatch(model);
+        return scoreMatched(model, pairs);
+    }
+
+    private float[][] scoreMatched(RewardModel model, List<PreferencePair> pairs) {
         List<EncodedPair> enc = model.encoder().encodePairs(pairs);
         List<EncodedSequence> seqs = flatten(enc);
-        ensure(model, seqs);
+        fill(model, seqs);
         Integer[] order = new Integer[seqs.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt(i -> seqs.get(i).length()));

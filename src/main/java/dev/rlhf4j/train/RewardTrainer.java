@@ -80,7 +80,7 @@ public final class RewardTrainer {
         if (cfg.trainTopLayers() > 0) {
             int from = firstTrainedLayer();
             if (lower == null || lower.from() != from || !lower.matches(model)) lower = LowerLayerCache.of(model, from);
-            lower.ensure(model, LowerLayerCache.flatten(enc));
+            lower.fill(model, LowerLayerCache.flatten(enc)); // matches: checked just above, or built from this model
         }
         trainable.requireGradients(true);
         if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
@@ -236,12 +236,7 @@ public final class RewardTrainer {
 
     /** The lowest backbone layer that trains: L − K when only the top K train, else 0. */
     private int firstTrainedLayer() {
-        int layers = model.backbone().numLayers();
-        if (cfg.trainTopLayers() > layers) {
-            throw new IllegalArgumentException("--train-top-layers " + cfg.trainTopLayers() + " exceeds the backbone's "
-                    + layers + " layers");
-        }
-        return cfg.trainTopLayers() == 0 ? 0 : layers - cfg.trainTopLayers();
+        return cfg.trainTopLayers() == 0 ? 0 : LowerLayerCache.firstTrainedLayer(model, cfg.trainTopLayers());
     }
 
     private ModelParameters trainableParameters() {
