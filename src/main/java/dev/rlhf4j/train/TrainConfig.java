@@ -34,7 +34,7 @@ public record TrainConfig(
         long maxSteps, boolean groupByLength, double dropout, boolean freezeEmbeddings, int trainTopLayers) {
 
     public TrainConfig {
-        if (trainTopLayers < 0) throw new IllegalArgumentException("trainTopLayers must be >= 0, got " + trainTopLayers);
+        if (trainTopLayers < 0) throw new IllegalArgumentException("--train-top-layers must be >= 0, got " + trainTopLayers);
     }
 
     public static TrainConfig defaults() {
