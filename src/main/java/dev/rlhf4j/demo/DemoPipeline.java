@@ -1,5 +1,6 @@
 package dev.rlhf4j.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
@@ -8,6 +9,7 @@ import dev.rlhf4j.data.PreferenceDataset;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.eval.EvalReport;
 import dev.rlhf4j.eval.PairMetrics;
+import dev.rlhf4j.eval.PairedDifference;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.strength.Denoiser;
@@ -68,7 +70,7 @@ public final class DemoPipeline {
         log.printf("[2/4] preference strength: %d members%n", c.members());
         // Member 0 trains with Bradley–Terry on the given labels and seed c.seed(): exactly the baseline
         // reward model, so it is evaluated as the baseline instead of being trained twice.
-        ObjectNode[] baseline = new ObjectNode[1];
+        Scored[] baseline = new Scored[1];
         // With top-layer training, every model of the run shares one cache of the frozen lower layers: the
         // denoised sets hold the same texts as the training set (flipping only swaps chosen and rejected).
         LowerLayerCache lower = c.train().trainTopLayers() > 0 ? lowerLayerCache(c) : null;
@@ -76,7 +78,7 @@ public final class DemoPipeline {
                 new StrengthEstimator.Config(c.members(), StrengthScheme.ORDER, c.seed()), c.model(), c.train(),
                 new BradleyTerryLoss(), log, (k, model) -> {
                     if (k == 0) {
-                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid, lower);
+                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid, lower, null);
                         RewardModels.save(model, out.resolve("baseline-rm"), provenance);
                     }
                 }, lower);
@@ -123,8 +125,8 @@ public final class DemoPipeline {
         summary.put("denoise_flipped", flippedSet.flipped());
         summary.put("denoise_flipped_correctly", truePos);
         ArrayNode rows = summary.putArray("variants");
-        baseline[0].put("train_seconds", strength.members().get(0).trainSeconds());
-        rows.add(baseline[0]);
+        baseline[0].row().put("train_seconds", strength.members().get(0).trainSeconds());
+        rows.add(baseline[0].row());
         int v = 0;
         for (Variant variant : variants) {
             v++;
@@ -134,7 +136,8 @@ public final class DemoPipeline {
             TrainJob.Outcome o = job.run(data, List.of(), false);
             try (RewardModel model = o.model()) {
                 ObjectNode row = evaluate(variant.name(), variant.loss().name(),
-                        variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid, lower);
+                        variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid, lower,
+                        baseline[0].test()).row();
                 row.put("train_seconds", o.result().state().elapsedSeconds());
                 rows.add(row);
                 if (variant.name().equals("flip+margin")) RewardModels.save(model, out.resolve("flip-margin-rm"), provenance);
@@ -154,9 +157,15 @@ public final class DemoPipeline {
         }
     }
 
-    /** Accuracy against gold on the clean test set, and against given and gold labels on the noisy validation set. */
-    static ObjectNode evaluate(String name, String loss, String data, RewardModel model, List<PreferencePair> test,
-                               List<PreferencePair> valid, LowerLayerCache lower) {
+    /** A model's summary row and its rewards of the test pairs, which later models are compared with. */
+    record Scored(ObjectNode row, float[][] test) {}
+
+    /**
+     * Accuracy against gold on the clean test set, and against given and gold labels on the noisy
+     * validation set; with {@code baselineTest}, the paired difference from the baseline on the test set.
+     */
+    static Scored evaluate(String name, String loss, String data, RewardModel model, List<PreferencePair> test,
+                           List<PreferencePair> valid, LowerLayerCache lower, float[][] baselineTest) {
         // With top-layer training the frozen lower layers of the test and validation texts are computed once for all models.
         float[][] ts = LowerLayerCache.score(lower, model, test);
         float[][] vs = LowerLayerCache.score(lower, model, valid);
@@ -169,7 +178,8 @@ public final class DemoPipeline {
         row.set("test", t.toJson());
         row.put("given_accuracy_valid", PairMetrics.of(vs[0], vs[1]).accuracy());
         row.put("gold_accuracy_valid", EvalReport.goldMetrics(valid, vs[0], vs[1]).path("against_gold").path("accuracy").asDouble());
-        return row;
+        if (baselineTest != null) row.set("test_vs_baseline", PairedDifference.of(ts, baselineTest).toJson());
+        return new Scored(row, ts);
     }
 
     static String table(ObjectNode s) {
@@ -180,16 +190,19 @@ public final class DemoPipeline {
                 s.path("config").path("members").asInt()));
         b.append(String.format("Strength: %.1f%% of pairs have μ̂ < 0; finding flipped labels by low μ̂: ROC AUC %.3f.%n",
                 100 * st.path("fraction_negative").asDouble(), st.path("flip_auc").asDouble()));
-        b.append(String.format("%n%-20s %-14s %18s %18s %18s%n", "reward model", "loss", "gold acc (test)",
-                "gold acc (valid)", "label acc (valid)"));
-        double base = Double.NaN;
+        b.append(String.format("%n%-20s %-14s %15s %17s %18s %18s%n", "reward model", "loss", "gold acc (test)",
+                "vs baseline", "gold acc (valid)", "label acc (valid)"));
         for (var r : s.withArray("variants")) {
             double acc = r.path("gold_accuracy_test").asDouble();
-            if (r.path("variant").asText().equals("baseline")) base = acc;
-            b.append(String.format("%-20s %-14s %11.4f %+6.3f %18.4f %18.4f%n", r.path("variant").asText(),
-                    r.path("loss").asText(), acc, acc - base, r.path("gold_accuracy_valid").asDouble(),
+            JsonNode vs = r.path("test_vs_baseline");
+            String gain = vs.isMissingNode() ? "" : String.format("%+.1f ±%.1f pts", 100 * vs.path("accuracy_difference").asDouble(),
+                    100 * vs.path("ci95").asDouble());
+            b.append(String.format("%-20s %-14s %15.4f %17s %18.4f %18.4f%n", r.path("variant").asText(),
+                    r.path("loss").asText(), acc, gain, r.path("gold_accuracy_valid").asDouble(),
                     r.path("given_accuracy_valid").asDouble()));
         }
+        b.append(String.format("(vs baseline: gold-accuracy points on the same test pairs, ± the 95%% interval of the paired"
+                + " difference;%n it covers test-set sampling only, not the spread between training runs)%n"));
         b.append(String.format("%nwall time %s%n", ProgressListener.duration(s.path("wall_seconds").asDouble())));
         return b.toString();
     }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The command line as a user meets it: help, errors, and a whole pipeline on the tiny model. */
 class CliTest {
@@ -156,6 +157,13 @@ class CliTest {
             names.add(v.path("variant").asText());
             assertThat(v.path("gold_accuracy_test").asDouble()).isBetween(0.0, 1.0);
             assertThat(v.has("given_accuracy_valid")).isTrue();
+            boolean isBaseline = v.path("variant").asText().equals("baseline");
+            assertThat(v.has("test_vs_baseline")).isEqualTo(!isBaseline);
+            if (!isBaseline) {
+                assertThat(v.path("test_vs_baseline").path("accuracy_difference").asDouble()).isCloseTo(
+                        v.path("gold_accuracy_test").asDouble() - s.withArray("variants").get(0).path("gold_accuracy_test").asDouble(),
+                        within(1e-9));
+            }
         }
         assertThat(names).containsExactly("baseline", "flip", "margin", "flip+margin", "soft-label+margin");
         assertThat(s.path("strength").path("groups").size()).isEqualTo(20);
