@@ -38,6 +38,11 @@ public final class EvalRmCommand implements Callable<Integer> {
                     + "the subset where the given label agrees with gold (default: ${DEFAULT-VALUE}).")
     boolean gold;
 
+    @Option(names = "--compare", description = "A second checkpoint scored on the same pairs: prints this model's accuracy "
+            + "minus the other's with the 95% interval of the paired difference, on the given labels and with --gold "
+            + "against gold (default: none).")
+    Path compare;
+
     @Option(names = "--json", defaultValue = "false", description = "Print one JSON object on stdout instead of text (default: ${DEFAULT-VALUE}).")
     boolean json;
 
@@ -59,8 +64,17 @@ public final class EvalRmCommand implements Callable<Integer> {
         try (RewardModel rm = RewardModels.load(model, Engines.device(device))) {
             float[][] s = PairScorer.score(rm, pairs, batchSize);
             ObjectNode report = EvalReport.build(pairs, s[0], s[1], by, gold);
+            if (compare != null) {
+                try (RewardModel other = RewardModels.load(compare, Engines.device(device))) {
+                    ObjectNode c = EvalReport.comparison(pairs, s, PairScorer.score(other, pairs, batchSize), gold);
+                    c.put("model", compare.toString());
+                    report.set("compare", c);
+                }
+            }
             report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(),
-                    Map.of("data", data, "model_weights", model.resolve(RewardModels.WEIGHTS)), 0, Engines.describe()));
+                    compare == null ? Map.of("data", data, "model_weights", model.resolve(RewardModels.WEIGHTS))
+                        : Map.of("data", data, "model_weights", model.resolve(RewardModels.WEIGHTS),
+                                "compare_weights", compare.resolve(RewardModels.WEIGHTS)), 0, Engines.describe()));
             if (outFile != null) {
                 Json.write(outFile, report);
             }

@@ -40,32 +40,68 @@ public final class EvalReport {
 
     /** Metrics against the gold labels ({@code gold_chosen} vs {@code gold_rejected} of each record). */
     public static ObjectNode goldMetrics(List<PreferencePair> pairs, float[] chosen, float[] rejected) {
-        List<Integer> all = new ArrayList<>();
+        GoldOrder order = GoldOrder.of(pairs);
+        List<Integer> all = order.pairs();
+        boolean[] swap = order.swap();
         List<Integer> agree = new ArrayList<>();
-        boolean[] swap = new boolean[pairs.size()];
-        int ties = 0;
-        for (int i = 0; i < pairs.size(); i++) {
-            PreferencePair p = pairs.get(i);
-            var gc = p.number("gold_chosen");
-            var gr = p.number("gold_rejected");
-            if (gc.isEmpty() || gr.isEmpty()) {
-                throw new IllegalArgumentException(p.file() + ":" + p.line() + ": --gold needs numeric gold_chosen and "
-                        + "gold_rejected fields, which pair '" + p.id() + "' lacks");
-            }
-            if (gc.getAsDouble() == gr.getAsDouble()) {
-                ties++;
-                continue;
-            }
-            all.add(i);
-            swap[i] = gc.getAsDouble() < gr.getAsDouble();
-            if (!swap[i]) agree.add(i);
-        }
+        for (int i : all) if (!swap[i]) agree.add(i);
         ObjectNode g = JsonNodeFactory.instance.objectNode();
         g.set("against_gold", subset(chosen, rejected, all, swap).toJson());
         g.set("on_agreeing_subset", subset(chosen, rejected, agree, null).toJson());
         g.put("label_agrees_with_gold", all.isEmpty() ? Double.NaN : (double) agree.size() / all.size());
-        g.put("gold_ties_excluded", ties);
+        g.put("gold_ties_excluded", order.ties());
         return g;
+    }
+
+    /**
+     * This model ({@code a}) against another ({@code b}) on the same pairs, each {@code [0]} chosen,
+     * {@code [1]} rejected: the paired accuracy difference on the given labels and, with
+     * {@code gold}, against the gold labels (pairs with equal gold rewards left out, as in {@link #goldMetrics}).
+     */
+    public static ObjectNode comparison(List<PreferencePair> pairs, float[][] a, float[][] b, boolean gold) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.set("given", PairedDifference.of(a, b).toJson());
+        if (gold) {
+            GoldOrder g = GoldOrder.of(pairs);
+            o.set("against_gold", PairedDifference.of(g.orient(a), g.orient(b)).toJson());
+        }
+        return o;
+    }
+
+    /** The pairs whose gold rewards differ, and for each whether gold prefers the given rejected response. */
+    private record GoldOrder(List<Integer> pairs, boolean[] swap, int ties) {
+        static GoldOrder of(List<PreferencePair> pairs) {
+            List<Integer> all = new ArrayList<>();
+            boolean[] swap = new boolean[pairs.size()];
+            int ties = 0;
+            for (int i = 0; i < pairs.size(); i++) {
+                PreferencePair p = pairs.get(i);
+                var gc = p.number("gold_chosen");
+                var gr = p.number("gold_rejected");
+                if (gc.isEmpty() || gr.isEmpty()) {
+                    throw new IllegalArgumentException(p.file() + ":" + p.line() + ": --gold needs numeric gold_chosen and "
+                            + "gold_rejected fields, which pair '" + p.id() + "' lacks");
+                }
+                if (gc.getAsDouble() == gr.getAsDouble()) {
+                    ties++;
+                    continue;
+                }
+                all.add(i);
+                swap[i] = gc.getAsDouble() < gr.getAsDouble();
+            }
+            return new GoldOrder(all, swap, ties);
+        }
+
+        /** Rewards of the gold-preferred ({@code [0]}) and gold-dispreferred ({@code [1]}) response of each pair. */
+        float[][] orient(float[][] s) {
+            float[][] o = new float[2][pairs.size()];
+            for (int k = 0; k < pairs.size(); k++) {
+                int i = pairs.get(k);
+                o[0][k] = swap[i] ? s[1][i] : s[0][i];
+                o[1][k] = swap[i] ? s[0][i] : s[1][i];
+            }
+            return o;
+        }
     }
 
     static PairMetrics subset(float[] chosen, float[] rejected, List<Integer> idx, boolean[] swap) {
@@ -96,6 +132,18 @@ public final class EvalReport {
             out.println(line("where label = gold", g.get("on_agreeing_subset")));
             out.printf("given labels agree with gold on %.3f of pairs%n", g.path("label_agrees_with_gold").asDouble());
         }
+        if (r.has("compare")) {
+            JsonNode c = r.get("compare");
+            out.println("minus " + c.path("model").asText() + " on the same pairs (95% interval of the paired difference):");
+            out.println(difference("given labels", c.get("given")));
+            if (c.has("against_gold")) out.println(difference("against gold", c.get("against_gold")));
+        }
+    }
+
+    private static String difference(String name, JsonNode d) {
+        return String.format("  %-18s n=%-6d %+.4f ±%.4f  (only this model right: %d, only the other: %d)", name,
+                d.path("n").asInt(), d.path("accuracy_difference").asDouble(), d.path("ci95").asDouble(),
+                d.path("only_this_right").asInt(), d.path("only_other_right").asInt());
     }
 
     private static String line(String name, JsonNode m) {

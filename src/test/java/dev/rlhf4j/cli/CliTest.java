@@ -173,5 +173,16 @@ class CliTest {
                 "baseline-rm/model.safetensors", "flip-margin-rm/config.json")) {
             assertThat(out.resolve(f)).exists();
         }
+
+        // The saved checkpoints compared again by eval-rm: the same paired difference as the demo's row, up to one pair
+        // of 32 (the demo scores through cached lower layers, eval-rm runs the full forward pass).
+        Run c = run("eval-rm", "--model", out.resolve("flip-margin-rm").toString(), "--compare",
+                out.resolve("baseline-rm").toString(), "--data", out.resolve("test.jsonl").toString(), "--gold", "--json");
+        assertThat(c.code()).as(c.err()).isZero();
+        JsonNode cmp = Json.MAPPER.readTree(c.out()).path("compare");
+        assertThat(cmp.path("given").path("n").asInt()).isEqualTo(32);
+        assertThat(cmp.path("given").path("accuracy_difference").asDouble()).isCloseTo(
+                s.withArray("variants").get(3).path("test_vs_baseline").path("accuracy_difference").asDouble(), within(1.0 / 32 + 1e-9));
+        assertThat(cmp.has("against_gold")).isTrue();
     }
 }
