@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -71,10 +72,12 @@ public final class EvalRmCommand implements Callable<Integer> {
                     report.set("compare", c);
                 }
             }
-            report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(),
-                    compare == null ? Map.of("data", data, "model_weights", model.resolve(RewardModels.WEIGHTS))
-                        : Map.of("data", data, "model_weights", model.resolve(RewardModels.WEIGHTS),
-                                "compare_weights", compare.resolve(RewardModels.WEIGHTS)), 0, Engines.describe()));
+            Map<String, Path> inputs = new LinkedHashMap<>();
+            inputs.put("data", data);
+            inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
+            if (compare != null) inputs.put("compare_weights", compare.resolve(RewardModels.WEIGHTS));
+            report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs,
+                    0, Engines.describe()));
             if (outFile != null) {
                 Json.write(outFile, report);
             }

@@ -94,26 +94,25 @@ public final class EvalReport {
 
         /** Rewards of the gold-preferred ({@code [0]}) and gold-dispreferred ({@code [1]}) response of each pair. */
         float[][] orient(float[][] s) {
-            float[][] o = new float[2][pairs.size()];
-            for (int k = 0; k < pairs.size(); k++) {
-                int i = pairs.get(k);
-                o[0][k] = swap[i] ? s[1][i] : s[0][i];
-                o[1][k] = swap[i] ? s[0][i] : s[1][i];
-            }
-            return o;
+            return gather(s[0], s[1], pairs, swap);
         }
     }
 
     static PairMetrics subset(float[] chosen, float[] rejected, List<Integer> idx, boolean[] swap) {
-        float[] c = new float[idx.size()];
-        float[] r = new float[idx.size()];
+        float[][] g = gather(chosen, rejected, idx, swap);
+        return PairMetrics.of(g[0], g[1]);
+    }
+
+    /** The rewards of pairs {@code idx}, chosen ({@code [0]}) and rejected ({@code [1]}) exchanged where {@code swap} says. */
+    private static float[][] gather(float[] chosen, float[] rejected, List<Integer> idx, boolean[] swap) {
+        float[][] g = new float[2][idx.size()];
         for (int k = 0; k < idx.size(); k++) {
             int i = idx.get(k);
             boolean s = swap != null && swap[i];
-            c[k] = s ? rejected[i] : chosen[i];
-            r[k] = s ? chosen[i] : rejected[i];
+            g[0][k] = s ? rejected[i] : chosen[i];
+            g[1][k] = s ? chosen[i] : rejected[i];
         }
-        return PairMetrics.of(c, r);
+        return g;
     }
 
     public static void print(ObjectNode r, PrintStream out) {

@@ -25,11 +25,8 @@ public record PairMetrics(int n, double accuracy, double loss, double meanGap, d
         int[] binCount = new int[ECE_BINS];
         for (int i = 0; i < n; i++) {
             double d = (double) chosen[i] - rejected[i];
-            if (d > 0) correct += 1;
-            else if (d == 0) {
-                correct += 0.5;
-                ties++;
-            }
+            correct += credit(d);
+            if (d == 0) ties++;
             loss += d > 0 ? Math.log1p(Math.exp(-d)) : -d + Math.log1p(Math.exp(d));
             gap += d;
             double p = 1 / (1 + Math.exp(-d));
@@ -37,7 +34,7 @@ public record PairMetrics(int n, double accuracy, double loss, double meanGap, d
             double conf = Math.max(p, 1 - p);
             int bin = Math.min(ECE_BINS - 1, (int) ((conf - 0.5) * 2 * ECE_BINS));
             binConf[bin] += conf;
-            binAcc[bin] += d > 0 ? 1 : d == 0 ? 0.5 : 0;
+            binAcc[bin] += credit(d);
             binCount[bin]++;
         }
         double ece = 0;
@@ -45,6 +42,11 @@ public record PairMetrics(int n, double accuracy, double loss, double meanGap, d
             if (binCount[b] > 0) ece += Math.abs(binAcc[b] - binConf[b]) / n;
         }
         return new PairMetrics(n, correct / n, loss / n, gap / n, ece, brier / n, ties);
+    }
+
+    /** What a pair with reward difference d = r_c − r_r adds to the accuracy: 1 right, ½ a tie, 0 wrong. */
+    static double credit(double d) {
+        return d > 0 ? 1 : d == 0 ? 0.5 : 0;
     }
 
     /** Half-width of the 95% normal-approximation interval of the accuracy. */

@@ -26,8 +26,8 @@ public record PairedDifference(int n, double diff, double ci95, int onlyA, int o
         double sum = 0, sumSq = 0;
         int onlyA = 0, onlyB = 0;
         for (int i = 0; i < n; i++) {
-            double ca = credit(a[0][i], a[1][i]);
-            double cb = credit(b[0][i], b[1][i]);
+            double ca = PairMetrics.credit((double) a[0][i] - a[1][i]);
+            double cb = PairMetrics.credit((double) b[0][i] - b[1][i]);
             double d = ca - cb;
             sum += d;
             sumSq += d * d;
@@ -37,10 +37,6 @@ public record PairedDifference(int n, double diff, double ci95, int onlyA, int o
         double mean = sum / n;
         double var = n > 1 ? (sumSq - n * mean * mean) / (n - 1) : 0;
         return new PairedDifference(n, mean, 1.96 * Math.sqrt(Math.max(0, var) / n), onlyA, onlyB);
-    }
-
-    private static double credit(float chosen, float rejected) {
-        return chosen > rejected ? 1 : chosen == rejected ? 0.5 : 0;
     }
 
     public ObjectNode toJson() {

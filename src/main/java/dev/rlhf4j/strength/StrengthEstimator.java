@@ -100,8 +100,7 @@ public final class StrengthEstimator {
             lower = null;
         } else {
             try (RewardModel any = spec.create(cfg.seed())) {
-                int from = LowerLayerCache.firstTrainedLayer(any, train.trainTopLayers());
-                if (lower == null || lower.from() != from || !lower.matches(any)) lower = LowerLayerCache.of(any, from);
+                lower = LowerLayerCache.reuseOrCreate(lower, any, LowerLayerCache.firstTrainedLayer(any, train.trainTopLayers()));
                 lower.ensurePairs(any, pairs);
             }
             if (progress != null) {

@@ -73,6 +73,14 @@ public final class LowerLayerCache {
         return new LowerLayerCache(from, fingerprint(model, from), model.backbone().hiddenSize(), batchSize);
     }
 
+    /**
+     * {@code shared} when it caches the input of layer {@code from} for {@code model}'s frozen weights,
+     * otherwise a new empty cache for it: how a trainer or an ensemble takes a cache handed in.
+     */
+    public static LowerLayerCache reuseOrCreate(LowerLayerCache shared, RewardModel model, int from) {
+        return shared != null && shared.from() == from && shared.matches(model) ? shared : of(model, from);
+    }
+
     /** The cache for the top {@code topLayers} layers of {@code model}'s backbone. */
     public static LowerLayerCache forTopLayers(RewardModel model, int topLayers) {
         return of(model, firstTrainedLayer(model, topLayers));

@@ -78,9 +78,8 @@ public final class RewardTrainer {
 
         ModelParameters trainable = trainableParameters();
         if (cfg.trainTopLayers() > 0) {
-            int from = firstTrainedLayer();
-            if (lower == null || lower.from() != from || !lower.matches(model)) lower = LowerLayerCache.of(model, from);
-            lower.fill(model, LowerLayerCache.flatten(enc)); // matches: checked just above, or built from this model
+            lower = LowerLayerCache.reuseOrCreate(lower, model, firstTrainedLayer());
+            lower.fill(model, LowerLayerCache.flatten(enc)); // matches: checked by reuseOrCreate, or built from this model
         }
         trainable.requireGradients(true);
         if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
