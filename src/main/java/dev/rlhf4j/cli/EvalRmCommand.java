@@ -62,15 +62,15 @@ public final class EvalRmCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
-        try (RewardModel rm = RewardModels.load(model, Engines.device(device))) {
+        // Both checkpoints load before any scoring, so a bad --compare directory fails at once.
+        try (RewardModel rm = RewardModels.load(model, Engines.device(device));
+             RewardModel other = compare == null ? null : RewardModels.load(compare, Engines.device(device))) {
             float[][] s = PairScorer.score(rm, pairs, batchSize);
             ObjectNode report = EvalReport.build(pairs, s[0], s[1], by, gold);
-            if (compare != null) {
-                try (RewardModel other = RewardModels.load(compare, Engines.device(device))) {
-                    ObjectNode c = EvalReport.comparison(pairs, s, PairScorer.score(other, pairs, batchSize), gold);
-                    c.put("model", compare.toString());
-                    report.set("compare", c);
-                }
+            if (other != null) {
+                ObjectNode c = EvalReport.comparison(pairs, s, PairScorer.score(other, pairs, batchSize), gold);
+                c.put("model", compare.toString());
+                report.set("compare", c);
             }
             Map<String, Path> inputs = new LinkedHashMap<>();
             inputs.put("data", data);

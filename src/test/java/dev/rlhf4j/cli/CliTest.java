@@ -184,5 +184,10 @@ class CliTest {
         assertThat(cmp.path("given").path("accuracy_difference").asDouble()).isCloseTo(
                 s.withArray("variants").get(3).path("test_vs_baseline").path("accuracy_difference").asDouble(), within(1.0 / 32 + 1e-9));
         assertThat(cmp.has("against_gold")).isTrue();
+        Path missing = dir.resolve("no-such-rm");
+        Run bad = run("eval-rm", "--model", out.resolve("flip-margin-rm").toString(), "--compare", missing.toString(),
+                "--data", out.resolve("test.jsonl").toString());
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains(missing.toString());
     }
 }
