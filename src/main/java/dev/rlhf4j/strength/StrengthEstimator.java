@@ -94,6 +94,7 @@ public final class StrengthEstimator {
         for (int i = 0; i < n; i++) fold[i] = Math.min(m - 1, (int) (Split.unit(pairs.get(i).promptText()) * m));
         List<Member> members = new ArrayList<>();
         long t0 = System.nanoTime();
+        double memberSecs = 0;
         // Members that train only the top layers share one cache of the frozen layers below, which
         // also makes their scoring cheap.
         if (train.trainTopLayers() == 0) {
@@ -138,6 +139,7 @@ public final class StrengthEstimator {
             TrainJob.Outcome o = job.run(trainPairs, List.of(), false);
             double trainSecs = (System.nanoTime() - ts) / 1e9;
             long ss = System.nanoTime();
+            double scoreSecs, hookSecs;
             try (RewardModel model = o.model()) {
                 List<PreferencePair> scored = scoreIdx.stream().map(pairs::get).toList();
                 float[][] s = LowerLayerCache.score(lower, model, scored);
@@ -145,14 +147,19 @@ public final class StrengthEstimator {
                     chosen.get(scoreIdx.get(j)).add(s[0][j]);
                     rejected.get(scoreIdx.get(j)).add(s[1][j]);
                 }
+                scoreSecs = (System.nanoTime() - ss) / 1e9;
+                long hs = System.nanoTime();
                 hook.accept(k, model);
+                hookSecs = (System.nanoTime() - hs) / 1e9;
             }
-            double scoreSecs = (System.nanoTime() - ss) / 1e9;
             members.add(new Member(k, trainPairs.size(), scoreIdx.size(), trainSecs, scoreSecs));
             if (progress != null) {
-                double elapsed = (System.nanoTime() - t0) / 1e9;
-                progress.printf("%s done: trained %.0f s, scored %d pairs in %.0f s; ensemble ETA %s%n", label, trainSecs,
-                        scoreIdx.size(), scoreSecs, ProgressListener.duration(elapsed / (k + 1) * (m - k - 1)));
+                // The ETA counts members' own time only: what the hook does (the demo evaluates and saves member 1
+                // as its baseline) happens once and would otherwise be extrapolated to every remaining member.
+                memberSecs += trainSecs + scoreSecs;
+                progress.printf("%s done: trained %.0f s, scored %d pairs in %.0f s%s; ensemble ETA %s%n", label, trainSecs,
+                        scoreIdx.size(), scoreSecs, hookSecs >= 1 ? String.format(" (then %.0f s outside the ensemble)", hookSecs) : "",
+                        ProgressListener.duration(memberSecs / (k + 1) * (m - k - 1)));
             }
         }
         List<PairStrength> strengths = new ArrayList<>(n);

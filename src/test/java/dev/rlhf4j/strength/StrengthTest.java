@@ -26,9 +26,20 @@ class StrengthTest {
         try (var any = spec.create(9)) {
             lower[0] = dev.rlhf4j.train.LowerLayerCache.forTopLayers(any, 1);
         }
+        var progress = new java.io.ByteArrayOutputStream();
         StrengthEstimator.Result r = StrengthEstimator.estimate(pairs, new StrengthEstimator.Config(2, StrengthScheme.ORDER, 9),
-                spec, train, new dev.rlhf4j.train.loss.BradleyTerryLoss(), null,
-                (k, model) -> full.add(dev.rlhf4j.eval.PairScorer.score(model, pairs, 7)), lower[0]);
+                spec, train, new dev.rlhf4j.train.loss.BradleyTerryLoss(), new java.io.PrintStream(progress, true),
+                (k, model) -> {
+                    full.add(dev.rlhf4j.eval.PairScorer.score(model, pairs, 7));
+                    if (k == 0) sleep(2500); // a slow hook (the demo evaluates and saves member 1 here)
+                }, lower[0]);
+        // The hook's time is reported apart and kept out of the ensemble ETA: after member 1 of 2 the ETA is that
+        // member's own training and scoring time (each printed rounded to a second), not that plus the hook's 2.5 s.
+        var line = java.util.regex.Pattern.compile("strength member 1/2 done: trained (\\d+) s, scored 40 pairs in (\\d+) s "
+                + "\\(then \\d+ s outside the ensemble\\); ensemble ETA (\\d+)m(\\d+)s").matcher(progress.toString());
+        assertThat(line.find()).as(progress.toString()).isTrue();
+        int own = Integer.parseInt(line.group(1)) + Integer.parseInt(line.group(2));
+        assertThat(60 * Integer.parseInt(line.group(3)) + Integer.parseInt(line.group(4))).isLessThanOrEqualTo(own + 1);
         // Member 0 (seed 9) has the lower layers the cache was built with (seed 9) and scores through it; the
         // tiny model's random lower layers differ for member 1 (seed 10), which falls back to the full pass.
         assertThat(lower[0].size()).as("one entry per distinct response text").isBetween(40, 80);
@@ -41,6 +52,14 @@ class StrengthTest {
         }
         // the two members differ (data order and head init), so the ensemble has spread
         assertThat(java.util.Arrays.stream(r.stds()).max().orElse(0)).isGreaterThan(0);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
