@@ -107,8 +107,11 @@ public final class DemoPipeline {
         for (PreferencePair p : flippedSet.pairs()) {
             if (p.record().path("denoise_flipped").asBoolean() && p.record().path("flipped").asBoolean()) truePos++;
         }
-        log.printf("[3/4] denoising flipped %d pairs with μ̂ < %.2f (%d of them had been flipped on purpose)%n",
-                flippedSet.flipped(), c.flipBelow(), truePos);
+        // What denoising did to the labels, against the truth: the share of training labels that agree with gold.
+        double agreeGiven = goldAgreement(train), agreeFlipped = goldAgreement(flippedSet.pairs());
+        log.printf("[3/4] denoising flipped %d pairs with μ̂ < %.2f (%d of them had been flipped on purpose); "
+                        + "training labels agreeing with gold: %.1f%% given, %.1f%% after flipping%n",
+                flippedSet.flipped(), c.flipBelow(), truePos, 100 * agreeGiven, 100 * agreeFlipped);
 
         // 4. The five reward models, each evaluated on the clean test set and the noisy validation set.
         List<Variant> variants = List.of(
@@ -124,6 +127,8 @@ public final class DemoPipeline {
         summary.set("strength", strengthSummary);
         summary.put("denoise_flipped", flippedSet.flipped());
         summary.put("denoise_flipped_correctly", truePos);
+        summary.put("label_gold_agreement_given", agreeGiven);
+        summary.put("label_gold_agreement_flipped", agreeFlipped);
         ArrayNode rows = summary.putArray("variants");
         baseline[0].row().put("train_seconds", strength.members().get(0).trainSeconds());
         rows.add(baseline[0].row());
@@ -149,6 +154,15 @@ public final class DemoPipeline {
         String table = table(summary);
         Files.writeString(out.resolve("summary.txt"), table);
         return summary;
+    }
+
+    /** Share of pairs whose chosen response has the higher gold reward (the denoiser swaps gold with the labels). */
+    static double goldAgreement(List<PreferencePair> pairs) {
+        int agree = 0;
+        for (PreferencePair p : pairs) {
+            if (p.number("gold_chosen").getAsDouble() > p.number("gold_rejected").getAsDouble()) agree++;
+        }
+        return pairs.isEmpty() ? Double.NaN : agree / (double) pairs.size();
     }
 
     private static LowerLayerCache lowerLayerCache(DemoConfig c) {
@@ -190,6 +204,10 @@ public final class DemoPipeline {
                 s.path("config").path("members").asInt()));
         b.append(String.format("Strength: %.1f%% of pairs have μ̂ < 0; finding flipped labels by low μ̂: ROC AUC %.3f.%n",
                 100 * st.path("fraction_negative").asDouble(), st.path("flip_auc").asDouble()));
+        b.append(String.format("Denoising flipped %d pairs with μ̂ < %s (%d had been flipped on purpose): training labels agreeing"
+                        + " with gold %.1f%% given, %.1f%% after flipping.%n", s.path("denoise_flipped").asInt(),
+                s.path("config").path("flip_below").asText(), s.path("denoise_flipped_correctly").asInt(),
+                100 * s.path("label_gold_agreement_given").asDouble(), 100 * s.path("label_gold_agreement_flipped").asDouble()));
         b.append(String.format("%n%-20s %-14s %15s %17s %18s %18s%n", "reward model", "loss", "gold acc (test)",
                 "vs baseline", "gold acc (valid)", "label acc (valid)"));
         for (var r : s.withArray("variants")) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -168,6 +169,10 @@ class CliTest {
         assertThat(names).containsExactly("baseline", "flip", "margin", "flip+margin", "soft-label+margin");
         assertThat(s.path("strength").path("groups").size()).isEqualTo(20);
         assertThat(s.path("strength").has("flip_auc")).isTrue();
+        // label–gold agreement before and after flipping, recounted from the files the demo wrote
+        assertThat(s.path("label_gold_agreement_given").asDouble()).isEqualTo(goldAgreement(out.resolve("train.jsonl")));
+        assertThat(s.path("label_gold_agreement_flipped").asDouble()).isEqualTo(goldAgreement(out.resolve("denoised-flip.jsonl")));
+        assertThat(Files.readString(out.resolve("summary.txt"))).contains("training labels agreeing with gold");
         assertThat(r.out()).contains("flip+margin").contains("run directory");
         for (String f : List.of("strength.jsonl", "strength.json", "summary.txt", "test.jsonl", "denoised-flip.jsonl",
                 "baseline-rm/model.safetensors", "flip-margin-rm/config.json")) {
@@ -189,5 +194,15 @@ class CliTest {
                 "--data", out.resolve("test.jsonl").toString());
         assertThat(bad.code()).isNotZero();
         assertThat(bad.err()).contains(missing.toString());
+    }
+
+    private static double goldAgreement(Path jsonl) throws IOException {
+        List<String> lines = Files.readAllLines(jsonl);
+        int agree = 0;
+        for (String l : lines) {
+            JsonNode p = Json.MAPPER.readTree(l);
+            if (p.path("gold_chosen").asDouble() > p.path("gold_rejected").asDouble()) agree++;
+        }
+        return agree / (double) lines.size();
     }
 }
