@@ -40,7 +40,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     boolean gold;
 
     @Option(names = "--compare", description = "A second checkpoint scored on the same pairs: prints this model's accuracy "
-            + "minus the other's with the 95% interval of the paired difference, on the given labels and with --gold "
+            + "minus the other's with the 95%% interval of the paired difference, on the given labels and with --gold "
             + "against gold (default: none).")
     Path compare;
 

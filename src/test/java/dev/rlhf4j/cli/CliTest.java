@@ -40,7 +40,7 @@ class CliTest {
     @Test
     void everyOptionOfEveryCommandStatesItsDefault() {
         CommandLine root = new CommandLine(new Main());
-        List<String> missing = new ArrayList<>();
+        List<String> missing = new ArrayList<>(), unformattable = new ArrayList<>();
         List<CommandLine> all = new ArrayList<>(root.getSubcommands().values());
         for (int i = 0; i < all.size(); i++) all.addAll(all.get(i).getSubcommands().values());
         for (CommandLine c : all) {
@@ -48,9 +48,19 @@ class CliTest {
                 if (o.usageHelp() || o.versionHelp() || o.required()) continue;
                 String desc = String.join(" ", o.description());
                 if (!desc.contains("default")) missing.add(c.getCommandName() + " " + o.longestName());
+
             }
         }
         assertThat(missing).as("options whose help does not state a default").isEmpty();
+        // picocli formats help text (%n is a line break): a bare % makes it warn and print that text unformatted
+        for (CommandLine c : all) {
+            List<String> args = new ArrayList<>(List.of(c.getCommandSpec().qualifiedName().split(" ")));
+            args.remove(0);
+            args.add("--help");
+            Run h = run(args.toArray(String[]::new));
+            if (h.err().contains("Could not format")) unformattable.add(String.join(" ", args) + ": " + h.err());
+        }
+        assertThat(unformattable).as("help text with an unescaped %").isEmpty();
         Run help = run("--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("demo", "train-rm", "eval-rm", "score", "data", "synth", "strength", "denoise", "deciles");
