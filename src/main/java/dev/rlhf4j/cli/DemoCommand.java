@@ -30,7 +30,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--train-pairs", defaultValue = "4000", description = "Noisy training pairs; every ensemble member and reward model trains on all of them, so more pairs detect flipped labels better (ROC AUC about 0.92 at 4000, 0.91 at 3000) and take proportionally longer (about 11 minutes at 4000 on 2 cores) (default: ${DEFAULT-VALUE}).")
     int trainPairs;
 
-    @Option(names = "--test-pairs", defaultValue = "2000", description = "Clean test pairs; at 2000 the 95%% interval of a variant's gain over the baseline is about ±1.3 to ±1.4 points (±1.6 to ±2.1 at 1000), the demo ran 1 to 3 seconds longer than at 1000 on seeds 42–44 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--test-pairs", defaultValue = "2000", description = "Clean test pairs; at 2000 the 95%% interval of a variant's gain over the baseline is about ±1.2 to ±1.4 points (±1.6 to ±2.1 at 1000), the extra scoring is a few seconds per run (seed 42: 10m17s at 1000, 10m20s at 2000) (default: ${DEFAULT-VALUE}).")
     int testPairs;
 
     @Option(names = "--valid-pairs", defaultValue = "300", description = "Noisy validation pairs (default: ${DEFAULT-VALUE}).")
