@@ -84,12 +84,8 @@ public final class DemoPipeline {
                 }, lower);
         Jsonl.write(out.resolve("strength.jsonl"), strength.records());
         boolean[] flipped = new boolean[train.size()];
-        boolean[] agrees = new boolean[train.size()];
-        for (int i = 0; i < train.size(); i++) {
-            PreferencePair p = train.get(i);
-            flipped[i] = p.record().path("flipped").asBoolean();
-            agrees[i] = p.number("gold_chosen").getAsDouble() > p.number("gold_rejected").getAsDouble();
-        }
+        for (int i = 0; i < train.size(); i++) flipped[i] = train.get(i).record().path("flipped").asBoolean();
+        boolean[] agrees = agreesWithGold(train);
         ObjectNode strengthSummary = StrengthSummary.of(strength.means(), strength.stds(), flipped, agrees);
         strengthSummary.put("wall_seconds", strength.wallSeconds());
         Json.write(out.resolve("strength.json"), strengthSummary);
@@ -108,7 +104,7 @@ public final class DemoPipeline {
             if (p.record().path("denoise_flipped").asBoolean() && p.record().path("flipped").asBoolean()) truePos++;
         }
         // What denoising did to the labels, against the truth: the share of training labels that agree with gold.
-        double agreeGiven = goldAgreement(train), agreeFlipped = goldAgreement(flippedSet.pairs());
+        double agreeGiven = share(agrees), agreeFlipped = share(agreesWithGold(flippedSet.pairs()));
         log.printf("[3/4] denoising flipped %d pairs with μ̂ < %.2f (%d of them had been flipped on purpose); "
                         + "training labels agreeing with gold: %.1f%% given, %.1f%% after flipping%n",
                 flippedSet.flipped(), c.flipBelow(), truePos, 100 * agreeGiven, 100 * agreeFlipped);
@@ -156,13 +152,20 @@ public final class DemoPipeline {
         return summary;
     }
 
-    /** Share of pairs whose chosen response has the higher gold reward (the denoiser swaps gold with the labels). */
-    static double goldAgreement(List<PreferencePair> pairs) {
-        int agree = 0;
-        for (PreferencePair p : pairs) {
-            if (p.number("gold_chosen").getAsDouble() > p.number("gold_rejected").getAsDouble()) agree++;
+    /** Per pair, whether its chosen response has the higher gold reward (the denoiser swaps gold with the labels). */
+    static boolean[] agreesWithGold(List<PreferencePair> pairs) {
+        boolean[] agrees = new boolean[pairs.size()];
+        for (int i = 0; i < agrees.length; i++) {
+            PreferencePair p = pairs.get(i);
+            agrees[i] = p.number("gold_chosen").getAsDouble() > p.number("gold_rejected").getAsDouble();
         }
-        return pairs.isEmpty() ? Double.NaN : agree / (double) pairs.size();
+        return agrees;
+    }
+
+    private static double share(boolean[] b) {
+        int k = 0;
+        for (boolean x : b) if (x) k++;
+        return b.length == 0 ? Double.NaN : k / (double) b.length;
     }
 
     private static LowerLayerCache lowerLayerCache(DemoConfig c) {
