@@ -3,6 +3,9 @@
  * DJL types: other code turns them into NDArrays.
  *
  * <ul>
+ *   <li>{@link dev.rlhf4j.model.weights.Llama2cCheckpoint} reads a llama2.c {@code .bin} checkpoint as a
+ *       Hugging Face {@code LlamaForCausalLM} config and tensors (rotary rows permuted to
+ *       {@code rotate_half} order).</li>
  *   <li>{@link dev.rlhf4j.model.weights.OnnxGraph} reads the nodes and initializers of an ONNX model
  *       with a dependency-free protobuf reader.</li>
  *   <li>{@link dev.rlhf4j.model.weights.OnnxInitializers} recovers Hugging Face {@code BertModel}
