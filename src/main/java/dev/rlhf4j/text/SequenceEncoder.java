@@ -13,6 +13,10 @@ import java.util.List;
  * <p>Layout for encoders with [CLS]/[SEP]: {@code [CLS] context [SEP] response [SEP]}, segment 0
  * for the context and 1 for the response. Without those tokens: {@code context response}.
  *
+ * <p>Layout for decoders ({@link #forDecoder}): {@code [BOS] rendered dialogue EOS}, the dialogue rendered
+ * as one text by the checkpoint's chat template or the {@code Human:}/{@code Assistant:} transcript, so
+ * the reward is read at EOS, the last real token. A dialogue over budget loses its oldest turns first.
+ *
  * <p>Truncation keeps the final response whole where it fits (it may use all but a quarter of
  * the budget, the rest being kept for context) and drops the oldest dialogue turns first; the newest
  * turn, if it alone does not fit, keeps its end. A response longer than its share keeps its start.
@@ -21,14 +25,38 @@ public final class SequenceEncoder {
     private final Tokenizer tokenizer;
     private final int maxLength;
     private final boolean bertStyle;
+    private final Decoding decoding;
+
+    /** Decoder layout: BOS (−1 for none), EOS, the pad id of batches, and how a dialogue becomes text. */
+    public record Decoding(int bos, int eos, int pad, PromptRenderer renderer) {}
 
     public SequenceEncoder(Tokenizer tokenizer, int maxLength) {
+        this(tokenizer, maxLength, null);
+    }
+
+    private SequenceEncoder(Tokenizer tokenizer, int maxLength, Decoding decoding) {
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
-        this.bertStyle = tokenizer.clsId() >= 0 && tokenizer.sepId() >= 0;
+        this.decoding = decoding;
+        this.bertStyle = decoding == null && tokenizer.clsId() >= 0 && tokenizer.sepId() >= 0;
         if (maxLength < (bertStyle ? 8 : 4)) {
             throw new IllegalArgumentException("max length " + maxLength + " is too small");
         }
+    }
+
+    /** The decoder layout: {@code [BOS] dialogue EOS}. */
+    public static SequenceEncoder forDecoder(Tokenizer tokenizer, int maxLength, Decoding decoding) {
+        return new SequenceEncoder(tokenizer, maxLength, decoding);
+    }
+
+    /** The decoder layout of this encoder, or null for encoders. */
+    public Decoding decoding() {
+        return decoding;
+    }
+
+    /** The id batches are padded with. */
+    public int padId() {
+        return decoding != null ? decoding.pad() : tokenizer.padId();
     }
 
     public int maxLength() {
@@ -54,6 +82,20 @@ public final class SequenceEncoder {
 
     /** Encodes many pairs; tokenization is batched. */
     public List<EncodedPair> encodePairs(List<PreferencePair> pairs) {
+        if (decoding != null) {
+            List<List<Turn>> contexts = new ArrayList<>(2 * pairs.size());
+            List<String> responses = new ArrayList<>(2 * pairs.size());
+            for (PreferencePair p : pairs) {
+                contexts.add(p.prompt());
+                responses.add(p.chosen());
+                contexts.add(p.prompt());
+                responses.add(p.rejected());
+            }
+            List<EncodedSequence> seqs = encode(contexts, responses);
+            List<EncodedPair> out = new ArrayList<>(pairs.size());
+            for (int i = 0; i < pairs.size(); i++) out.add(new EncodedPair(seqs.get(2 * i), seqs.get(2 * i + 1)));
+            return out;
+        }
         List<EncodedPair> out = new ArrayList<>(pairs.size());
         int chunk = 256;
         for (int start = 0; start < pairs.size(); start += chunk) {
@@ -79,6 +121,7 @@ public final class SequenceEncoder {
 
     /** Encodes single (context, response) inputs, e.g. for scoring policy samples. */
     public List<EncodedSequence> encode(List<List<Turn>> contexts, List<String> responses) {
+        if (decoding != null) return encodeForDecoder(contexts, responses);
         List<EncodedSequence> out = new ArrayList<>(responses.size());
         for (int i = 0; i < responses.size(); i++) {
             List<String> texts = new ArrayList<>();
@@ -88,6 +131,70 @@ public final class SequenceEncoder {
             out.add(assemble(Arrays.copyOf(ids, ids.length - 1), ids[ids.length - 1]));
         }
         return out;
+    }
+
+    /** A prompt for generation: {@code [BOS] dialogue} ending with the assistant cue, oldest turns dropped to fit. */
+    public int[] encodePrompt(List<Turn> context, int budget) {
+        requireDecoder();
+        for (int first = 0; first < Math.max(1, context.size()); first++) {
+            List<Turn> kept = context.subList(Math.min(first, context.size()), context.size());
+            int[] ids = withSpecials(tokenizer.encode(decoding.renderer().render(kept, true)), false);
+            if (ids.length <= budget || first >= context.size() - 1) {
+                return ids.length <= budget ? ids : Arrays.copyOfRange(ids, ids.length - budget, ids.length);
+            }
+        }
+        throw new AssertionError();
+    }
+
+    private void requireDecoder() {
+        if (decoding == null) throw new IllegalStateException("prompts for generation need a decoder layout");
+    }
+
+    private List<EncodedSequence> encodeForDecoder(List<List<Turn>> contexts, List<String> responses) {
+        List<String> texts = new ArrayList<>(responses.size());
+        for (int i = 0; i < responses.size(); i++) texts.add(renderDialogue(contexts.get(i), responses.get(i)));
+        List<EncodedSequence> out = new ArrayList<>(responses.size());
+        int chunk = 256;
+        for (int start = 0; start < texts.size(); start += chunk) {
+            int[][] ids = tokenizer.encodeAll(texts.subList(start, Math.min(texts.size(), start + chunk)));
+            for (int k = 0; k < ids.length; k++) {
+                int[] full = withSpecials(ids[k], true);
+                out.add(full.length <= maxLength ? new EncodedSequence(full, new int[full.length], false)
+                        : truncateDecoder(contexts.get(start + k), responses.get(start + k)));
+            }
+        }
+        return out;
+    }
+
+    private String renderDialogue(List<Turn> context, String response) {
+        List<Turn> messages = new ArrayList<>(context);
+        messages.add(Turn.assistant(response));
+        return decoding.renderer().render(messages, false);
+    }
+
+    /** BOS in front (unless the rendered text already starts with it), EOS at the end when {@code eos}. */
+    private int[] withSpecials(int[] ids, boolean eos) {
+        boolean bos = decoding.bos() >= 0 && (ids.length == 0 || ids[0] != decoding.bos());
+        boolean end = eos && (ids.length == 0 || ids[ids.length - 1] != decoding.eos());
+        int[] out = new int[ids.length + (bos ? 1 : 0) + (end ? 1 : 0)];
+        if (bos) out[0] = decoding.bos();
+        System.arraycopy(ids, 0, out, bos ? 1 : 0, ids.length);
+        if (end) out[out.length - 1] = decoding.eos();
+        return out;
+    }
+
+    /** Over budget: drop the oldest turns; if the newest alone is still too long, keep the start and end with EOS. */
+    private EncodedSequence truncateDecoder(List<Turn> context, String response) {
+        int[] ids = null;
+        for (int first = 1; first <= context.size(); first++) {
+            if (first == context.size() && !context.isEmpty() && first > 1) break; // keep at least the newest turn
+            ids = withSpecials(tokenizer.encode(renderDialogue(context.subList(Math.min(first, context.size() - 1), context.size()), response)), true);
+            if (ids.length <= maxLength) return new EncodedSequence(ids, new int[ids.length], true);
+        }
+        if (ids == null) ids = withSpecials(tokenizer.encode(renderDialogue(context, response)), true);
+        int[] cut = Arrays.copyOf(ids, maxLength);
+        cut[maxLength - 1] = decoding.eos();
+        return new EncodedSequence(cut, new int[maxLength], true);
     }
 
     EncodedSequence assemble(int[][] turns, int[] response) {

@@ -23,6 +23,8 @@ public final class Tokenizer implements AutoCloseable {
     private final int clsId;
     private final int sepId;
     private final int padId;
+    private final java.util.Map<Integer, String> tokens = new java.util.HashMap<>();
+    private final java.util.Map<String, Integer> ids = new java.util.HashMap<>();
 
     private Tokenizer(byte[] json, String origin) {
         this.json = json;
@@ -34,6 +36,11 @@ public final class Tokenizer implements AutoCloseable {
             this.hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
             JsonNode root = new ObjectMapper().readTree(json);
             JsonNode vocab = root.path("model").path("vocab");
+            if (vocab.isObject()) vocab.properties().forEach(e -> index(e.getValue().asInt(), e.getKey()));
+            else if (vocab.isArray()) { // Unigram: [[piece, score], ...]
+                for (int i = 0; i < vocab.size(); i++) index(i, vocab.get(i).path(0).asText());
+            }
+            for (JsonNode t : root.path("added_tokens")) index(t.path("id").asInt(), t.path("content").asText());
             this.clsId = lookup(vocab, root, "[CLS]", "<s>");
             this.sepId = lookup(vocab, root, "[SEP]", "</s>");
             int pad = lookup(vocab, root, "[PAD]", "<pad>");
@@ -41,6 +48,28 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read tokenizer " + origin + ": " + e.getMessage(), e);
         }
+    }
+
+    private void index(int id, String token) {
+        tokens.put(id, token);
+        ids.put(token, id);
+    }
+
+    /** The vocabulary entry of an id (e.g. {@code <s>}), or null when the id is outside the vocabulary. */
+    public String tokenOf(int id) {
+        return tokens.get(id);
+    }
+
+    /** The id of a vocabulary entry, or −1. */
+    public int idOf(String token) {
+        return ids.getOrDefault(token, -1);
+    }
+
+    /** Number of entries in the vocabulary, added tokens included (the largest id + 1). */
+    public int vocabularySize() {
+        int max = -1;
+        for (int id : tokens.keySet()) max = Math.max(max, id);
+        return max + 1;
     }
 
     public static Tokenizer fromBytes(byte[] json, String origin) {

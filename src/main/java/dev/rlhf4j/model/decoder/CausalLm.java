@@ -1,0 +1,256 @@
+package dev.rlhf4j.model.decoder;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.ModelParameters;
+import dev.rlhf4j.model.weights.HostTensor;
+import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.text.Tokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoder with its language-model head: next-token logits, the loss of a text, log-probabilities of
+ * given responses (what PPO and the KL penalty need), and the input of {@link Generator}. The head is
+ * {@code lm_head.weight}, or the token embeddings when the config ties them.
+ */
+public final class CausalLm implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final NDManager manager;
+    private final Decoder decoder;
+    private final NDArray lmHead;
+    private final Tokenizer tokenizer;
+    private final JsonNode tokenizerConfig;
+    private final String name;
+    private final ModelParameters params = new ModelParameters();
+
+    private CausalLm(NDManager manager, Decoder decoder, Tokenizer tokenizer, JsonNode tokenizerConfig, String name) {
+        this.manager = manager;
+        this.decoder = decoder;
+        this.tokenizer = tokenizer;
+        this.tokenizerConfig = tokenizerConfig;
+        this.name = name;
+        params.addAll(decoder.parameters());
+        DecoderConfig c = decoder.config();
+        lmHead = c.tieEmbeddings() ? decoder.tokenEmbeddings()
+                : params.zeros(manager, "lm_head.weight", c.vocabSize(), c.hiddenSize());
+    }
+
+    /** A Hugging Face *ForCausalLM directory or a llama2.c {@code .bin}. */
+    public static CausalLm load(Path path, Device device) {
+        return fromCheckpoint(DecoderCheckpoint.read(path), device);
+    }
+
+    public static CausalLm fromCheckpoint(DecoderCheckpoint ck, Device device) {
+        NDManager manager = Engines.newManager(device);
+        Tokenizer tok = null;
+        try {
+            tok = ck.tokenizer();
+            CausalLm lm = new CausalLm(manager, Decoder.create(manager, ck.config()), tok, ck.tokenizerConfig(),
+                    ck.source().toString());
+            // A tied checkpoint may still carry lm_head.weight (a copy of the embeddings): not needed.
+            boolean tied = ck.config().tieEmbeddings();
+            lm.params.load(ck.tensors(), List.of(), n -> n.startsWith("score.") || (tied && n.equals("lm_head.weight"))
+                    || (!n.startsWith("lm_head.") && DecoderCheckpoint.NOT_BACKBONE.test(n)));
+            return lm;
+        } catch (RuntimeException e) {
+            if (tok != null) tok.close();
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A decoder of the given shape with N(0, 0.02²) weights, for training from scratch. */
+    public static CausalLm scratch(DecoderConfig config, Tokenizer tokenizer, Device device, long seed) {
+        NDManager manager = Engines.newManager(device);
+        Decoder d = Decoder.create(manager, config);
+        CausalLm lm = new CausalLm(manager, d, tokenizer, JSON.createObjectNode(), "scratch");
+        d.initRandom(seed);
+        if (!config.tieEmbeddings()) {
+            java.util.Random rnd = new java.util.Random(seed ^ 0x5DEECE66DL);
+            float[] v = new float[Math.toIntExact(lm.lmHead.size())];
+            for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
+            lm.lmHead.set(v);
+        }
+        return lm;
+    }
+
+    public Decoder decoder() {
+        return decoder;
+    }
+
+    public DecoderConfig config() {
+        return decoder.config();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ModelParameters parameters() {
+        return params;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Token ids of a text as the model reads it: BOS first where the family uses one. */
+    public int[] encode(String text) {
+        int[] ids = tokenizer.encode(text);
+        DecoderConfig c = config();
+        if (!c.addBos() || c.bosId() < 0) return ids;
+        int[] out = new int[ids.length + 1];
+        out[0] = c.bosId();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    public String decode(int[] ids) {
+        return tokenizer.decode(ids);
+    }
+
+    /** Logits of hidden states (…, H) → (…, V). */
+    public NDArray logits(NDArray hidden) {
+        return hidden.matMul(lmHead.transpose());
+    }
+
+    /** Logits at the last position of one unpadded sequence. */
+    public float[] lastLogits(int[] ids) {
+        try (NDScope scope = new NDScope()) {
+            NDArray h = decoder.forward(ids(ids), ones(ids.length), null, false);
+            return logits(h.get(new NDIndex(":, -1, :"))).toFloatArray();
+        }
+    }
+
+    /** Mean next-token negative log-likelihood over one unpadded sequence (nats), as transformers' LM loss. */
+    public double loss(int[] ids) {
+        if (ids.length < 2) throw new IllegalArgumentException("the loss needs at least 2 tokens, got " + ids.length);
+        try (NDScope scope = new NDScope()) {
+            NDArray lp = tokenLogProbs(ids(ids), ones(ids.length), false);
+            return -lp.mean().getFloat();
+        }
+    }
+
+    /**
+     * log p(token t+1 | tokens ≤ t) for every position: (B, T − 1). Rows may be left- or right-padded; entries
+     * whose target is padding are meaningless and must be masked by the caller.
+     *
+     * @param ids  (B, T) int64
+     * @param mask (B, T) float32
+     */
+    public NDArray tokenLogProbs(NDArray ids, NDArray mask, boolean training) {
+        long b = ids.getShape().get(0), t = ids.getShape().get(1);
+        NDArray hidden = decoder.forward(ids, mask, null, training).get(new NDIndex(":, :-1, :"));
+        NDArray logp = logits(hidden.reshape(b * (t - 1), config().hiddenSize())).logSoftmax(-1);
+        NDArray targets = ids.get(new NDIndex(":, 1:")).reshape(b * (t - 1), 1);
+        return logp.gather(targets, 1).reshape(b, t - 1);
+    }
+
+    /**
+     * Log-probabilities of each response token given its prompt (and the response tokens before it), batched
+     * and right-padded; result {@code [i]} has one entry per token of {@code responses.get(i)}.
+     */
+    public float[][] responseLogProbs(List<int[]> prompts, List<int[]> responses, int batchSize) {
+        if (prompts.size() != responses.size()) {
+            throw new IllegalArgumentException(prompts.size() + " prompts but " + responses.size() + " responses");
+        }
+        float[][] out = new float[responses.size()][];
+        int pad = config().padOrEos();
+        for (int start = 0; start < prompts.size(); start += batchSize) {
+            int end = Math.min(prompts.size(), start + batchSize);
+            int cols = 2;
+            for (int i = start; i < end; i++) cols = Math.max(cols, prompts.get(i).length + responses.get(i).length);
+            int rows = end - start;
+            long[] ids = new long[rows * cols];
+            float[] mask = new float[rows * cols];
+            java.util.Arrays.fill(ids, pad);
+            for (int r = 0; r < rows; r++) {
+                int[] p = prompts.get(start + r), q = responses.get(start + r);
+                if (p.length == 0) throw new IllegalArgumentException("prompt " + (start + r) + " is empty (it needs at least BOS)");
+                for (int c = 0; c < p.length; c++) ids[r * cols + c] = p[c];
+                for (int c = 0; c < q.length; c++) ids[r * cols + p.length + c] = q[c];
+                java.util.Arrays.fill(mask, r * cols, r * cols + p.length + q.length, 1f);
+            }
+            try (NDScope scope = new NDScope()) {
+                NDArray lp = tokenLogProbs(manager.create(ids, new Shape(rows, cols)), manager.create(mask, new Shape(rows, cols)), false);
+                float[] host = lp.toFloatArray();
+                for (int r = 0; r < rows; r++) {
+                    int p = prompts.get(start + r).length, n = responses.get(start + r).length;
+                    float[] v = new float[n];
+                    // Response token k sits at column p + k; its log-probability is predicted at column p + k − 1.
+                    System.arraycopy(host, r * (cols - 1) + p - 1, v, 0, n);
+                    out[start + r] = v;
+                }
+            }
+        }
+        return out;
+    }
+
+    NDArray ids(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < l.length; i++) l[i] = ids[i];
+        return manager.create(l, new Shape(1, ids.length));
+    }
+
+    NDArray ones(int n) {
+        return manager.ones(new Shape(1, n), DataType.FLOAT32);
+    }
+
+    /**
+     * Writes a directory transformers loads as {@code *ForCausalLM}: config.json, model.safetensors,
+     * tokenizer.json, tokenizer_config.json and provenance.json, each replaced atomically.
+     */
+    public void save(Path dir, ObjectNode provenance) {
+        try {
+            Files.createDirectories(dir);
+            Map<String, HostTensor> host = params.toHost();
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "pt");
+            meta.put("producer", "rlhf4j");
+            Safetensors.write(dir.resolve("model.safetensors"), host, meta);
+            ObjectNode cfg = config().toJson(config().family().causalLmClass());
+            Json.writeAtomically(dir.resolve("config.json"), JSON.writeValueAsBytes(cfg));
+            Json.writeAtomically(dir.resolve("tokenizer.json"), tokenizer.json());
+            Json.writeAtomically(dir.resolve("tokenizer_config.json"),
+                    JSON.writeValueAsBytes(DecoderTokens.tokenizerConfig(config(), tokenizer, tokenizerConfig)));
+            if (provenance != null) Json.writeAtomically(dir.resolve("provenance.json"), JSON.writeValueAsBytes(provenance));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tensors of this model in host memory (tests, conversions). */
+    public List<String> parameterNames() {
+        return new ArrayList<>(params.asMap().keySet());
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+        manager.close();
+    }
+}

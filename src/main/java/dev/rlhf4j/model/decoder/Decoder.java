@@ -1,0 +1,249 @@
+package dev.rlhf4j.model.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.model.Backbone;
+import dev.rlhf4j.model.ModelParameters;
+
+import java.util.Random;
+
+/**
+ * A causal transformer decoder (Llama family or GPT-2) as tensor code over Hugging Face–named parameters.
+ *
+ * <p>Positions come from the attention mask (cumulative count of real tokens), so left padding, right
+ * padding and a sequence alone give the same hidden states on every real token. Attention masks padding
+ * keys and future keys with a large finite negative (−inf would turn fully masked pad rows into NaN).
+ *
+ * <p>{@link #forward} with a {@link KvCache} runs only the new tokens; without one it runs the whole
+ * sequence. Hidden states are returned after the final norm, which is what the LM head and a reward head
+ * read in transformers.
+ */
+public abstract class Decoder implements Backbone {
+    static final float MASKED = -1e9f;
+
+    protected final DecoderConfig config;
+    protected final ModelParameters params = new ModelParameters();
+    protected float dropout;
+
+    protected Decoder(DecoderConfig config) {
+        this.config = config;
+        this.dropout = (float) config.dropout();
+    }
+
+    /** Creates the decoder of {@code config}'s family with zero weights. */
+    public static Decoder create(NDManager manager, DecoderConfig config) {
+        return config.family() == DecoderFamily.GPT2 ? new Gpt2Decoder(manager, config) : new LlamaDecoder(manager, config);
+    }
+
+    public DecoderConfig config() {
+        return config;
+    }
+
+    /** The token embedding table (V, H): the LM head's weight when embeddings are tied. */
+    public abstract NDArray tokenEmbeddings();
+
+    /** Per-forward context shared by every layer: positions, the attention bias, the rotary tables. */
+    protected record Step(long batch, long tokens, long keys, NDArray positions, NDArray bias, NDArray cos, NDArray sin,
+                          KvCache cache, boolean training) {}
+
+    /** Embeddings of {@code ids} at {@code positions}: (B·T, H). */
+    protected abstract NDArray embed(NDArray ids, Step s);
+
+    /** Layer {@code i} over (B·T, H). */
+    protected abstract NDArray layer(int i, NDArray x, Step s);
+
+    /** The final norm over (B·T, H). */
+    protected abstract NDArray finalNorm(NDArray x);
+
+    /** Whether the family uses rotary embeddings (GPT-2 has learned positions instead). */
+    protected abstract boolean rotary();
+
+    /**
+     * Hidden states after the final norm of the new tokens: (B, T, H).
+     *
+     * @param ids     (B, T) int64: the new tokens (the whole sequence when {@code cache} is null or empty)
+     * @param keyMask (B, past + T) float32: 1 for real tokens, 0 for padding, over the cached and the new tokens
+     * @param cache   keys and values of earlier tokens, extended by this call; null runs without a cache
+     */
+    public NDArray forward(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
+        Step s = step(ids, keyMask, cache, training);
+        NDArray x = embed(ids, s);
+        for (int i = 0; i < config.numLayers(); i++) x = layer(i, x, s);
+        if (cache != null) cache.advance((int) s.tokens());
+        return finalNorm(x).reshape(s.batch(), s.tokens(), config.hiddenSize());
+    }
+
+    @Override
+    public NDArray hiddenStates(NDArray ids, NDArray typeIds, NDArray mask, boolean training) {
+        return forward(ids, mask, null, training);
+    }
+
+    @Override
+    public NDArray lowerStates(NDArray ids, NDArray typeIds, NDArray mask, int upTo, boolean training) {
+        Step s = step(ids, mask, null, training);
+        NDArray x = embed(ids, s);
+        for (int i = 0; i < upTo; i++) x = layer(i, x, s);
+        return x.reshape(s.batch(), s.tokens(), config.hiddenSize());
+    }
+
+    @Override
+    public NDArray upperStates(NDArray lower, NDArray mask, int from, boolean training) {
+        long b = lower.getShape().get(0);
+        long t = lower.getShape().get(1);
+        Step s = step(mask, training, b, t);
+        NDArray x = lower.reshape(b * t, config.hiddenSize());
+        for (int i = from; i < config.numLayers(); i++) x = layer(i, x, s);
+        return finalNorm(x).reshape(b, t, config.hiddenSize());
+    }
+
+    private Step step(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
+        long past = cache == null ? 0 : cache.length();
+        if (keyMask.getShape().get(1) != past + t) {
+            throw new IllegalArgumentException("attention mask covers " + keyMask.getShape().get(1) + " tokens, expected "
+                    + (past + t) + " (" + past + " cached + " + t + " new)");
+        }
+        if (past + t > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (past + t) + " tokens exceeds max_position_embeddings "
+                    + config.maxPositions());
+        }
+        return build(keyMask, cache, training, b, t, past);
+    }
+
+    private Step step(NDArray mask, boolean training, long b, long t) {
+        return build(mask, null, training, b, t, 0);
+    }
+
+    private Step build(NDArray keyMask, KvCache cache, boolean training, long b, long t, long past) {
+        NDManager m = keyMask.getManager();
+        long keys = past + t;
+        // Position of each token = number of real tokens before it; pads get 0 (they are never attended to).
+        NDArray positions = keyMask.cumSum(1).sub(1f).maximum(0f);
+        if (past > 0) positions = positions.get(new NDIndex(":, {}:", past));
+        // (T, K): key j is hidden from query i (absolute index past + i) when j > past + i, or outside the window.
+        NDArray keyIdx = m.arange(0f, (float) keys, 1f).reshape(1, keys);
+        NDArray queryIdx = m.arange((float) past, (float) keys, 1f).reshape(t, 1);
+        NDArray hidden = keyIdx.gt(queryIdx);
+        if (config.slidingWindow() > 0) hidden = hidden.logicalOr(keyIdx.lte(queryIdx.sub((float) config.slidingWindow())));
+        NDArray bias = hidden.toType(DataType.FLOAT32, false).mul(MASKED).reshape(1, 1, 1, t, keys)
+                .add(keyMask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, 1, keys)); // (B, 1, 1, T, K)
+        NDArray cos = null, sin = null;
+        if (rotary()) {
+            NDArray freqs = positions.expandDims(2).mul(m.create(RotaryTables.inverseFrequencies(config))); // (B, T, hd/2)
+            NDArray emb = freqs.concat(freqs, 2).expandDims(2); // (B, T, 1, hd)
+            cos = emb.cos();
+            sin = emb.sin();
+        }
+        return new Step(b, t, keys, positions.toType(DataType.INT64, false), bias, cos, sin, cache, training);
+    }
+
+    /**
+     * Attention of layer {@code layer}: q (B, T, nh, hd), k and v (B, T, kvh, hd) of the new tokens (rotary
+     * applied) → (B·T, nh·hd). Query heads are grouped by the KV head they share, so grouped-query attention
+     * needs no copy of K or V.
+     */
+    protected NDArray attend(int layer, NDArray q, NDArray k, NDArray v, Step s) {
+        long b = s.batch(), t = s.tokens(), keys = s.keys();
+        int kvh = config.numKvHeads(), rep = config.groups(), hd = config.headDim();
+        k = k.transpose(0, 2, 1, 3); // (B, kvh, T, hd)
+        v = v.transpose(0, 2, 1, 3);
+        if (s.cache() != null) {
+            NDArray[] kv = s.cache().append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        NDArray qg = q.reshape(b, t, kvh, rep, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvh, rep * t, hd);
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(hd))) // (B, kvh, rep·T, K)
+                .reshape(b, kvh, rep, t, keys).add(s.bias());
+        NDArray probs = dropout(scores.softmax(-1), s.training());
+        return probs.reshape(b, kvh, rep * t, keys).matMul(v)                                   // (B, kvh, rep·T, hd)
+                .reshape(b, kvh, rep, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, (long) kvh * rep * hd);
+    }
+
+    /** x (B, T, heads, hd) rotated by the step's positions (Hugging Face half-rotation layout). */
+    protected static NDArray rope(NDArray x, Step s) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get(new NDIndex("..., :{}", half));
+        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        return x.mul(s.cos()).add(x2.neg().concat(x1, 3).mul(s.sin()));
+    }
+
+    protected NDArray dropout(NDArray x, boolean training) {
+        return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+    }
+
+    protected static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+        return Linear.linear(x, w, bias).singletonOrThrow();
+    }
+
+    /** Layer index of a parameter name ({@code model.layers.3.…} or {@code transformer.h.3.…}), or −1. */
+    protected abstract int layerOf(String name);
+
+    @Override
+    public ModelParameters parametersFrom(int from) {
+        ModelParameters p = new ModelParameters();
+        for (var e : params.asMap().entrySet()) {
+            int layer = layerOf(e.getKey());
+            boolean finalNorm = layer < 0 && isFinalNorm(e.getKey());
+            if (layer >= from || finalNorm) p.add(e.getKey(), e.getValue());
+        }
+        return p;
+    }
+
+    protected abstract boolean isFinalNorm(String name);
+
+    /** Weights N(0, 0.02²), norm scales 1, biases 0: GPT-2 and Llama's initialisation, for training from scratch. */
+    public void initRandom(long seed) {
+        Random rnd = new Random(seed);
+        for (var e : params.asMap().entrySet()) {
+            NDArray a = e.getValue();
+            float[] v = new float[Math.toIntExact(a.size())];
+            String n = e.getKey();
+            if (isNormScale(n)) {
+                java.util.Arrays.fill(v, 1f);
+            } else if (n.endsWith("weight")) {
+                for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
+            }
+            a.set(v);
+        }
+    }
+
+    protected abstract boolean isNormScale(String name);
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int numLayers() {
+        return config.numLayers();
+    }
+
+    @Override
+    public ModelParameters parameters() {
+        return params;
+    }
+
+    /** The backbone's config.json, as a causal LM (callers replace {@code architectures} for other heads). */
+    @Override
+    public ObjectNode configJson() {
+        return config.toJson(config.family().causalLmClass());
+    }
+
+    @Override
+    public void setDropout(float p) {
+        this.dropout = p;
+    }
+
+    static Shape shape(long... dims) {
+        return new Shape(dims);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.rlhf4j.model.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Continues a batch of prompts with a {@link CausalLm}. Prompts are left-padded to one length, so every
+ * row's next token sits in the last column; positions come from the mask, so a prompt generates the same
+ * tokens alone or in a batch. With the KV cache each step runs one token per row; without it each step
+ * recomputes the whole sequence (kept for checking and for measuring what the cache saves).
+ */
+public final class Generator {
+    private final CausalLm lm;
+
+    /** @param stopReason {@code eos}, {@code stop_string} or {@code length} */
+    public record Generation(int[] promptIds, int[] newIds, String text, String stopReason) {}
+
+    /** @param newTokens tokens generated over all rows (what tokens/s counts) */
+    public record Result(List<Generation> generations, long newTokens, double seconds) {
+        public double tokensPerSecond() {
+            return seconds > 0 ? newTokens / seconds : 0;
+        }
+    }
+
+    public Generator(CausalLm lm) {
+        this.lm = lm;
+    }
+
+    /** Encodes each prompt as the model reads it (BOS where the family uses one) and continues it. */
+    public Result generateText(List<String> prompts, GenerationConfig cfg) {
+        List<int[]> ids = new ArrayList<>(prompts.size());
+        for (String p : prompts) ids.add(lm.encode(p));
+        return generate(ids, cfg);
+    }
+
+    public Result generate(List<int[]> prompts, GenerationConfig cfg) {
+        long t0 = System.nanoTime();
+        DecoderConfig c = lm.config();
+        int rows = prompts.size();
+        if (rows == 0) return new Result(List.of(), 0, 0);
+        int longest = 0;
+        for (int i = 0; i < rows; i++) {
+            if (prompts.get(i).length == 0) throw new IllegalArgumentException("prompt " + i + " has no tokens");
+            longest = Math.max(longest, prompts.get(i).length);
+        }
+        int maxNew = Math.min(cfg.maxNewTokens(), c.maxPositions() - longest);
+        if (maxNew < cfg.maxNewTokens() && maxNew <= 0) {
+            throw new IllegalArgumentException("a prompt of " + longest + " tokens leaves no room under max_position_embeddings "
+                    + c.maxPositions());
+        }
+        int pad = c.padOrEos();
+        int total = longest + maxNew;
+        long[] ids = new long[rows * total];   // row-major, left-padded prompt then new tokens
+        float[] mask = new float[rows * total];
+        Arrays.fill(ids, pad);
+        for (int r = 0; r < rows; r++) {
+            int[] p = prompts.get(r);
+            int off = r * total + longest - p.length;
+            for (int k = 0; k < p.length; k++) ids[off + k] = p[k];
+            Arrays.fill(mask, off, r * total + longest, 1f);
+        }
+        int[][] out = new int[rows][maxNew];
+        int[] produced = new int[rows];
+        String[] reason = new String[rows];
+        BitSet done = new BitSet(rows);
+        SplittableRandom rng = new SplittableRandom(cfg.seed());
+        Sampler sampler = new Sampler(cfg, c.vocabSize());
+        NDManager m = lm.manager();
+        long newTokens = 0;
+        int len = longest;
+        try (KvCache cache = cfg.useCache() ? new KvCache(c.numLayers()) : null) {
+            for (int step = 0; step < maxNew && done.cardinality() < rows; step++) {
+                float[] logits;
+                try (NDScope scope = new NDScope()) {
+                    int from = cache != null && step > 0 ? len - 1 : 0;
+                    NDArray in = m.create(slice(ids, rows, total, from, len), new Shape(rows, len - from));
+                    NDArray keyMask = m.create(slice(mask, rows, total, 0, len), new Shape(rows, len));
+                    NDArray hidden = lm.decoder().forward(in, keyMask, cache, false);
+                    logits = lm.logits(hidden.get(new NDIndex(":, -1, :"))).toFloatArray(); // (B, V)
+                }
+                int vocab = logits.length / rows;
+                for (int r = 0; r < rows; r++) {
+                    int col = r * total + len;
+                    if (done.get(r)) continue; // stays pad, masked out
+                    int token = sampler.next(logits, r * vocab, vocab, ids, mask, r * total, len, rng);
+                    ids[col] = token;
+                    mask[col] = 1f;
+                    out[r][produced[r]++] = token;
+                    newTokens++;
+                    if (cfg.stopAtEos() && c.eosIds().contains(token)) {
+                        done.set(r);
+                        reason[r] = "eos";
+                    } else if (!cfg.stopStrings().isEmpty() && stopIndex(decodeNew(out[r], produced[r], false), cfg) >= 0) {
+                        done.set(r);
+                        reason[r] = "stop_string";
+                    }
+                }
+                len++;
+            }
+        }
+        List<Generation> gens = new ArrayList<>(rows);
+        for (int r = 0; r < rows; r++) {
+            int[] fresh = Arrays.copyOf(out[r], produced[r]);
+            String text = decodeNew(fresh, fresh.length, true);
+            int cut = stopIndex(text, cfg);
+            if (cut >= 0) text = text.substring(0, cut);
+            gens.add(new Generation(prompts.get(r), fresh, text, reason[r] == null ? "length" : reason[r]));
+        }
+        return new Result(gens, newTokens, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private String decodeNew(int[] tokens, int n, boolean dropEos) {
+        int[] t = Arrays.copyOf(tokens, n);
+        if (dropEos && n > 0 && lm.config().eosIds().contains(t[n - 1])) t = Arrays.copyOf(t, n - 1);
+        return lm.decode(t);
+    }
+
+    private static int stopIndex(String text, GenerationConfig cfg) {
+        int best = -1;
+        for (String s : cfg.stopStrings()) {
+            int i = text.indexOf(s);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
+        }
+        return best;
+    }
+
+    private static long[] slice(long[] a, int rows, int total, int from, int to) {
+        long[] s = new long[rows * (to - from)];
+        for (int r = 0; r < rows; r++) System.arraycopy(a, r * total + from, s, r * (to - from), to - from);
+        return s;
+    }
+
+    private static float[] slice(float[] a, int rows, int total, int from, int to) {
+        float[] s = new float[rows * (to - from)];
+        for (int r = 0; r < rows; r++) System.arraycopy(a, r * total + from, s, r * (to - from), to - from);
+        return s;
+    }
+}
