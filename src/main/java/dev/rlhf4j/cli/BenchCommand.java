@@ -4,7 +4,14 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.decoder.CausalLm;
+import dev.rlhf4j.model.decoder.DecoderConfig;
+import dev.rlhf4j.model.decoder.GenerationConfig;
+import dev.rlhf4j.model.decoder.Generator;
+import dev.rlhf4j.model.decoder.ScratchDecoder;
+import dev.rlhf4j.text.Tokenizer;
 import dev.rlhf4j.text.EncodedSequence;
 import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
@@ -14,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,8 +30,10 @@ import java.util.concurrent.Callable;
 
 /** {@code rlhf4j bench}: times one training step (forward, backward, clip, AdamW) on random tokens. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Time reward-model training steps on random tokens of a fixed shape: forward, backward, "
-                + "optimizer; prints the median of the measured steps and tokens per second.")
+        description = {"Time reward-model training steps on random tokens of a fixed shape: forward, backward, "
+                + "optimizer; prints the median of the measured steps and tokens per second.",
+                "With --generate N: time greedy generation of N new tokens from an 8-token prompt by a decoder "
+                        + "(--backbone PATH or --init scratch), with and without the KV cache."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per step (default: ${DEFAULT-VALUE}).")
     int pairs;
@@ -34,24 +44,40 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10", description = "Measured steps, after 2 warm-up steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--min-seq-len", defaultValue = "0",
+            description = "Draw each sequence's length uniformly in [this, --seq-len] (right-padded batch); 0 = every "
+                    + "sequence --seq-len long (default: ${DEFAULT-VALUE}).")
+    int minSeqLen;
+
     @Option(names = "--dropout", defaultValue = "0", description = "Backbone dropout during the step (default: ${DEFAULT-VALUE}).")
     float dropout;
+
+    @Option(names = "--generate", defaultValue = "0",
+            description = "Time generation of this many new tokens instead of training steps; 0 = training steps (default: ${DEFAULT-VALUE}).")
+    int generate;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "--generate: timed runs of each mode (default: ${DEFAULT-VALUE}).")
+    int repeats;
 
     @Mixin ModelOptions modelOptions;
 
     @Override
     public Integer call() {
+        if (generate > 0) return benchGenerate();
         modelOptions.maxLength = Math.max(modelOptions.maxLength, seqLen);
         try (RewardModel rm = modelOptions.spec().create(0)) {
             rm.backbone().setDropout(dropout);
             Random rnd = new Random(0);
+            int vocab = rm.encoder().tokenizer().vocabularySize();
+            int low = Math.min(vocab / 2, 1000), span = Math.max(1, Math.min(20000, vocab - low));
             List<EncodedSequence> rows = new ArrayList<>();
             for (int i = 0; i < 2 * pairs; i++) {
-                int[] ids = new int[seqLen];
-                for (int k = 0; k < seqLen; k++) ids[k] = 1000 + rnd.nextInt(20000);
-                rows.add(new EncodedSequence(ids, new int[seqLen], false));
+                int len = minSeqLen > 0 ? minSeqLen + rnd.nextInt(Math.max(1, seqLen - minSeqLen + 1)) : seqLen;
+                int[] ids = new int[len];
+                for (int k = 0; k < len; k++) ids[k] = low + rnd.nextInt(span);
+                rows.add(new EncodedSequence(ids, new int[len], false));
             }
-            TokenBatch batch = TokenBatch.of(rows, 0);
+            TokenBatch batch = TokenBatch.of(rows, rm.encoder().padId());
             rm.parameters().requireGradients(true);
             AdamW opt = new AdamW(rm.manager(), rm.parameters(), 0.9, 0.95, 1e-6, 0);
             BradleyTerryLoss loss = new BradleyTerryLoss();
@@ -83,6 +109,46 @@ public final class BenchCommand implements Callable<Integer> {
                     pairs, seqLen, 2 * pairs, steps, step, median(fwd), median(bwd), median(upd), 2.0 * pairs * seqLen / step);
         }
         return Main.OK;
+    }
+
+    private Integer benchGenerate() {
+        ModelSpec spec = modelOptions.spec();
+        try (CausalLm lm = languageModel(spec)) {
+            Generator gen = new Generator(lm);
+            int[] prompt = new int[8];
+            int vocab = lm.config().vocabSize();
+            int[] base = {1, 403, 407, 261, 378, 432, 383, 286};
+            for (int i = 0; i < 8; i++) prompt[i] = base[i] % vocab;
+            System.out.printf("decoder %s: %,d parameters, %d layers, hidden %d, vocab %d; prompt 8 tokens, %d new tokens, greedy%n",
+                    spec.scratch() != null ? "scratch" : spec.backbone(), lm.parameters().count(), lm.config().numLayers(),
+                    lm.config().hiddenSize(), vocab, generate);
+            double[] medians = new double[2];
+            for (int mode = 0; mode < 2; mode++) {
+                boolean cache = mode == 0;
+                GenerationConfig cfg = GenerationConfig.greedy(generate).withStopAtEos(false).withCache(cache);
+                gen.generate(List.of(prompt), GenerationConfig.greedy(Math.min(generate, 16)).withStopAtEos(false).withCache(cache));
+                double[] tps = new double[repeats];
+                for (int r = 0; r < repeats; r++) {
+                    Generator.Result res = gen.generate(List.of(prompt), cfg);
+                    tps[r] = res.tokensPerSecond();
+                    System.out.printf("  KV cache %-3s run %d: %d tokens in %.2f s, %.1f tokens/s%n", cache ? "on" : "off", r + 1,
+                            res.newTokens(), res.seconds(), tps[r]);
+                }
+                medians[mode] = median(tps);
+            }
+            System.out.printf("median tokens/s: KV cache on %.1f, off %.1f; the cache is %.1fx faster%n", medians[0], medians[1],
+                    medians[0] / medians[1]);
+        }
+        return Main.OK;
+    }
+
+    private CausalLm languageModel(ModelSpec spec) {
+        if (spec.scratch() != null) {
+            Tokenizer tok = ScratchDecoder.tokenizer(spec.scratch().vocabFrom());
+            DecoderConfig c = spec.scratch().config(tok, Math.max(1024, generate + 16));
+            return CausalLm.scratch(c, tok, spec.device(), 0);
+        }
+        return CausalLm.load(Path.of(spec.backbone()), spec.device());
     }
 
     static double median(double[] v) {

@@ -3,18 +3,21 @@ package dev.rlhf4j.cli;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
+import dev.rlhf4j.model.decoder.ScratchDecoder;
 import picocli.CommandLine.Option;
 
 /** Which backbone a new reward model starts from, and how it reads its input. */
 public final class ModelOptions {
     @Option(names = "--backbone", defaultValue = "minilm",
             description = "Pretrained backbone: minilm (all-MiniLM-L6-v2, 6 layers), bge-small (bge-small-en-v1.5, "
-                    + "12 layers), tiny-random (2 layers, random weights: smoke tests only) or a Hugging Face BERT directory with config.json, model.safetensors, tokenizer.json "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "12 layers), tiny-random (2 layers, random weights: smoke tests only), a Hugging Face directory "
+                    + "(BERT family, or a Llama, Mistral, Qwen2 or GPT-2 decoder: config.json, model.safetensors or shards, "
+                    + "tokenizer.json), or a llama2.c model .bin with its tokenizer beside it (default: ${DEFAULT-VALUE}).")
     String backbone;
 
-    @Option(names = "--pooling", defaultValue = "cls",
-            description = "What the reward head reads: cls, mean or last (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pooling", defaultValue = "auto",
+            description = "What the reward head reads: cls, mean, last, or auto = cls for encoders and the last real token "
+                    + "(EOS) for decoders (default: ${DEFAULT-VALUE}).")
     String pooling;
 
     @Option(names = "--max-length", defaultValue = "128",
@@ -26,7 +29,40 @@ public final class ModelOptions {
             description = "cpu, gpu or gpu:N; a GPU needs the CUDA native jar of your platform (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--init", defaultValue = "pretrained",
+            description = "pretrained: the --backbone weights; scratch: a Llama-shaped decoder with random weights "
+                    + "(--layers, --dim, --heads, --kv-heads, --ffn, --vocab-from) (default: ${DEFAULT-VALUE}).")
+    String init;
+
+    @Option(names = "--layers", defaultValue = "4", description = "--init scratch: decoder layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--dim", defaultValue = "128", description = "--init scratch: hidden size (default: ${DEFAULT-VALUE}).")
+    int dim;
+
+    @Option(names = "--heads", defaultValue = "4", description = "--init scratch: attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--kv-heads", defaultValue = "0",
+            description = "--init scratch: key/value heads; 0 = --heads (default: ${DEFAULT-VALUE}).")
+    int kvHeads;
+
+    @Option(names = "--ffn", defaultValue = "0",
+            description = "--init scratch: SwiGLU width; 0 = llama2.c's rule, 2/3 of 4·dim rounded up to 32 (default: ${DEFAULT-VALUE}).")
+    int ffn;
+
+    @Option(names = "--vocab-from",
+            description = "--init scratch: the tokenizer whose vocabulary the decoder uses: tokenizer.json, a Hugging Face "
+                    + "directory, a llama2.c model .bin or a llama2.c tokenizer .bin (no default).")
+    String vocabFrom;
+
     ModelSpec spec() {
-        return new ModelSpec(backbone, Pooling.parse(pooling), maxLength, Engines.device(device));
+        Pooling p = pooling.equalsIgnoreCase("auto") ? null : Pooling.parse(pooling);
+        ScratchDecoder scratch = switch (init.toLowerCase()) {
+            case "pretrained" -> null;
+            case "scratch" -> new ScratchDecoder(layers, dim, heads, kvHeads == 0 ? heads : kvHeads, ffn, vocabFrom);
+            default -> throw new IllegalArgumentException("--init must be pretrained or scratch, got '" + init + "'");
+        };
+        return new ModelSpec(backbone, p, maxLength, Engines.device(device), scratch);
     }
 }

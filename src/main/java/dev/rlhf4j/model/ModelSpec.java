@@ -1,16 +1,48 @@
 package dev.rlhf4j.model;
 
 import ai.djl.Device;
+import dev.rlhf4j.model.decoder.DecoderCheckpoint;
+import dev.rlhf4j.model.decoder.ScratchDecoder;
+import dev.rlhf4j.text.Tokenizer;
+
+import java.nio.file.Path;
 
 /**
  * How to build a fresh reward model: which backbone, how to pool, how many tokens, where to run.
  *
- * @param backbone  preset id ({@code minilm}, {@code bge-small}) or a Hugging Face BERT directory
+ * @param backbone preset id ({@code minilm}, {@code bge-small}), a Hugging Face BERT or decoder directory, or a
+ *                 llama2.c {@code .bin}
+ * @param pooling  null picks the backbone's natural pooling: CLS for encoders, the last real token for decoders
+ * @param scratch  when set, a randomly initialised decoder of this shape replaces {@code backbone}
  */
-public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device device) {
+public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device device, ScratchDecoder scratch) {
 
-    /** A new model with pretrained backbone weights and a head initialised from {@code seed}. */
+    public ModelSpec(String backbone, Pooling pooling, int maxLength, Device device) {
+        this(backbone, pooling, maxLength, device, null);
+    }
+
+    /** Whether the model is a decoder (reads the reward at the last real token). */
+    public boolean decoder() {
+        return scratch != null || (RewardModels.Preset.find(backbone) == null && !RewardModels.TINY_RANDOM.equals(backbone)
+                && DecoderCheckpoint.isDecoder(Path.of(backbone)));
+    }
+
+    public Pooling effectivePooling() {
+        return pooling != null ? pooling : decoder() ? Pooling.LAST : Pooling.CLS;
+    }
+
+    /** A new model with pretrained backbone weights (or a random decoder) and a head initialised from {@code seed}. */
     public RewardModel create(long seed) {
-        return RewardModels.pretrained(backbone, device, pooling, maxLength, seed);
+        if (scratch != null) {
+            Tokenizer tok = ScratchDecoder.tokenizer(scratch.vocabFrom());
+            try {
+                return RewardModels.decoderScratch(scratch.config(tok, Math.max(maxLength, 256)), tok, device, maxLength, seed,
+                        "scratch:" + scratch.layers() + "x" + scratch.dim());
+            } catch (RuntimeException e) {
+                tok.close();
+                throw e;
+            }
+        }
+        return RewardModels.pretrained(backbone, device, effectivePooling(), maxLength, seed);
     }
 }

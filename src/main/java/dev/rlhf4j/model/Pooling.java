@@ -10,8 +10,8 @@ public enum Pooling {
     /** Mean over real (unmasked) tokens. */
     MEAN,
     /**
-     * The last real token. Its index comes from the attention mask (count of ones − 1), never from
-     * searching for a pad id, which breaks when pad = eos.
+     * The last real token. Its index comes from the attention mask (the largest position whose mask is 1),
+     * never from searching for a pad id, which breaks when pad = eos.
      */
     LAST;
 
@@ -29,9 +29,10 @@ public enum Pooling {
                 return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1f));
             }
             case LAST: {
+                // The largest index whose mask is 1: right padding, left padding and pad = eos all agree.
                 long t = hidden.getShape().get(1);
-                NDArray last = mask.sum(new int[] {1}).sub(1f).toType(ai.djl.ndarray.types.DataType.INT64, false);
-                NDArray select = last.oneHot((int) t, ai.djl.ndarray.types.DataType.FLOAT32); // (B, T)
+                NDArray index = mask.mul(mask.getManager().arange(0f, (float) t, 1f)).argMax(1);
+                NDArray select = index.oneHot((int) t, ai.djl.ndarray.types.DataType.FLOAT32); // (B, T)
                 return hidden.mul(select.expandDims(2)).sum(new int[] {1});
             }
             default:

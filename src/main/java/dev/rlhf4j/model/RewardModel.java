@@ -27,6 +27,7 @@ public final class RewardModel implements AutoCloseable {
     private final String backboneName;
     private final NDArray head;
     private final ModelParameters all = new ModelParameters();
+    private com.fasterxml.jackson.databind.JsonNode tokenizerConfig;
 
     /**
      * @param manager      owns every parameter; closed with the model
@@ -107,7 +108,7 @@ public final class RewardModel implements AutoCloseable {
             List<EncodedSequence> part = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) part.add(seqs.get(order[i]));
             try (NDScope scope = new NDScope()) {
-                float[] r = rewards(TokenBatch.of(part, encoder.tokenizer().padId()), false).toFloatArray();
+                float[] r = rewards(TokenBatch.of(part, encoder.padId()), false).toFloatArray();
                 for (int i = start; i < end; i++) out[order[i]] = r[i - start];
             }
         }
@@ -128,6 +129,16 @@ public final class RewardModel implements AutoCloseable {
 
     public SequenceEncoder encoder() {
         return encoder;
+    }
+
+    /** The checkpoint's tokenizer_config.json (chat template, special tokens) when it had one, else null. */
+    public com.fasterxml.jackson.databind.JsonNode tokenizerConfig() {
+        return tokenizerConfig;
+    }
+
+    public RewardModel withTokenizerConfig(com.fasterxml.jackson.databind.JsonNode config) {
+        this.tokenizerConfig = config;
+        return this;
     }
 
     public String backboneName() {

@@ -10,9 +10,15 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.bert.BertConfig;
 import dev.rlhf4j.model.bert.BertEncoder;
+import dev.rlhf4j.model.decoder.Decoder;
+import dev.rlhf4j.model.decoder.DecoderCheckpoint;
+import dev.rlhf4j.model.decoder.DecoderConfig;
+import dev.rlhf4j.model.decoder.DecoderFamily;
+import dev.rlhf4j.model.decoder.DecoderTokens;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.model.weights.OnnxInitializers;
 import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.text.PromptRenderer;
 import dev.rlhf4j.text.SequenceEncoder;
 import dev.rlhf4j.text.Tokenizer;
 
@@ -73,7 +79,7 @@ public final class RewardModels {
             return this == MINILM ? BertConfig.miniLmL6() : BertConfig.bgeSmall();
         }
 
-        static Preset find(String name) {
+        public static Preset find(String name) {
             for (Preset p : values()) if (p.id.equalsIgnoreCase(name)) return p;
             return null;
         }
@@ -90,6 +96,13 @@ public final class RewardModels {
             return randomInit(new BertConfig(30522, 32, 2, 2, 64, 512, 2, 1e-12, 0.0, 0.0), tokenizer("minilm"), device,
                     pooling, maxLength, headSeed);
         }
+        if (Preset.find(backbone) == null && DecoderCheckpoint.isDecoder(Path.of(backbone))) {
+            if (pooling != Pooling.LAST) {
+                throw new IllegalArgumentException("a decoder backbone reads the reward at the last real token: use --pooling last (got "
+                        + pooling.name().toLowerCase() + ")");
+            }
+            return decoder(DecoderCheckpoint.read(Path.of(backbone)), device, maxLength, headSeed, false, backbone);
+        }
         NDManager manager = Engines.newManager(device);
         try {
             Preset preset = Preset.find(backbone);
@@ -104,13 +117,13 @@ public final class RewardModels {
                 Path dir = Path.of(backbone);
                 if (!Files.isDirectory(dir)) {
                     throw new IllegalArgumentException("backbone '" + backbone + "' is neither a preset ("
-                            + String.join(", ", presetIds()) + ", " + TINY_RANDOM + ") nor a directory");
+                            + String.join(", ", presetIds()) + ", " + TINY_RANDOM + "), a directory, nor a llama2.c .bin file");
                 }
                 JsonNode cfg = readJson(require(dir, CONFIG));
                 String type = cfg.path("model_type").asText("bert");
                 if (!List.of("bert", "roberta", "xlm-roberta", "").contains(type)) {
                     throw new IllegalArgumentException(dir.resolve(CONFIG) + ": model_type '" + type
-                            + "' is not a BERT-family encoder");
+                            + "' is neither a BERT-family encoder nor a supported decoder (llama, mistral, qwen2, gpt2)");
                 }
                 config = BertConfig.fromJson(cfg);
                 weights = Safetensors.read(require(dir, WEIGHTS)).tensors();
@@ -149,6 +162,17 @@ public final class RewardModels {
     /** Loads a saved reward-model checkpoint. */
     public static RewardModel load(Path dir, Device device) {
         JsonNode cfg = readJson(require(dir, CONFIG));
+        if (DecoderConfig.isDecoder(cfg)) {
+            // An rlhf4j decoder RM, or a published *ForSequenceClassification reward model.
+            if (!DecoderFamily.isSequenceClassifier(cfg) || cfg.path("num_labels").asInt(1) != 1
+                    && cfg.path("id2label").size() != 1) {
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + " is not a reward model (needs a *ForSequenceClassification "
+                        + "architecture with one label); to start from a language model use --backbone");
+            }
+            DecoderCheckpoint ck = DecoderCheckpoint.readHf(dir);
+            int maxLength = cfg.path("max_length").asInt(Math.min(ck.config().maxPositions(), 1024));
+            return decoder(ck, device, maxLength, 0, true, cfg.path("backbone_name").asText(dir.toString()));
+        }
         if (cfg.path("num_labels").asInt(0) != 1 || !cfg.has("pooling")) {
             throw new IllegalArgumentException(dir.resolve(CONFIG) + " is not a reward-model config "
                     + "(needs num_labels: 1 and pooling); to start from a pretrained encoder use --backbone");
@@ -174,14 +198,83 @@ public final class RewardModels {
         }
     }
 
+    /**
+     * A reward model on a decoder checkpoint: reward at the last real token of {@code [BOS] dialogue EOS}.
+     *
+     * @param loadHead take {@code score.weight} from the checkpoint (a saved or published reward model) rather
+     *                 than initialising it from {@code headSeed}
+     */
+    public static RewardModel decoder(DecoderCheckpoint ck, Device device, int maxLength, long headSeed, boolean loadHead,
+                                      String name) {
+        DecoderConfig c = ck.config();
+        if (maxLength > c.maxPositions()) {
+            throw new IllegalArgumentException("--max-length " + maxLength + " exceeds the model's max_position_embeddings "
+                    + c.maxPositions() + " (" + ck.source() + ")");
+        }
+        NDManager manager = Engines.newManager(device);
+        Tokenizer tok = null;
+        try {
+            tok = ck.tokenizer();
+            Decoder d = Decoder.create(manager, c);
+            RewardModel rm = new RewardModel(manager, d, Pooling.LAST, decoderEncoder(c, tok, ck.tokenizerConfig(), maxLength),
+                    name, headSeed).withTokenizerConfig(ck.tokenizerConfig());
+            if (loadHead) {
+                rm.parameters().load(ck.tensors(), List.of(), n -> !n.startsWith(RewardModel.HEAD) && DecoderCheckpoint.NOT_BACKBONE.test(n));
+            } else {
+                d.parameters().load(ck.tensors(), List.of(), DecoderCheckpoint.NOT_BACKBONE);
+            }
+            return rm;
+        } catch (RuntimeException e) {
+            if (tok != null) tok.close();
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A decoder reward model with random weights of {@code config}'s shape (training from scratch): the same
+     * layout and specials as a loaded one.
+     */
+    public static RewardModel decoderScratch(DecoderConfig config, Tokenizer tok, Device device, int maxLength, long seed,
+                                             String name) {
+        NDManager manager = Engines.newManager(device);
+        Decoder d = Decoder.create(manager, config);
+        d.initRandom(seed);
+        return new RewardModel(manager, d, Pooling.LAST, decoderEncoder(config, tok, null, maxLength), name, seed);
+    }
+
+    /**
+     * The decoder layout: BOS where the model uses one, EOS appended, the config's pad id (else {@code <unk>},
+     * else EOS: rewards read the last real token from the mask, so any pad gives the same rewards), and the
+     * checkpoint's chat template when its tokenizer config has one.
+     */
+    static SequenceEncoder decoderEncoder(DecoderConfig c, Tokenizer tok, JsonNode tokenizerConfig, int maxLength) {
+        int pad = c.padId() >= 0 ? c.padId() : tok.idOf("<unk>") >= 0 ? tok.idOf("<unk>") : c.eosId();
+        PromptRenderer renderer = dev.rlhf4j.text.ChatTemplates.renderer(tokenizerConfig);
+        return SequenceEncoder.forDecoder(tok, maxLength,
+                new SequenceEncoder.Decoding(c.addBos() ? c.bosId() : -1, c.eosId(), pad, renderer));
+    }
+
     /** The reward model's {@code config.json}. */
     public static ObjectNode config(RewardModel model) {
+        if (model.backbone() instanceof Decoder d) {
+            DecoderConfig c = d.config().withPadId(model.encoder().padId());
+            ObjectNode o = c.toJson(c.family().sequenceClassificationClass());
+            o.put("num_labels", 1);
+            o.putObject("id2label").put("0", "LABEL_0");
+            o.putObject("label2id").put("LABEL_0", 0);
+            o.put("pooling", "last");
+            o.put("max_length", model.encoder().maxLength());
+            o.put("backbone_name", model.backboneName());
+            o.put("rlhf4j_format", 1);
+            return o;
+        }
         ObjectNode o = model.backbone().configJson();
         o.putArray("architectures").add("BertForRewardModel");
         o.put("num_labels", 1);
         o.put("pooling", model.pooling().name().toLowerCase());
         o.put("max_length", model.encoder().maxLength());
-        o.put("pad_token_id", model.encoder().tokenizer().padId());
+        o.put("pad_token_id", model.encoder().padId());
         o.put("backbone_name", model.backboneName());
         o.put("rlhf4j_format", 1);
         return o;
@@ -200,6 +293,11 @@ public final class RewardModels {
             Safetensors.write(dir.resolve(WEIGHTS), model.parameters().toHost(), meta);
             Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(config(model)));
             Json.writeAtomically(dir.resolve(TOKENIZER), model.encoder().tokenizer().json());
+            if (model.backbone() instanceof Decoder d) {
+                DecoderConfig c = d.config().withPadId(model.encoder().padId());
+                Json.writeAtomically(dir.resolve("tokenizer_config.json"), JSON.writeValueAsBytes(
+                        DecoderTokens.tokenizerConfig(c, model.encoder().tokenizer(), model.tokenizerConfig())));
+            }
             if (provenance != null) Json.writeAtomically(dir.resolve(PROVENANCE), JSON.writeValueAsBytes(provenance));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);

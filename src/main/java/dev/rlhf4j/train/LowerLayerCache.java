@@ -145,7 +145,7 @@ public final class LowerLayerCache {
         }
         List<EncodedSequence> todo = new ArrayList<>(missing.values());
         todo.sort(Comparator.comparingInt(EncodedSequence::length)); // little padding per batch
-        int padId = model.encoder().tokenizer().padId();
+        int padId = model.encoder().padId();
         for (int start = 0; start < todo.size(); start += batchSize) {
             List<EncodedSequence> part = todo.subList(start, Math.min(todo.size(), start + batchSize));
             TokenBatch batch = TokenBatch.of(part, padId);
@@ -209,7 +209,7 @@ public final class LowerLayerCache {
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt(i -> seqs.get(i).length()));
         float[] r = new float[seqs.size()];
-        int padId = model.encoder().tokenizer().padId();
+        int padId = model.encoder().padId();
         for (int start = 0; start < order.length; start += batchSize) {
             int end = Math.min(order.length, start + batchSize);
             List<EncodedSequence> part = new ArrayList<>(end - start);

@@ -97,7 +97,7 @@ public final class RewardTrainer {
         int micro = 0;
         double stepStart = System.nanoTime();
         double timedSteps = 0, timedSeconds = 0;
-        int padId = model.encoder().tokenizer().padId();
+        int padId = model.encoder().padId();
         List<int[]> stepBatches = new ArrayList<>(); // micro-batches of the current optimizer step, for a replay
 
         outer:

@@ -129,6 +129,22 @@ public final class CausalLm implements AutoCloseable {
         return out;
     }
 
+    /** Token ids of a text rendered by a chat template: BOS added unless the template already wrote it. */
+    public int[] encodeRendered(String text) {
+        int[] ids = tokenizer.encode(text);
+        DecoderConfig c = config();
+        if (!c.addBos() || c.bosId() < 0 || ids.length > 0 && ids[0] == c.bosId()) return ids;
+        int[] out = new int[ids.length + 1];
+        out[0] = c.bosId();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    /** The checkpoint's tokenizer_config.json (chat template, special tokens); empty when it had none. */
+    public JsonNode tokenizerConfig() {
+        return tokenizerConfig;
+    }
+
     public String decode(int[] ids) {
         return tokenizer.decode(ids);
     }

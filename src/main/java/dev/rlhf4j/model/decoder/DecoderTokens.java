@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.text.Tokenizer;
 
 /** The tokenizer_config.json a saved decoder carries, so transformers' AutoTokenizer reads the same specials. */
-final class DecoderTokens {
+public final class DecoderTokens {
     private DecoderTokens() {}
 
     /** {@code original}'s fields (a chat template among them) with the special tokens and BOS policy of {@code c}. */
-    static ObjectNode tokenizerConfig(DecoderConfig c, Tokenizer tok, JsonNode original) {
+    public static ObjectNode tokenizerConfig(DecoderConfig c, Tokenizer tok, JsonNode original) {
         ObjectNode o = original != null && original.isObject() ? ((ObjectNode) original).deepCopy()
                 : new ObjectMapper().createObjectNode();
         o.put("tokenizer_class", "PreTrainedTokenizerFast");
