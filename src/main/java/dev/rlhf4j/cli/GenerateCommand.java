@@ -38,10 +38,10 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "A Hugging Face *ForCausalLM directory or a llama2.c model .bin (its tokenizer beside it).")
     Path model;
 
-    @Option(names = "--prompt", description = "A prompt; may be repeated.")
+    @Option(names = "--prompt", description = "A prompt; may be repeated (default: none).")
     List<String> prompts = new ArrayList<>();
 
-    @Option(names = "--prompts", description = "A file of prompts: JSONL with a 'prompt' field, or plain text, one per line.")
+    @Option(names = "--prompts", description = "A file of prompts: JSONL with a 'prompt' field, or plain text, one per line (default: none).")
     Path promptFile;
 
     @Option(names = "--out", description = "Write the continuations as JSONL here (default: the screen only).")
@@ -62,9 +62,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--repetition-penalty", defaultValue = "1.1",
-            description = "Penalty on tokens already in the sequence; 1 = off (default: ${DEFAULT-VALUE}).")
-    double repetitionPenalty;
+    @Option(names = "--repetition-penalty",
+            description = "Penalty on tokens already in the sequence; 1 = off (default: 1.1 when sampling, the paper's; 1 with --greedy).")
+    Double repetitionPenalty;
 
     @Option(names = "--stop", description = "Stop a continuation where this string appears (cut off); may be repeated (default: EOS only).")
     List<String> stop = new ArrayList<>();
@@ -95,7 +95,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (promptFile != null) texts.addAll(readPrompts(promptFile));
         if (texts.isEmpty()) throw new IllegalArgumentException("give --prompt TEXT or --prompts FILE");
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
-        GenerationConfig cfg = new GenerationConfig(maxNewTokens, greedy, temperature, topK, topP, repetitionPenalty, stop,
+        double penalty = repetitionPenalty != null ? repetitionPenalty : greedy ? 1.0 : 1.1;
+        GenerationConfig cfg = new GenerationConfig(maxNewTokens, greedy, temperature, topK, topP, penalty, stop,
                 !ignoreEos, !noCache, seed);
         try (CausalLm lm = CausalLm.load(model, Engines.device(device))) {
             PromptRenderer renderer = chat ? ChatTemplates.renderer(lm.tokenizerConfig()) : null;

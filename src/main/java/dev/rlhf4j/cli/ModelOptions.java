@@ -9,10 +9,9 @@ import picocli.CommandLine.Option;
 /** Which backbone a new reward model starts from, and how it reads its input. */
 public final class ModelOptions {
     @Option(names = "--backbone", defaultValue = "minilm",
-            description = "Pretrained backbone: minilm (all-MiniLM-L6-v2, 6 layers), bge-small (bge-small-en-v1.5, "
-                    + "12 layers), tiny-random (2 layers, random weights: smoke tests only), a Hugging Face directory "
-                    + "(BERT family, or a Llama, Mistral, Qwen2 or GPT-2 decoder: config.json, model.safetensors or shards, "
-                    + "tokenizer.json), or a llama2.c model .bin with its tokenizer beside it (default: ${DEFAULT-VALUE}).")
+            description = "Backbone: minilm (all-MiniLM-L6-v2), bge-small (bge-small-en-v1.5), tiny-random (smoke tests), "
+                    + "a Hugging Face directory (BERT family; Llama, Mistral, Qwen2, GPT-2 decoders) or a llama2.c "
+                    + "model file (default: ${DEFAULT-VALUE}).")
     String backbone;
 
     @Option(names = "--pooling", defaultValue = "auto",
