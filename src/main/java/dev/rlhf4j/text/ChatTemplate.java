@@ -81,7 +81,7 @@ import java.util.Optional;
  *   <li>{@code tools}, {@code documents} and tool calls are not passed: {@link Turn} has a role and text.</li>
  * </ul>
  */
-public final class ChatTemplate {
+public final class ChatTemplate implements PromptRenderer {
     /** The file newer checkpoints keep the template in; it wins over {@code tokenizer_config.json}. */
     public static final String JINJA_FILE = "chat_template.jinja";
     public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
@@ -159,6 +159,19 @@ public final class ChatTemplate {
                 throw new IllegalArgumentException("cannot read " + jinjaFile + ": " + e.getMessage(), e);
             }
         }
+        return fromTokenizerConfig(config, configFile);
+    }
+
+    /**
+     * The chat template held in a tokenizer_config.json's content ({@code chat_template} as a string, or a
+     * list of named templates of which {@code default} is used); empty when it holds none.
+     *
+     * @param where the file the content came from, for error messages
+     */
+    public static Optional<ChatTemplate> fromTokenizerConfig(JsonNode config, Path where) {
+        if (config == null || !config.isObject()) return Optional.empty();
+        String bos = tokenText(config.get("bos_token"), "bos_token", where);
+        String eos = tokenText(config.get("eos_token"), "eos_token", where);
         JsonNode node = config.get("chat_template");
         if (node == null || node.isNull()) return Optional.empty();
         if (node.isTextual()) return Optional.of(of(node.asText(), bos, eos));
@@ -171,10 +184,10 @@ public final class ChatTemplate {
                     return Optional.of(of(entry.get("template").asText(), bos, eos));
                 }
             }
-            throw new IllegalArgumentException(configFile + ": chat_template lists " + names
+            throw new IllegalArgumentException(where + ": chat_template lists " + names
                     + " but no template named \"default\"");
         }
-        throw new IllegalArgumentException(configFile + ": chat_template is neither a string nor a list");
+        throw new IllegalArgumentException(where + ": chat_template is neither a string nor a list");
     }
 
     /** A special token of {@code tokenizer_config.json}: a string, an AddedToken object, or absent. */
@@ -192,6 +205,7 @@ public final class ChatTemplate {
      * @throws IllegalArgumentException when the template does not parse, fails, or calls
      *     {@code raise_exception}
      */
+    @Override
     public String render(List<Turn> messages, boolean addGenerationPrompt) {
         if (syntaxError != null) throw new IllegalArgumentException(syntaxError);
         List<Map<String, Object>> list = new ArrayList<>(messages.size());

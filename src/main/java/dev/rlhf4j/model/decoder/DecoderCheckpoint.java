@@ -57,6 +57,12 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
         JsonNode tokCfg = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
                 ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
         cfg = applyTokenizerConfig(cfg, tokCfg);
+        // A chat_template.jinja file takes precedence; kept in the config so that a saved checkpoint carries it.
+        var template = dev.rlhf4j.text.ChatTemplate.fromDirectory(dir);
+        if (template.isPresent()) {
+            tokCfg = tokCfg.deepCopy();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tokCfg).put("chat_template", template.get().template());
+        }
         byte[] tok;
         try {
             tok = Files.readAllBytes(require(dir, "tokenizer.json"));

@@ -132,6 +132,31 @@ class DecoderRewardModelTest {
     }
 
     @Test
+    void aCheckpointsChatTemplateRendersTheDialogueAndIsSavedWithIt(@TempDir Path dir, @TempDir Path saved) throws Exception {
+        Path src = SharedFiles.get("models/hf-tiny/llama-rm");
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) java.nio.file.Files.copy(src.resolve(f), dir.resolve(f));
+        String template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] | trim }}\n{% endfor %}"
+                + "{% if add_generation_prompt %}assistant:{% endif %}";
+        com.fasterxml.jackson.databind.node.ObjectNode tc = new ObjectMapper().createObjectNode();
+        tc.put("chat_template", template);
+        tc.putObject("bos_token").put("content", "<s>");
+        tc.put("eos_token", "</s>");
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), tc.toString());
+        try (RewardModel m = RewardModels.load(dir, Device.cpu())) {
+            EncodedSequence s = m.encoder().encode(List.of(List.of(Turn.user(" What is 7 + 5? "))), List.of("12.")).get(0);
+            assertThat(s.ids()[0]).isEqualTo(1);
+            assertThat(s.ids()[s.length() - 1]).isEqualTo(2);
+            assertThat(m.encoder().tokenizer().decode(s.ids())).isEqualTo("user: What is 7 + 5?\nassistant: 12.\n"); // the template ends every message with a newline
+            assertThat(m.encoder().tokenizer().decode(m.encoder().encodePrompt(List.of(Turn.user("Hi")), 64)))
+                    .isEqualTo("user: Hi\nassistant:");
+            RewardModels.save(m, saved, null);
+        }
+        JsonNode written = new ObjectMapper().readTree(saved.resolve("tokenizer_config.json").toFile());
+        assertThat(written.path("chat_template").asText()).isEqualTo(template);
+        assertThat(written.path("bos_token").asText()).isEqualTo("<s>");
+    }
+
+    @Test
     void languageModelDirectoryIsNotARewardModel() {
         assertThatThrownBy(() -> RewardModels.load(SharedFiles.get("models/hf-tiny/llama"), Device.cpu()))
                 .hasMessageContaining("not a reward model");
