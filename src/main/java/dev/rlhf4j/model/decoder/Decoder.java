@@ -31,9 +31,25 @@ public abstract class Decoder implements Backbone {
     protected final ModelParameters params = new ModelParameters();
     protected float dropout;
 
+    private final float[] inverseFrequencies;
+    /** rotate_half as a matrix: x · R = cat(−x[half:], x[:half]), one matmul instead of two slices, a negation and a concat. */
+    private NDArray rotateHalf;
+
     protected Decoder(DecoderConfig config) {
         this.config = config;
         this.dropout = (float) config.dropout();
+        this.inverseFrequencies = RotaryTables.inverseFrequencies(config);
+    }
+
+    /** Builds the constant rotate-half matrix in the parameters' manager (not a parameter: never trained or saved). */
+    protected void initRotary(NDManager manager) {
+        int hd = config.headDim(), half = hd / 2;
+        float[] r = new float[hd * hd];
+        for (int j = 0; j < half; j++) {
+            r[(j + half) * hd + j] = -1f; // out[j] = −x[j + half]
+            r[j * hd + j + half] = 1f;    // out[j + half] = x[j]
+        }
+        rotateHalf = manager.create(r, new Shape(hd, hd));
     }
 
     /** Creates the decoder of {@code config}'s family with zero weights. */
@@ -77,6 +93,68 @@ public abstract class Decoder implements Backbone {
         for (int i = 0; i < config.numLayers(); i++) x = layer(i, x, s);
         if (cache != null) cache.advance((int) s.tokens());
         return finalNorm(x).reshape(s.batch(), s.tokens(), config.hiddenSize());
+    }
+
+    /**
+     * The generation path of {@link #forward}: inputs on the host, so positions, the attention bias and the
+     * rotary tables are computed in Java instead of a score of small tensor ops per step (at one token per step,
+     * op dispatch, not arithmetic, is the cost).
+     *
+     * @param ids     (rows × T) new token ids, row-major
+     * @param keyMask (rows × (past + T)) 1 for real tokens, 0 for padding, over cached and new tokens
+     */
+    public NDArray forward(long[] ids, float[] keyMask, int rows, KvCache cache, NDManager m) {
+        int t = ids.length / rows, keys = keyMask.length / rows;
+        int past = cache == null ? 0 : cache.length();
+        if (keys != past + t) {
+            throw new IllegalArgumentException("attention mask covers " + keys + " tokens, expected " + (past + t));
+        }
+        if (keys > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + keys + " tokens exceeds max_position_embeddings " + config.maxPositions());
+        }
+        long[] pos = new long[rows * t];
+        float[] bias = new float[rows * t * keys];
+        int window = config.slidingWindow();
+        for (int r = 0; r < rows; r++) {
+            int seen = 0;
+            for (int k = 0; k < keys; k++) {
+                if (keyMask[r * keys + k] != 0f) seen++;
+                if (k >= past) pos[r * t + k - past] = Math.max(0, seen - 1);
+            }
+            for (int q = 0; q < t; q++) {
+                int qi = past + q, off = (r * t + q) * keys;
+                for (int k = 0; k < keys; k++) {
+                    boolean hidden = k > qi || (window > 0 && k <= qi - window) || keyMask[r * keys + k] == 0f;
+                    bias[off + k] = hidden ? MASKED : 0f;
+                }
+            }
+        }
+        NDArray cos = null, sin = null;
+        if (rotary()) {
+            float[] inv = inverseFrequencies;
+            int hd = config.headDim(), half = hd / 2;
+            float[] c = new float[rows * t * hd], sn = new float[rows * t * hd];
+            for (int i = 0; i < rows * t; i++) {
+                float p = (float) pos[i];
+                for (int j = 0; j < half; j++) {
+                    float f = p * inv[j];
+                    float cf = (float) Math.cos(f), sf = (float) Math.sin(f);
+                    c[i * hd + j] = cf;
+                    c[i * hd + half + j] = cf;
+                    sn[i * hd + j] = sf;
+                    sn[i * hd + half + j] = sf;
+                }
+            }
+            cos = m.create(c, new Shape(rows, t, 1, hd));
+            sin = m.create(sn, new Shape(rows, t, 1, hd));
+        }
+        NDArray idArray = m.create(ids, new Shape(rows, t));
+        Step s = new Step(rows, t, keys, m.create(pos, new Shape(rows, t)), m.create(bias, new Shape(rows, 1, 1, t, keys)),
+                cos, sin, cache, false);
+        NDArray x = embed(idArray, s);
+        for (int i = 0; i < config.numLayers(); i++) x = layer(i, x, s);
+        if (cache != null) cache.advance(t);
+        return finalNorm(x).reshape(rows, t, config.hiddenSize());
     }
 
     @Override
@@ -136,7 +214,7 @@ public abstract class Decoder implements Backbone {
                 .add(keyMask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, 1, keys)); // (B, 1, 1, T, K)
         NDArray cos = null, sin = null;
         if (rotary()) {
-            NDArray freqs = positions.expandDims(2).mul(m.create(RotaryTables.inverseFrequencies(config))); // (B, T, hd/2)
+            NDArray freqs = positions.expandDims(2).mul(m.create(inverseFrequencies)); // (B, T, hd/2)
             NDArray emb = freqs.concat(freqs, 2).expandDims(2); // (B, T, 1, hd)
             cos = emb.cos();
             sin = emb.sin();
@@ -152,27 +230,27 @@ public abstract class Decoder implements Backbone {
     protected NDArray attend(int layer, NDArray q, NDArray k, NDArray v, Step s) {
         long b = s.batch(), t = s.tokens(), keys = s.keys();
         int kvh = config.numKvHeads(), rep = config.groups(), hd = config.headDim();
-        k = k.transpose(0, 2, 1, 3); // (B, kvh, T, hd)
-        v = v.transpose(0, 2, 1, 3);
+        NDArray kT = k.transpose(0, 2, 3, 1); // (B, kvh, hd, T): kept transposed, ready for q · kᵀ
+        v = v.transpose(0, 2, 1, 3);          // (B, kvh, T, hd)
         if (s.cache() != null) {
-            NDArray[] kv = s.cache().append(layer, k, v);
-            k = kv[0];
+            NDArray[] kv = s.cache().append(layer, kT, v);
+            kT = kv[0];
             v = kv[1];
         }
-        NDArray qg = q.reshape(b, t, kvh, rep, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvh, rep * t, hd);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(hd))) // (B, kvh, rep·T, K)
+        // One token per row (generation): (B, 1, nh, hd) is already laid out as (B, kvh, rep, hd).
+        NDArray qg = t == 1 ? q.reshape(b, kvh, rep, hd)
+                : q.reshape(b, t, kvh, rep, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvh, rep * t, hd);
+        NDArray scores = qg.mul((float) (1.0 / Math.sqrt(hd))).matMul(kT)          // (B, kvh, rep·T, K)
                 .reshape(b, kvh, rep, t, keys).add(s.bias());
-        NDArray probs = dropout(scores.softmax(-1), s.training());
-        return probs.reshape(b, kvh, rep * t, keys).matMul(v)                                   // (B, kvh, rep·T, hd)
-                .reshape(b, kvh, rep, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, (long) kvh * rep * hd);
+        NDArray probs = dropout(scores.softmax(-1), s.training()).reshape(b, kvh, rep * t, keys);
+        NDArray ctx = probs.matMul(v);                                                // (B, kvh, rep·T, hd)
+        return t == 1 ? ctx.reshape(b, (long) kvh * rep * hd)
+                : ctx.reshape(b, kvh, rep, t, hd).transpose(0, 3, 1, 2, 4).reshape(b * t, (long) kvh * rep * hd);
     }
 
     /** x (B, T, heads, hd) rotated by the step's positions (Hugging Face half-rotation layout). */
-    protected static NDArray rope(NDArray x, Step s) {
-        long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
-        return x.mul(s.cos()).add(x2.neg().concat(x1, 3).mul(s.sin()));
+    protected NDArray rope(NDArray x, Step s) {
+        return x.mul(s.cos()).add(x.matMul(rotateHalf).mul(s.sin()));
     }
 
     protected NDArray dropout(NDArray x, boolean training) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,9 +81,8 @@ public final class Generator {
                 float[] logits;
                 try (NDScope scope = new NDScope()) {
                     int from = cache != null && step > 0 ? len - 1 : 0;
-                    NDArray in = m.create(slice(ids, rows, total, from, len), new Shape(rows, len - from));
-                    NDArray keyMask = m.create(slice(mask, rows, total, 0, len), new Shape(rows, len));
-                    NDArray hidden = lm.decoder().forward(in, keyMask, cache, false);
+                    NDArray hidden = lm.decoder().forward(slice(ids, rows, total, from, len), slice(mask, rows, total, 0, len),
+                            rows, cache, m);
                     logits = lm.logits(hidden.get(new NDIndex(":, -1, :"))).toFloatArray(); // (B, V)
                 }
                 int vocab = logits.length / rows;

@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDScope;
 
 /**
  * Keys and values of every layer for the tokens seen so far, so that each generation step runs the new
- * token alone instead of the whole sequence. Tensors are (B, kv-heads, T, head-dim), rotary already applied.
+ * token alone instead of the whole sequence. Keys are kept transposed, (B, kv-heads, head-dim, T), ready for
+ * q · kᵀ; values are (B, kv-heads, T, head-dim); rotary is already applied to the keys.
  *
  * <p>The cache owns its tensors: they are taken out of any open {@link NDScope} (a step's intermediates are
  * freed at the end of the step, the cache must outlive it) and the previous ones are closed when replaced.
@@ -25,11 +26,11 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
-    /** Appends this step's keys and values of {@code layer}; returns the full (B, kvh, past + T, hd) pair. */
+    /** Appends this step's keys (B, kvh, hd, T) and values (B, kvh, T, hd) of {@code layer}; returns the full pair. */
     NDArray[] append(int layer, NDArray k, NDArray v) {
         NDArray oldK = keys[layer];
         NDArray oldV = values[layer];
-        NDArray newK = oldK == null ? k.duplicate() : oldK.concat(k, 2);
+        NDArray newK = oldK == null ? k.duplicate() : oldK.concat(k, 3);
         NDArray newV = oldV == null ? v.duplicate() : oldV.concat(v, 2);
         NDScope.unregister(newK, newV);
         keys[layer] = newK;

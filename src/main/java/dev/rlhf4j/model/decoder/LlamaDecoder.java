@@ -42,6 +42,7 @@ final class LlamaDecoder extends Decoder {
                     params.zeros(manager, p + "mlp.down_proj.weight", h, f));
         }
         finalNorm = params.zeros(manager, "model.norm.weight", h);
+        initRotary(manager);
     }
 
     @Override
@@ -70,7 +71,8 @@ final class LlamaDecoder extends Decoder {
         NDArray v = linear(h, l.vW, l.vB).reshape(b, t, config.numKvHeads(), config.headDim());
         x = x.add(dropout(linear(attend(i, q, k, v, s), l.oW, null), s.training()));
         h = rms(x, l.postNorm);
-        NDArray mlp = Activation.swish(linear(h, l.gate, null), 1f).mul(linear(h, l.up, null));
+        NDArray gate = linear(h, l.gate, null);
+        NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(linear(h, l.up, null)); // SiLU(gate) · up
         return x.add(dropout(linear(mlp, l.down, null), s.training()));
     }
 
