@@ -104,9 +104,10 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             double step = median(tot);
-            System.out.printf("backbone %s, %d pairs x %d tokens (%d sequences), %d steps: median step %.3f s "
-                            + "(forward %.3f, backward %.3f, clip+AdamW %.3f), %.0f tokens/s%n", modelOptions.backbone,
-                    pairs, seqLen, 2 * pairs, steps, step, median(fwd), median(bwd), median(upd), 2.0 * pairs * seqLen / step);
+            System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "
+                            + "median step %.3f s (forward %.3f, backward %.3f, clip+AdamW %.3f), %.0f tokens/s%n", rm.backboneName(),
+                    rm.parameters().count(), pairs, minSeqLen > 0 ? minSeqLen + "-" + seqLen : Integer.toString(seqLen), 2 * pairs,
+                    batch.realTokens(), steps, step, median(fwd), median(bwd), median(upd), batch.realTokens() / step);
         }
         return Main.OK;
     }
