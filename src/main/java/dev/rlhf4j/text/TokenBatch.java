@@ -8,7 +8,17 @@ import java.util.List;
  */
 public record TokenBatch(long[] ids, long[] typeIds, float[] mask, int rows, int cols) {
 
+    /** Right-padded: each row starts in the first column. */
     public static TokenBatch of(List<EncodedSequence> seqs, int padId) {
+        return padded(seqs, padId, false);
+    }
+
+    /** Left-padded: each row's tokens end in the last column (the layout of batched generation). */
+    public static TokenBatch leftPadded(List<EncodedSequence> seqs, int padId) {
+        return padded(seqs, padId, true);
+    }
+
+    private static TokenBatch padded(List<EncodedSequence> seqs, int padId, boolean left) {
         int rows = seqs.size();
         int cols = 1;
         for (EncodedSequence s : seqs) cols = Math.max(cols, s.length());
@@ -18,26 +28,7 @@ public record TokenBatch(long[] ids, long[] typeIds, float[] mask, int rows, int
         java.util.Arrays.fill(ids, padId);
         for (int r = 0; r < rows; r++) {
             EncodedSequence s = seqs.get(r);
-            for (int c = 0; c < s.length(); c++) {
-                ids[r * cols + c] = s.ids()[c];
-                types[r * cols + c] = s.typeIds()[c];
-                mask[r * cols + c] = 1f;
-            }
-        }
-        return new TokenBatch(ids, types, mask, rows, cols);
-    }
-
-    /** Left-padded: each row's tokens end in the last column (the layout of batched generation). */
-    public static TokenBatch leftPadded(List<EncodedSequence> seqs, int padId) {
-        TokenBatch right = of(seqs, padId);
-        int rows = right.rows, cols = right.cols;
-        long[] ids = new long[rows * cols];
-        long[] types = new long[rows * cols];
-        float[] mask = new float[rows * cols];
-        java.util.Arrays.fill(ids, padId);
-        for (int r = 0; r < rows; r++) {
-            EncodedSequence s = seqs.get(r);
-            int off = r * cols + cols - s.length();
+            int off = r * cols + (left ? cols - s.length() : 0);
             for (int c = 0; c < s.length(); c++) {
                 ids[off + c] = s.ids()[c];
                 types[off + c] = s.typeIds()[c];

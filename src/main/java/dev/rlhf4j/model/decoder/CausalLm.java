@@ -120,20 +120,17 @@ public final class CausalLm implements AutoCloseable {
 
     /** Token ids of a text as the model reads it: BOS first where the family uses one. */
     public int[] encode(String text) {
-        int[] ids = tokenizer.encode(text);
-        DecoderConfig c = config();
-        if (!c.addBos() || c.bosId() < 0) return ids;
-        int[] out = new int[ids.length + 1];
-        out[0] = c.bosId();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
+        return withBos(tokenizer.encode(text), true);
     }
 
     /** Token ids of a text rendered by a chat template: BOS added unless the template already wrote it. */
     public int[] encodeRendered(String text) {
-        int[] ids = tokenizer.encode(text);
+        return withBos(tokenizer.encode(text), false);
+    }
+
+    private int[] withBos(int[] ids, boolean always) {
         DecoderConfig c = config();
-        if (!c.addBos() || c.bosId() < 0 || ids.length > 0 && ids[0] == c.bosId()) return ids;
+        if (!c.addBos() || c.bosId() < 0 || !always && ids.length > 0 && ids[0] == c.bosId()) return ids;
         int[] out = new int[ids.length + 1];
         out[0] = c.bosId();
         System.arraycopy(ids, 0, out, 1, ids.length);

@@ -261,8 +261,15 @@ public abstract class Decoder implements Backbone {
         return Linear.linear(x, w, bias).singletonOrThrow();
     }
 
+    /** The name prefix of layer parameters, before the layer index ({@code model.layers.} or {@code transformer.h.}). */
+    protected abstract String layerPrefix();
+
     /** Layer index of a parameter name ({@code model.layers.3.…} or {@code transformer.h.3.…}), or −1. */
-    protected abstract int layerOf(String name);
+    private int layerOf(String name) {
+        String p = layerPrefix();
+        if (!name.startsWith(p)) return -1;
+        return Integer.parseInt(name.substring(p.length(), name.indexOf('.', p.length())));
+    }
 
     @Override
     public ModelParameters parametersFrom(int from) {
@@ -319,9 +326,5 @@ public abstract class Decoder implements Backbone {
     @Override
     public void setDropout(float p) {
         this.dropout = p;
-    }
-
-    static Shape shape(long... dims) {
-        return new Shape(dims);
     }
 }

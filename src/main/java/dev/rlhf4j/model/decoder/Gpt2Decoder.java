@@ -91,10 +91,8 @@ final class Gpt2Decoder extends Decoder {
     }
 
     @Override
-    protected int layerOf(String name) {
-        String p = "transformer.h.";
-        if (!name.startsWith(p)) return -1;
-        return Integer.parseInt(name.substring(p.length(), name.indexOf('.', p.length())));
+    protected String layerPrefix() {
+        return "transformer.h.";
     }
 
     @Override

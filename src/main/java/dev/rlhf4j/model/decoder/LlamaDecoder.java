@@ -88,10 +88,8 @@ final class LlamaDecoder extends Decoder {
     }
 
     @Override
-    protected int layerOf(String name) {
-        String p = "model.layers.";
-        if (!name.startsWith(p)) return -1;
-        return Integer.parseInt(name.substring(p.length(), name.indexOf('.', p.length())));
+    protected String layerPrefix() {
+        return "model.layers.";
     }
 
     @Override
