@@ -4,6 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import dev.rlhf4j.contrastive.ContrastiveConfig;
+import dev.rlhf4j.contrastive.ContrastiveObjective;
+import dev.rlhf4j.contrastive.ContrastiveObjectives;
+import dev.rlhf4j.contrastive.TwoViews;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.decoder.CausalLm;
@@ -60,6 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
     int repeats;
 
     @Mixin ModelOptions modelOptions;
+    @Mixin ContrastiveOptions contrastiveOptions;
 
     @Override
     public Integer call() {
@@ -78,6 +83,13 @@ public final class BenchCommand implements Callable<Integer> {
                 rows.add(new EncodedSequence(ids, new int[len], false));
             }
             TokenBatch batch = TokenBatch.of(rows, rm.encoder().padId());
+            ContrastiveConfig cl = contrastiveOptions.config();
+            ContrastiveObjective objective = null;
+            if (cl != null) {
+                objective = ContrastiveObjectives.create(cl, rm.manager(), rm.backbone().hiddenSize(), 0);
+                rm.attachAuxiliary(objective.parameters());
+                rm.backbone().setDropout((float) cl.dropout());
+            }
             rm.parameters().requireGradients(true);
             AdamW opt = new AdamW(rm.manager(), rm.parameters(), 0.9, 0.95, 1e-6, 0);
             BradleyTerryLoss loss = new BradleyTerryLoss();
@@ -85,8 +97,14 @@ public final class BenchCommand implements Callable<Integer> {
             for (int s = -2; s < steps; s++) {
                 long t0 = System.nanoTime(), t1, t2;
                 try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray r = rm.rewards(batch, true);
-                    NDArray l = loss.perPair(r.get("0:" + pairs), r.get(pairs + ":"), null).mean();
+                    NDArray l;
+                    if (objective != null) {
+                        l = TwoViews.losses(rm.features(batch, true), rm.features(batch, true), pairs, rm::headOf,
+                                (c, r) -> loss.perPair(c, r, null).mean(), cl, objective).total();
+                    } else {
+                        NDArray r = rm.rewards(batch, true);
+                        l = loss.perPair(r.get("0:" + pairs), r.get(pairs + ":"), null).mean();
+                    }
                     l.getFloat();
                     t1 = System.nanoTime();
                     gc.backward(l);
@@ -94,6 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
                 t2 = System.nanoTime();
                 GradientClipping.clip(rm.parameters(), 1.0);
                 opt.step(1e-5);
+                if (objective != null) objective.afterStep();
                 GradientClipping.zero(rm.parameters());
                 long t3 = System.nanoTime();
                 if (s >= 0) {
@@ -104,6 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             double step = median(tot);
+            if (cl != null) System.out.printf("contrastive %s-%s (two dropout views, β %.2f)%n", cl.method(), cl.contrast(), cl.beta());
             System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "
                             + "median step %.3f s (forward %.3f, backward %.3f, clip+AdamW %.3f), %.0f tokens/s%n", rm.backboneName(),
                     rm.parameters().count(), pairs, minSeqLen > 0 ? minSeqLen + "-" + seqLen : Integer.toString(seqLen), 2 * pairs,

@@ -13,6 +13,7 @@ import dev.rlhf4j.train.TrainConfig;
 import dev.rlhf4j.train.TrainJob;
 import dev.rlhf4j.train.checkpoint.ResumeState;
 import picocli.CommandLine.Command;
+import dev.rlhf4j.contrastive.ContrastiveConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -55,6 +56,7 @@ public final class TrainRmCommand implements Callable<Integer> {
     @Mixin DataOptions dataOptions;
     @Mixin ModelOptions modelOptions;
     @Mixin TrainOptions trainOptions;
+    @Mixin ContrastiveOptions contrastiveOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     /** Resuming on other data would silently mix two runs: refuse unless the file is the one the run started with. */
@@ -110,10 +112,12 @@ public final class TrainRmCommand implements Callable<Integer> {
         prov.set("config", cfg.toJson());
         prov.put("loss", trainOptions.loss);
         prov.put("backbone", modelOptions.backbone);
+        ContrastiveConfig contrastive = contrastiveOptions.config();
+        if (contrastive != null) prov.set("contrastive", dev.rlhf4j.data.Json.MAPPER.valueToTree(contrastive));
         prov.set("data_report", train.report().toJson());
         Files.createDirectories(out);
         TrainJob job = new TrainJob(modelOptions.spec(), cfg, trainOptions.lossFunction(), trainOptions.marginScale, out, prov,
-                err, "train-rm");
+                err, "train-rm").withContrastive(contrastive);
         TrainJob.Outcome o = job.run(trainPairs, validPairs, resume);
         try (var model = o.model()) {
             ObjectNode summary = prov.deepCopy();

@@ -27,6 +27,7 @@ public final class RewardModel implements AutoCloseable {
     private final String backboneName;
     private final NDArray head;
     private final ModelParameters all = new ModelParameters();
+    private final ModelParameters auxiliary = new ModelParameters();
     private com.fasterxml.jackson.databind.JsonNode tokenizerConfig;
 
     /**
@@ -68,8 +69,27 @@ public final class RewardModel implements AutoCloseable {
      * head over {@code lower} (N, T, H), the output of {@link #lowerStates} for {@code batch}.
      */
     public NDArray rewardsAbove(NDArray lower, TokenBatch batch, int from, boolean training) {
+        return headOf(featuresAbove(lower, batch, from, training));
+    }
+
+    /** Pooled features from cached lower-layer states (see {@link #rewardsAbove}): (N, H). */
+    public NDArray featuresAbove(NDArray lower, TokenBatch batch, int from, boolean training) {
         NDArray mask = mask(batch);
-        return headOf(pooling.pool(backbone.upperStates(lower, mask, from, training), mask));
+        return pooling.pool(backbone.upperStates(lower, mask, from, training), mask);
+    }
+
+    /**
+     * Attaches tensors trained beside the model (SwAV's prototypes, {@code swav.prototypes}): they are saved with
+     * the checkpoint and restored on resume, and ignored by scoring.
+     */
+    public void attachAuxiliary(ModelParameters extra) {
+        all.addAll(extra);
+        auxiliary.addAll(extra);
+    }
+
+    /** The tensors attached by {@link #attachAuxiliary}. */
+    public ModelParameters auxiliary() {
+        return auxiliary;
     }
 
     private NDArray ids(TokenBatch b) {

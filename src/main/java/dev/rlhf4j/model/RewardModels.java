@@ -46,9 +46,13 @@ public final class RewardModels {
     public static final String PROVENANCE = "provenance.json";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** Prefix of tensors trained beside a reward model (SwAV's prototypes): kept in checkpoints, not used to score. */
+    public static final String AUXILIARY = "swav.";
+
     /** Tensors a BERT export may carry that a reward model does not use. */
     private static final Predicate<String> BERT_IGNORABLE = n -> n.startsWith("pooler.") || n.startsWith("cls.")
-            || n.startsWith("classifier.") || n.startsWith("score.") || n.endsWith("position_ids");
+            || n.startsWith("classifier.") || n.startsWith("score.") || n.endsWith("position_ids") || n.startsWith(AUXILIARY);
+
 
     /**
      * A randomly initialised 2-layer, 32-wide BERT with the MiniLM vocabulary: not for real use, but a
@@ -219,7 +223,7 @@ public final class RewardModels {
             RewardModel rm = new RewardModel(manager, d, Pooling.LAST, decoderEncoder(c, tok, ck.tokenizerConfig(), maxLength),
                     name, headSeed).withTokenizerConfig(ck.tokenizerConfig());
             if (loadHead) {
-                rm.parameters().load(ck.tensors(), List.of(), n -> !n.startsWith(RewardModel.HEAD) && DecoderCheckpoint.NOT_BACKBONE.test(n));
+                rm.parameters().load(ck.tensors(), List.of(), n -> n.startsWith(AUXILIARY) || DecoderCheckpoint.NOT_BACKBONE.test(n));
             } else {
                 d.parameters().load(ck.tensors(), List.of(), DecoderCheckpoint.NOT_BACKBONE);
             }

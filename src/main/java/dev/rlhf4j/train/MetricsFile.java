@@ -36,6 +36,10 @@ public final class MetricsFile implements TrainListener {
         o.put("step", s.step());
         o.put("epoch", s.epoch());
         o.put("loss", s.loss());
+        if (!Double.isNaN(s.contrastiveLoss())) {
+            o.put("reward_loss", s.loss());
+            o.put("contrastive_loss", s.contrastiveLoss());
+        }
         o.put("accuracy", s.accuracy());
         o.put("lr", s.lr());
         o.put("grad_norm", Double.isFinite(s.gradNorm()) ? s.gradNorm() : -1);

@@ -14,6 +14,7 @@ public final class ProgressListener implements TrainListener {
     private final boolean terminal;
     private final int every;
     private final String label;
+    private double emaCl = Double.NaN;
     private double emaLoss = Double.NaN, emaAcc = Double.NaN;
     private long startStep;
 
@@ -38,8 +39,12 @@ public final class ProgressListener implements TrainListener {
         long done = s.step() - startStep;
         double perStep = done > 0 ? s.elapsedSeconds() / Math.max(1, s.step()) : s.stepSeconds();
         double eta = (s.totalSteps() - s.step()) * perStep;
-        String text = String.format("%s step %d/%d  loss %.4f  acc %.3f  lr %.2e  %.2fs/step  ETA %s%s", label,
-                s.step(), s.totalSteps(), emaLoss, emaAcc, s.lr(), s.stepSeconds(), duration(eta),
+        if (!Double.isNaN(s.contrastiveLoss())) {
+            emaCl = Double.isNaN(emaCl) ? s.contrastiveLoss() : 0.9 * emaCl + 0.1 * s.contrastiveLoss();
+        }
+        String text = String.format("%s step %d/%d  loss %.4f%s  acc %.3f  lr %.2e  %.2fs/step  ETA %s%s", label,
+                s.step(), s.totalSteps(), emaLoss, Double.isNaN(emaCl) ? "" : String.format("  cl %.4f", emaCl), emaAcc,
+                s.lr(), s.stepSeconds(), duration(eta),
                 s.skipped() ? "  (skipped: non-finite gradient)" : "");
         if (terminal) {
             int width = 24;

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import dev.rlhf4j.contrastive.ContrastiveConfig;
+import dev.rlhf4j.contrastive.ContrastiveObjective;
+import dev.rlhf4j.contrastive.TwoViews;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.eval.PairMetrics;
@@ -37,6 +40,9 @@ public final class RewardTrainer {
     private final List<TrainListener> listeners;
     /** Lower-layer states when only the top layers train (built by fit unless one is shared in). */
     private LowerLayerCache lower;
+    /** Contrastive learning (the paper's §4), or null. */
+    private ContrastiveConfig contrastive;
+    private ContrastiveObjective objective;
 
     /**
      * @param marginScale multiplies every pair's {@code margin} field before a margin loss reads it
@@ -56,6 +62,16 @@ public final class RewardTrainer {
      */
     public RewardTrainer withLowerLayers(LowerLayerCache cache) {
         this.lower = cache;
+        return this;
+    }
+
+    /**
+     * Adds β·L_cl over two dropout views of every batch. The objective's own tensors (SwAV's prototypes) must
+     * already be attached to the model ({@link RewardModel#attachAuxiliary}) so they train, save and resume with it.
+     */
+    public RewardTrainer withContrastive(ContrastiveConfig config, ContrastiveObjective objective) {
+        this.contrastive = config;
+        this.objective = objective;
         return this;
     }
 
@@ -83,6 +99,7 @@ public final class RewardTrainer {
         }
         trainable.requireGradients(true);
         if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
+        if (objective != null) model.backbone().setDropout((float) contrastive.dropout()); // the two views differ by dropout
         AdamW opt = new AdamW(model.manager(), trainable, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
         if (optimizerInit != null) optimizerInit.accept(opt);
 
@@ -91,7 +108,7 @@ public final class RewardTrainer {
         long t0 = System.nanoTime();
         double elapsedBefore = st.elapsedSeconds();
         PairMetrics last = null, best = null;
-        double lastFiniteLoss = Double.NaN, stepLoss = 0, stepAcc = 0;
+        double lastFiniteLoss = Double.NaN, stepLoss = 0, stepAcc = 0, stepCl = 0;
         int replayedSteps = 0;
         long stepTokens = 0, tokensTotal = 0;
         int micro = 0;
@@ -119,6 +136,7 @@ public final class RewardTrainer {
                 lastFiniteLoss = r.loss();
                 stepLoss += r.loss() / cfg.gradAccum();
                 stepAcc += r.accuracy() / cfg.gradAccum();
+                stepCl += r.contrastive() / cfg.gradAccum();
                 stepTokens += r.tokens();
                 micro++;
                 boolean endOfEpoch = b == plan.size() - 1;
@@ -147,7 +165,10 @@ public final class RewardTrainer {
                     System.err.printf("step %d: non-finite gradient (norm %s) in %s; update skipped%n", st.optimizerSteps() + 1,
                             norm, GradientClipping.nonFinite(trainable));
                 }
-                if (!skip) opt.step(lr);
+                if (!skip) {
+                    opt.step(lr);
+                    if (objective != null) objective.afterStep();
+                }
                 GradientClipping.zero(trainable);
                 long step = st.optimizerSteps() + 1;
                 double now = System.nanoTime();
@@ -162,11 +183,12 @@ public final class RewardTrainer {
                 st = new TrainState(endOfEpoch ? epoch + 1 : epoch, endOfEpoch ? 0 : b + 1, step, st.microSteps(),
                         st.bestAccuracy(), st.bestLoss(), st.bestStep(), st.skippedSteps() + (skip ? 1 : 0), elapsed);
                 TrainListener.StepStats stats = new TrainListener.StepStats(step, totalSteps, epoch + 1, stepLoss, stepAcc,
-                        lr, norm, skip, stepTokens, secs, elapsed);
+                        lr, norm, skip, stepTokens, secs, elapsed, objective == null ? Double.NaN : stepCl);
                 for (TrainListener l : listeners) l.onStep(stats);
                 micro = 0;
                 stepLoss = 0;
                 stepAcc = 0;
+                stepCl = 0;
                 stepTokens = 0;
 
                 boolean done = step >= totalSteps;
@@ -200,8 +222,8 @@ public final class RewardTrainer {
         return result;
     }
 
-    /** What one micro-batch gave: its mean loss, its pairwise accuracy and its real tokens. */
-    private record Micro(double loss, double accuracy, long tokens) {}
+    /** What one micro-batch gave: its mean reward loss, its pairwise accuracy, its real tokens and L_cl (0 when off). */
+    private record Micro(double loss, double accuracy, long tokens, double contrastive) {}
 
     /**
      * Forward and backward of one micro-batch; gradients accumulate (scaled by 1/gradAccum) until the
@@ -213,19 +235,36 @@ public final class RewardTrainer {
             for (int i : idx) rows.add(enc.get(i).chosen());
             for (int i : idx) rows.add(enc.get(i).rejected());
             TokenBatch batch = TokenBatch.of(rows, padId);
+            PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
+            int b = idx.length;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                if (objective != null) {
+                    TwoViews.Losses v = TwoViews.losses(features(batch, rows), features(batch, rows), b, model::headOf,
+                            (c, r) -> loss.perPair(c, r, targets).mean(), contrastive, objective);
+                    double lv = v.reward().getFloat(), cv = v.contrastive().getFloat();
+                    NDArray rs = v.rewardsS();
+                    double acc = rs.get("0:" + b).gt(rs.get(b + ":")).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                            .mean().getFloat();
+                    if (Double.isFinite(lv) && Double.isFinite(cv)) gc.backward(v.total().div(cfg.gradAccum()));
+                    return new Micro(Double.isFinite(cv) ? lv : cv, acc, batch.realTokens(), cv);
+                }
                 NDArray r = lower == null ? model.rewards(batch, true)   // (2B): chosen rows, then rejected
                         : model.rewardsAbove(lower.batch(model.manager(), rows, batch.cols()), batch, lower.from(), true);
-                NDArray rc = r.get("0:" + idx.length);
-                NDArray rr = r.get(idx.length + ":");
-                PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
+                NDArray rc = r.get("0:" + b);
+                NDArray rr = r.get(b + ":");
                 NDArray l = loss.perPair(rc, rr, targets).mean();
                 double lv = l.getFloat();
                 double acc = rc.gt(rr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat();
                 if (Double.isFinite(lv)) gc.backward(l.div(cfg.gradAccum()));
-                return new Micro(lv, acc, batch.realTokens());
+                return new Micro(lv, acc, batch.realTokens(), 0);
             }
         }
+    }
+
+    /** Pooled features of a batch with dropout active: the full pass, or the top layers over the cache. */
+    private NDArray features(TokenBatch batch, List<EncodedSequence> rows) {
+        return lower == null ? model.features(batch, true)
+                : model.featuresAbove(lower.batch(model.manager(), rows, batch.cols()), batch, lower.from(), true);
     }
 
     private PairMetrics validate(List<EncodedPair> validEnc) {
@@ -243,6 +282,7 @@ public final class RewardTrainer {
             ModelParameters p = new ModelParameters();
             p.addAll(model.backbone().parametersFrom(firstTrainedLayer()));
             p.add(RewardModel.HEAD, model.parameters().asMap().get(RewardModel.HEAD));
+            p.addAll(model.auxiliary());
             return p;
         }
         if (!cfg.freezeEmbeddings()) return model.parameters();

@@ -2,6 +2,9 @@ package dev.rlhf4j.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.contrastive.ContrastiveConfig;
+import dev.rlhf4j.contrastive.ContrastiveObjective;
+import dev.rlhf4j.contrastive.ContrastiveObjectives;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
@@ -23,11 +26,40 @@ import java.util.List;
  * @param lowerLayers a lower-layer cache to share when {@code config.trainTopLayers() > 0}, or null to build one
  */
 public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, double marginScale, Path out,
-                       ObjectNode provenance, PrintStream progress, String label, LowerLayerCache lowerLayers) {
+                       ObjectNode provenance, PrintStream progress, String label, LowerLayerCache lowerLayers,
+                       ContrastiveConfig contrastive) {
 
     public TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, double marginScale, Path out,
                     ObjectNode provenance, PrintStream progress, String label) {
-        this(model, config, loss, marginScale, out, provenance, progress, label, null);
+        this(model, config, loss, marginScale, out, provenance, progress, label, null, null);
+    }
+
+    public TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, double marginScale, Path out,
+                    ObjectNode provenance, PrintStream progress, String label, LowerLayerCache lowerLayers) {
+        this(model, config, loss, marginScale, out, provenance, progress, label, lowerLayers, null);
+    }
+
+    /** The same job with contrastive learning added (null: none). */
+    public TrainJob withContrastive(ContrastiveConfig c) {
+        return new TrainJob(model, config, loss, marginScale, out, provenance, progress, label, lowerLayers, c);
+    }
+
+    /** SwAV's prototypes as the interrupted run left them (scoring loads skip them; resume needs them). */
+    private static void restoreAuxiliary(RewardModel rm, Path weights) {
+        if (rm.auxiliary().asMap().isEmpty()) return;
+        var saved = dev.rlhf4j.model.weights.Safetensors.read(weights).tensors();
+        for (var e : rm.auxiliary().asMap().entrySet()) {
+            var t = saved.get(e.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException(weights + " has no " + e.getKey() + ": the interrupted run did not use "
+                        + "the same --contrastive settings");
+            }
+            if (!java.util.Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
+                throw new IllegalArgumentException(weights + ": " + e.getKey() + " has shape " + java.util.Arrays.toString(t.shape())
+                        + ", this run expects " + e.getValue().getShape() + " (a different --swav-k?)");
+            }
+            e.getValue().set(t.data());
+        }
     }
 
     /** A trained model (its final weights, in memory) and how training went. The caller closes the model. */
@@ -57,6 +89,13 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
             }
             listeners.addAll(extra);
             RewardTrainer trainer = new RewardTrainer(rm, config, loss, marginScale, listeners).withLowerLayers(lowerLayers);
+            if (contrastive != null) {
+                ContrastiveObjective objective = ContrastiveObjectives.create(contrastive, rm.manager(),
+                        rm.backbone().hiddenSize(), config.seed());
+                rm.attachAuxiliary(objective.parameters());
+                if (resume) restoreAuxiliary(rm, out.resolve(ResumeState.DIR).resolve(RewardModels.WEIGHTS));
+                trainer.withContrastive(contrastive, objective);
+            }
             ResumeState.Loaded l = loaded;
             TrainResult result = trainer.fit(train, valid, l == null ? null : l.state(), l == null ? null : l::restore);
             return new Outcome(rm, result);

@@ -7,9 +7,14 @@ import dev.rlhf4j.train.optim.AdamW;
 /** Hooks of the training loop: progress, metrics files, checkpoints. */
 public interface TrainListener {
 
-    /** Statistics of one optimizer step. */
+    /**
+     * Statistics of one optimizer step.
+     *
+     * @param loss            the reward (pairwise) loss
+     * @param contrastiveLoss the contrastive loss L_cl before its weight β, NaN when contrastive learning is off
+     */
     record StepStats(long step, long totalSteps, int epoch, double loss, double accuracy, double lr, double gradNorm,
-                     boolean skipped, long tokens, double stepSeconds, double elapsedSeconds) {}
+                     boolean skipped, long tokens, double stepSeconds, double elapsedSeconds, double contrastiveLoss) {}
 
     default void onStart(long totalSteps, TrainState state) {}
 
