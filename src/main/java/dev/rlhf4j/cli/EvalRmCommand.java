@@ -6,6 +6,7 @@ import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.eval.EvalReport;
 import dev.rlhf4j.eval.PairScorer;
+import dev.rlhf4j.eval.RepresentationSeparation;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
@@ -25,6 +26,9 @@ import java.util.concurrent.Callable;
         description = "Evaluate a reward model on preference pairs: accuracy, loss, mean reward gap, ECE and Brier "
                 + "score of σ(r_c − r_r), optionally broken down by a field and measured against gold labels.")
 public final class EvalRmCommand implements Callable<Integer> {
+    /** Seed of the split of pairs between fitting and testing the --representations probe. */
+    static final long PROBE_SEED = 42;
+
     @Option(names = "--model", required = true, description = "Reward-model checkpoint directory.")
     Path model;
 
@@ -43,6 +47,12 @@ public final class EvalRmCommand implements Callable<Integer> {
             + "minus the other's with the 95%% interval of the paired difference, on the given labels and with --gold "
             + "against gold (default: none).")
     Path compare;
+
+    @Option(names = "--representations", defaultValue = "false",
+            description = "Also measure how far apart the model keeps the representations of chosen and rejected "
+                    + "responses: the mean cosine of each pair's pooled features and the ROC AUC of a logistic probe "
+                    + "fitted on half the pairs and tested on the other half (default: ${DEFAULT-VALUE}).")
+    boolean representations;
 
     @Option(names = "--json", defaultValue = "false", description = "Print one JSON object on stdout instead of text (default: ${DEFAULT-VALUE}).")
     boolean json;
@@ -72,6 +82,9 @@ public final class EvalRmCommand implements Callable<Integer> {
                 c.put("model", compare.toString());
                 report.set("compare", c);
             }
+            RepresentationSeparation.Result sep = representations
+                    ? RepresentationSeparation.measure(rm, pairs, batchSize, PROBE_SEED) : null;
+            if (sep != null) report.set("representations", sep.toJson());
             Map<String, Path> inputs = new LinkedHashMap<>();
             inputs.put("data", data);
             inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
@@ -85,6 +98,7 @@ public final class EvalRmCommand implements Callable<Integer> {
                 System.out.println(Json.MAPPER.writeValueAsString(report));
             } else {
                 EvalReport.print(report, System.out);
+                if (sep != null) System.out.println(sep.line());
             }
         }
         return Main.OK;
