@@ -83,6 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
                 rows.add(new EncodedSequence(ids, new int[len], false));
             }
             TokenBatch batch = TokenBatch.of(rows, rm.encoder().padId());
+            List<EncodedSequence> doubled = new ArrayList<>(rows);
+            doubled.addAll(rows);
+            TokenBatch twice = TokenBatch.of(doubled, rm.encoder().padId());
             ContrastiveConfig cl = contrastiveOptions.config();
             ContrastiveObjective objective = null;
             if (cl != null) {
@@ -99,7 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
                 try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray l;
                     if (objective != null) {
-                        l = TwoViews.losses(rm.features(batch, true), rm.features(batch, true), pairs, rm::headOf,
+                        NDArray f = rm.features(twice, true); // both views in one pass, as train-rm does
+                        l = TwoViews.losses(f.get("0:" + 2 * pairs), f.get(2 * pairs + ":"), pairs, rm::headOf,
                                 (c, r) -> loss.perPair(c, r, null).mean(), cl, objective).total();
                     } else {
                         NDArray r = rm.rewards(batch, true);
