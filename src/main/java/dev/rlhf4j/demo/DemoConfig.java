@@ -17,4 +17,5 @@ import dev.rlhf4j.train.TrainConfig;
  * @param seed          seeds the task, the ensemble and every model
  */
 public record DemoConfig(int trainPairs, int testPairs, int validPairs, double flipRate, int members, double flipBelow,
-                         double marginScale, double smoothing, long seed, ModelSpec model, TrainConfig train) {}
+                         double marginScale, double smoothing, long seed, ModelSpec model, TrainConfig train,
+                         boolean contrastive) {}

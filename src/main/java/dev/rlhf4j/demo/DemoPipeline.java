@@ -3,6 +3,7 @@ package dev.rlhf4j.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.contrastive.ContrastiveConfig;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Jsonl;
 import dev.rlhf4j.data.PreferenceDataset;
@@ -46,8 +47,18 @@ import java.util.Map;
  * </pre>
  */
 public final class DemoPipeline {
-    /** One reward-model variant of the comparison: which data (flipped or not) and which loss. */
-    record Variant(String name, boolean flipped, PairwiseLoss loss) {}
+    /** One reward-model variant of the comparison: which data (flipped or not), which loss, which contrastive objective (or none). */
+    record Variant(String name, boolean flipped, PairwiseLoss loss, ContrastiveConfig contrastive) {
+        Variant(String name, boolean flipped, PairwiseLoss loss) {
+            this(name, flipped, loss, null);
+        }
+    }
+
+    /** The paper's contrastive set-ups with its defaults (β, K), SimCSE τ as train-rm's default. */
+    static ContrastiveConfig contrastive(String method, String contrast) {
+        return new ContrastiveConfig(method, contrast, ContrastiveConfig.defaultBeta(method, contrast), 0.05, 0.05,
+                ContrastiveConfig.defaultK(contrast), 3, 0.05);
+    }
 
     private DemoPipeline() {}
 
@@ -110,15 +121,25 @@ public final class DemoPipeline {
                 flippedSet.flipped(), c.flipBelow(), truePos, 100 * agreeGiven, 100 * agreeFlipped);
 
         // 4. The five reward models, each evaluated on the clean test set and the noisy validation set.
-        List<Variant> variants = List.of(
+        List<Variant> variants = new java.util.ArrayList<>(List.of(
                 new Variant("flip", true, new BradleyTerryLoss()),
                 new Variant("margin", false, new MarginLoss()),
                 new Variant("flip+margin", true, new MarginLoss()),
-                new Variant("soft-label+margin", false, new SmoothMarginLoss((float) c.smoothing())));
+                new Variant("soft-label+margin", false, new SmoothMarginLoss((float) c.smoothing()))));
+        if (c.contrastive()) {
+            // The paper's four contrastive set-ups on the given labels, and SimCSE on pairs (its best) with Flip + Margin.
+            for (String m : List.of("simcse", "swav")) {
+                for (String k : List.of("pairs", "difference")) {
+                    variants.add(new Variant(m + "-" + k, false, new BradleyTerryLoss(), contrastive(m, k)));
+                }
+            }
+            variants.add(new Variant("flip+margin+simcse", true, new MarginLoss(), contrastive("simcse", "pairs")));
+        }
         ObjectNode summary = Json.MAPPER.createObjectNode();
         summary.set("config", Json.MAPPER.valueToTree(Map.of("train_pairs", c.trainPairs(), "test_pairs", c.testPairs(),
                 "valid_pairs", c.validPairs(), "flip_rate", c.flipRate(), "members", c.members(), "flip_below", c.flipBelow(),
                 "margin_scale", c.marginScale(), "smoothing", c.smoothing(), "seed", c.seed(), "backbone", c.model().backbone())));
+        ((ObjectNode) summary.get("config")).put("contrastive", c.contrastive());
         summary.set("train", c.train().toJson());
         summary.set("strength", strengthSummary);
         summary.put("denoise_flipped", flippedSet.flipped());
@@ -133,7 +154,8 @@ public final class DemoPipeline {
             v++;
             List<PreferencePair> data = (variant.flipped() ? flippedSet : kept).pairs();
             log.printf("[4/4] reward model %d/%d: %s%n", v + 1, variants.size() + 1, variant.name());
-            TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name(), lower);
+            TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name(), lower)
+                    .withContrastive(variant.contrastive());
             TrainJob.Outcome o = job.run(data, List.of(), false);
             try (RewardModel model = o.model()) {
                 ObjectNode row = evaluate(variant.name(), variant.loss().name(),

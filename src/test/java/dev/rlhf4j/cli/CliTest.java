@@ -157,6 +157,21 @@ class CliTest {
     }
 
     @Test
+    void demoContrastiveAddsThePapersContrastiveVariants(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("demo");
+        Run r = run("demo", "--out", out.toString(), "--backbone", "tiny-random", "--train-pairs", "48", "--test-pairs", "16",
+                "--valid-pairs", "16", "--members", "2", "--max-length", "48", "--train-top-layers", "1", "--contrastive");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode s = Json.MAPPER.readTree(out.resolve("summary.json").toFile());
+        List<String> names = new ArrayList<>();
+        for (JsonNode v : s.withArray("variants")) names.add(v.path("variant").asText());
+        assertThat(names).containsExactly("baseline", "flip", "margin", "flip+margin", "soft-label+margin", "simcse-pairs",
+                "simcse-difference", "swav-pairs", "swav-difference", "flip+margin+simcse");
+        assertThat(s.path("config").path("contrastive").asBoolean()).isTrue();
+        assertThat(r.err()).contains(" cl ");
+    }
+
+    @Test
     void demoWritesTheSummaryOfAllFiveVariants(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("demo");
         Run r = run("demo", "--out", out.toString(), "--backbone", "tiny-random", "--train-pairs", "64", "--test-pairs", "32",
