@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 /** Contrastive learning added to reward-model training (the paper's §4). */
 public final class ContrastiveOptions {
     @Option(names = "--contrastive", defaultValue = "none",
-            description = "Add a contrastive loss over two dropout views: none, simcse or swav (default: ${DEFAULT-VALUE}).")
+            description = "Add a contrastive loss over two dropout views: none, simcse or swav; with simcse or swav "
+                    + "--batch-size defaults to the paper's 16 pairs (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--contrast", defaultValue = "pairs",

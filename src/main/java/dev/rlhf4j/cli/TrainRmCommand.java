@@ -104,6 +104,11 @@ public final class TrainRmCommand implements Callable<Integer> {
         }
         if (trainPairs.isEmpty()) throw new IllegalArgumentException(data + ": no training pairs");
         TrainConfig cfg = trainOptions.config();
+        ContrastiveConfig contrastive = contrastiveOptions.config();
+        // In-batch negatives want a larger batch: with --contrastive the default is the paper's 16 pairs.
+        if (contrastive != null && !spec.commandLine().getParseResult().hasMatchedOption("--batch-size")) {
+            cfg = cfg.withBatchPairs(ContrastiveConfig.DEFAULT_BATCH_PAIRS);
+        }
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);
         inputs.put("valid", valid);
@@ -112,7 +117,6 @@ public final class TrainRmCommand implements Callable<Integer> {
         prov.set("config", cfg.toJson());
         prov.put("loss", trainOptions.loss);
         prov.put("backbone", modelOptions.backbone);
-        ContrastiveConfig contrastive = contrastiveOptions.config();
         if (contrastive != null) prov.set("contrastive", dev.rlhf4j.data.Json.MAPPER.valueToTree(contrastive));
         prov.set("data_report", train.report().toJson());
         Files.createDirectories(out);

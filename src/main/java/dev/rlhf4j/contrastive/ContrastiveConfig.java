@@ -15,6 +15,9 @@ package dev.rlhf4j.contrastive;
  */
 public record ContrastiveConfig(String method, String contrast, double beta, double tau, double dropout, int swavK,
                                 int sinkhornIters, double sinkhornEps) {
+    /** The paper's batch for contrastive training, in pairs (train-rm's default when --contrastive is on). */
+    public static final int DEFAULT_BATCH_PAIRS = 16;
+
     public ContrastiveConfig {
         if (!method.equals("simcse") && !method.equals("swav")) {
             throw new IllegalArgumentException("--contrastive must be simcse or swav, got '" + method + "'");

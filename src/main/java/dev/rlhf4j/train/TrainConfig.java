@@ -56,6 +56,11 @@ public record TrainConfig(
                 schedule, clipNorm, seed, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings, k);
     }
 
+    public TrainConfig withBatchPairs(int b) {
+        return new TrainConfig(epochs, b, gradAccum, lr, beta1, beta2, eps, weightDecay, warmupRatio,
+                schedule, clipNorm, seed, evalEvery, maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers);
+    }
+
     public TrainConfig withEvalEvery(int n) {
         return new TrainConfig(epochs, batchPairs, gradAccum, lr, beta1, beta2, eps, weightDecay, warmupRatio,
                 schedule, clipNorm, seed, n, maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers);

@@ -84,6 +84,27 @@ class CliTest {
     }
 
     @Test
+    void contrastiveTrainingDefaultsToThePapersBatchAndRecordsItsSettings(@TempDir Path dir) throws Exception {
+        Path data = SharedFiles.get("data/pandalm/pairs.jsonl");
+        Run t = run("train-rm", "--data", data.toString(), "--out", dir.resolve("a").toString(), "--backbone", "tiny-random",
+                "--max-length", "48", "--max-steps", "2", "--contrastive", "swav", "--contrast", "difference");
+        assertThat(t.code()).as(t.err()).isZero();
+        JsonNode prov = Json.MAPPER.readTree(dir.resolve("a/provenance.json").toFile());
+        assertThat(prov.path("config").path("batch_pairs").asInt()).isEqualTo(16);
+        assertThat(prov.path("contrastive").path("beta").asDouble()).isEqualTo(0.5);
+        assertThat(prov.path("contrastive").path("swavK").asInt()).isEqualTo(20);
+        Run b = run("train-rm", "--data", data.toString(), "--out", dir.resolve("b").toString(), "--backbone", "tiny-random",
+                "--max-length", "48", "--max-steps", "2", "--contrastive", "simcse", "--batch-size", "4");
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(Json.MAPPER.readTree(dir.resolve("b/provenance.json").toFile()).path("config").path("batch_pairs").asInt())
+                .isEqualTo(4);
+        Run bad = run("train-rm", "--data", data.toString(), "--out", dir.resolve("c").toString(), "--backbone", "tiny-random",
+                "--contrastive", "moco");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--contrastive must be simcse or swav");
+    }
+
+    @Test
     void trainEvaluateScoreOnTheTinyModel(@TempDir Path dir) throws Exception {
         Path data = SharedFiles.get("data/pandalm/pairs.jsonl");
         Path out = dir.resolve("rm");
