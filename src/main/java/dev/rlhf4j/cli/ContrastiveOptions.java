@@ -20,8 +20,10 @@ public final class ContrastiveOptions {
     Double beta;
 
     @Option(names = "--cl-tau", defaultValue = "0.05",
-            description = "Temperature of the SimCSE similarities and SwAV's prototype scores; the paper leaves it open, "
-                    + "0.05 is SimCSE's own (default: ${DEFAULT-VALUE}).")
+            description = "Temperature of the SimCSE similarities and SwAV's prototype scores. The paper leaves it open; "
+                    + "0.05 is SimCSE's own and scored best in a sweep of SimCSE-pairs on the controlled task (gold accuracy "
+                    + "0.785 at 0.05, 0.781 at 0.1, 0.758 at 0.2; one seed, 2,000 pairs, MiniLM top 2 layers) "
+                    + "(default: ${DEFAULT-VALUE}).")
     double tau;
 
     @Option(names = "--cl-dropout", defaultValue = "0.05",
