@@ -81,7 +81,7 @@ class ContrastiveTrainingTest {
     void topLayerTrainingUsesDropoutViewsOverTheCache() {
         TrainConfig top1 = TrainingTest.config(0).withTrainTopLayers(1);
         TrainJob.Outcome o = new TrainJob(TrainingTest.TINY, top1, new BradleyTerryLoss(), 1.0, null, null, null, "top")
-                .withContrastive(simcse("difference")).run(TrainingTest.pairs(96, 1), TrainingTest.pairs(48, 2), false);
+                .withContrastive(simcse("pairs")).run(TrainingTest.pairs(96, 1), TrainingTest.pairs(48, 2), false);
         o.model().close();
         assertThat(o.result().last().accuracy()).isGreaterThan(0.9);
     }
