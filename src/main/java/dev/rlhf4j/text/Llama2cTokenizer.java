@@ -74,7 +74,16 @@ public final class Llama2cTokenizer {
      *                                  are the same after the space-to-{@code ▁} mapping
      */
     public static byte[] toTokenizerJson(Path tokBin, int vocabSize) {
-        List<Entry> entries = read(tokBin, vocabSize);
+        return toTokenizerJson(tokBin, checked(tokBin, entries(tokBin), vocabSize), vocabSize);
+    }
+
+    /** As {@link #toTokenizerJson(Path, int)} with the vocabulary size the file itself holds (no model to check against). */
+    public static byte[] toTokenizerJson(Path tokBin) {
+        List<Entry> entries = entries(tokBin);
+        return toTokenizerJson(tokBin, checked(tokBin, entries, entries.size()), entries.size());
+    }
+
+    private static byte[] toTokenizerJson(Path tokBin, List<Entry> entries, int vocabSize) {
         String[] pieces = new String[vocabSize];
         Map<String, Integer> ids = new HashMap<>();
         for (int id = 0; id < vocabSize; id++) {
@@ -157,11 +166,20 @@ public final class Llama2cTokenizer {
         template.addObject().putObject("Sequence").put("id", id).put("type_id", typeId);
     }
 
-    private static List<Entry> read(Path tokBin, int vocabSize) {
+    private static List<Entry> checked(Path tokBin, List<Entry> entries, int vocabSize) {
         if (vocabSize < FIRST_REGULAR_TOKEN) {
             throw bad(tokBin, "vocab_size " + vocabSize + " is smaller than the " + FIRST_REGULAR_TOKEN
                     + " special and byte tokens llama2.c expects");
         }
+        if (entries.size() != vocabSize) {
+            throw bad(tokBin, "the file holds " + entries.size() + " tokens but the model's vocab_size is "
+                    + vocabSize);
+        }
+        return entries;
+    }
+
+    /** Every entry of the file (int32 max length, then score, length, bytes per token), validated. */
+    private static List<Entry> entries(Path tokBin) {
         byte[] all;
         try {
             all = Files.readAllBytes(tokBin);
@@ -176,7 +194,7 @@ public final class Llama2cTokenizer {
         if (maxLen <= 0) {
             throw bad(tokBin, "max_token_length is " + maxLen + ", expected a positive value");
         }
-        List<Entry> entries = new ArrayList<>(vocabSize);
+        List<Entry> entries = new ArrayList<>();
         while (b.hasRemaining()) {
             int id = entries.size();
             if (b.remaining() < 8) {
@@ -195,10 +213,6 @@ public final class Llama2cTokenizer {
             byte[] bytes = new byte[len];
             b.get(bytes);
             entries.add(new Entry(bytes, score));
-        }
-        if (entries.size() != vocabSize) {
-            throw bad(tokBin, "the file holds " + entries.size() + " tokens but the model's vocab_size is "
-                    + vocabSize);
         }
         return entries;
     }

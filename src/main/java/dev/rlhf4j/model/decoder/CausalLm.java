@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -254,11 +253,6 @@ public final class CausalLm implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The tensors of this model in host memory (tests, conversions). */
-    public List<String> parameterNames() {
-        return new ArrayList<>(params.asMap().keySet());
     }
 
     @Override

@@ -4,9 +4,6 @@ import dev.rlhf4j.model.weights.Llama2cCheckpoint;
 import dev.rlhf4j.text.Llama2cTokenizer;
 import dev.rlhf4j.text.Tokenizer;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -59,26 +56,6 @@ public record ScratchDecoder(int layers, int dim, int heads, int kvHeads, int ff
         if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--vocab-from " + vocabFrom + " does not exist");
         if (p.getFileName().toString().endsWith(".json")) return Tokenizer.fromFile(p);
         if (Llama2cCheckpoint.looksLikeLlama2c(p)) return DecoderCheckpoint.readLlama2c(p).tokenizer();
-        return Tokenizer.fromBytes(Llama2cTokenizer.toTokenizerJson(p, llama2cEntries(p)), vocabFrom);
-    }
-
-    /** Number of entries in a llama2.c tokenizer file (int32 max length, then score, length, bytes per entry). */
-    static int llama2cEntries(Path p) {
-        try {
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN);
-            int n = 0;
-            b.position(4);
-            while (b.remaining() >= 8) {
-                b.getFloat();
-                int len = b.getInt();
-                if (len < 0 || len > b.remaining()) throw new IllegalArgumentException(p + ": entry " + n + " has length " + len + " past the end of the file");
-                b.position(b.position() + len);
-                n++;
-            }
-            if (b.remaining() != 0) throw new IllegalArgumentException(p + ": " + b.remaining() + " trailing bytes after entry " + n);
-            return n;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
-        }
+        return Tokenizer.fromBytes(Llama2cTokenizer.toTokenizerJson(p), vocabFrom);
     }
 }
