@@ -133,6 +133,26 @@ public final class SequenceEncoder {
         return out;
     }
 
+    /**
+     * Decoder layout for texts already rendered (prompt and response in one string, as a trainer sends them):
+     * {@code [BOS] text EOS}, no template applied. Over budget the text keeps its start and ends with EOS.
+     */
+    public List<EncodedSequence> encodeRendered(List<String> texts) {
+        requireDecoder();
+        int[][] ids = tokenizer.encodeAll(texts);
+        List<EncodedSequence> out = new ArrayList<>(texts.size());
+        for (int[] t : ids) {
+            int[] full = withSpecials(t, true);
+            boolean cut = full.length > maxLength;
+            if (cut) {
+                full = Arrays.copyOf(full, maxLength);
+                full[maxLength - 1] = decoding.eos();
+            }
+            out.add(new EncodedSequence(full, new int[full.length], cut));
+        }
+        return out;
+    }
+
     /** A prompt for generation: {@code [BOS] dialogue} ending with the assistant cue, oldest turns dropped to fit. */
     public int[] encodePrompt(List<Turn> context, int budget) {
         requireDecoder();

@@ -6,13 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The HH-RLHF dialogue text form: {@code \n\nHuman: …\n\nAssistant: …}. */
-final class Transcript {
+public final class Transcript {
     private Transcript() {}
 
-    static final String HUMAN = "\n\nHuman:";
-    static final String ASSISTANT = "\n\nAssistant:";
+    public static final String HUMAN = "\n\nHuman:";
+    public static final String ASSISTANT = "\n\nAssistant:";
 
-    static boolean hasMarkers(String text) {
+    public static boolean hasMarkers(String text) {
         return text.contains(HUMAN) || text.contains(ASSISTANT);
     }
 
@@ -20,7 +20,7 @@ final class Transcript {
      * The turns of a transcript, oldest first, each stripped of surrounding whitespace. Text before
      * the first marker, if not blank, becomes a {@code system} turn.
      */
-    static List<Turn> parse(String text) {
+    public static List<Turn> parse(String text) {
         List<Turn> turns = new ArrayList<>();
         int pos = 0;
         String role = null;
