@@ -271,7 +271,7 @@ public final class DemoPipeline {
                     c.path("ece_test_before").asDouble(), c.path("ece_test_after").asDouble()));
         }
         b.append(String.format("(the test labels are clean, the validation labels as noisy as training: a model calibrated to"
-                + " noisy labels%n is meant to look underconfident on clean ones)%n"));
+                + " noisy labels%n should look underconfident on clean ones)%n"));
         return b.toString();
     }
 

@@ -94,6 +94,9 @@ class CalibrateCliTest {
             List<PreferencePair> few = PreferenceDataset.load(data).pairs().subList(0, 5);
             float[][] a = PairScorer.score(m, few, 8), b = PairScorer.score(raw, few, 8);
             for (int i = 0; i < 5; i++) assertThat((double) a[0][i]).isCloseTo(b[0][i] / t, withinPercentage(1e-4));
+            // The other way scores leave a model, over cached lower layers (the demo, strength), is calibrated too.
+            float[][] cached = dev.rlhf4j.train.LowerLayerCache.forTopLayers(m, 1).scorePairs(m, few);
+            for (int i = 0; i < 5; i++) assertThat((double) cached[1][i]).isCloseTo(a[1][i], withinPercentage(1e-3));
             RewardModels.save(raw, dir.resolve("copy"), null);
         }
         assertThat(Json.MAPPER.readTree(dir.resolve("copy/config.json").toFile()).path("calibration").path("temperature")
