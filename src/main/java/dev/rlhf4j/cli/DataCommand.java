@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code rlhf4j data}: look at preference data before training on it. */
-@Command(name = "data", mixinStandardHelpOptions = true, description = "Inspect preference data.",
-        subcommands = {DataCommand.Inspect.class})
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Inspect or split preference data.",
+        subcommands = {DataCommand.Inspect.class, DataCommand.SplitFiles.class})
 public final class DataCommand implements Runnable {
     @Override
     public void run() {
@@ -81,6 +81,50 @@ public final class DataCommand implements Runnable {
         private static int pct(int[] sorted, int p) {
             if (sorted.length == 0) return 0;
             return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1 < 0 ? 0 : (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+        }
+    }
+
+    @Command(name = "split", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Write the two sides of train-rm's split by prompt hash (or --group-by FIELD) as files: "
+                    + "OUT/train.jsonl and OUT/valid.jsonl with every record unchanged, and OUT/split.json (counts, provenance).",
+                    "A pair's side depends only on its key, so splitting OUT/valid.jsonl again at a smaller fraction "
+                            + "(e.g. 0.1 of a 0.2 split) halves it by the same hash."})
+    static final class SplitFiles implements Callable<Integer> {
+        @Option(names = "--data", required = true, description = "Preference file.")
+        Path data;
+
+        @Option(names = "--valid-fraction", defaultValue = "0.2",
+                description = "Share held out for validation, train-rm's default (default: ${DEFAULT-VALUE}).")
+        double validFraction;
+
+        @Option(names = "--group-by", description = "Record field that keeps related pairs on one side (default: the prompt text).")
+        String groupBy;
+
+        @Option(names = "--out", required = true, description = "Output directory.")
+        Path out;
+
+        @Mixin DataOptions dataOptions;
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
+            dev.rlhf4j.data.Split split = groupBy == null ? dev.rlhf4j.data.Split.byHash(pairs, validFraction)
+                    : dev.rlhf4j.data.Split.byHash(pairs, validFraction, dev.rlhf4j.data.Split.groupBy(groupBy));
+            java.nio.file.Files.createDirectories(out);
+            dev.rlhf4j.data.Jsonl.write(out.resolve("train.jsonl"), split.train().stream().map(PreferencePair::record).toList());
+            dev.rlhf4j.data.Jsonl.write(out.resolve("valid.jsonl"), split.valid().stream().map(PreferencePair::record).toList());
+            var summary = dev.rlhf4j.data.Json.MAPPER.createObjectNode();
+            summary.put("train_pairs", split.train().size());
+            summary.put("valid_pairs", split.valid().size());
+            summary.put("valid_fraction", validFraction);
+            summary.put("key", groupBy == null ? "prompt" : groupBy);
+            summary.set("provenance", dev.rlhf4j.provenance.Provenance.of("data split",
+                    spec.commandLine().getParseResult().originalArgs(), java.util.Map.of("data", data), 0, null));
+            dev.rlhf4j.data.Json.write(out.resolve("split.json"), summary);
+            System.out.printf("%d train, %d validation pairs (split by %s hash, fraction %s) -> %s%n", split.train().size(),
+                    split.valid().size(), groupBy == null ? "prompt" : groupBy, validFraction, out.toAbsolutePath());
+            return Main.OK;
         }
     }
 }

@@ -5,7 +5,9 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.eval.EvalReport;
+import dev.rlhf4j.eval.PairMetrics;
 import dev.rlhf4j.eval.PairScorer;
+import dev.rlhf4j.eval.TemperatureScaling;
 import dev.rlhf4j.eval.RepresentationSeparation;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
@@ -54,6 +56,11 @@ public final class EvalRmCommand implements Callable<Integer> {
                     + "fitted on half the pairs and tested on the other half (default: ${DEFAULT-VALUE}).")
     boolean representations;
 
+    @Option(names = "--uncalibrated", defaultValue = "false",
+            description = "Report on raw rewards even when the checkpoint carries a calibrated temperature; the calibration "
+                    + "section still shows both scales (default: ${DEFAULT-VALUE}: the calibrated scale when there is one).")
+    boolean uncalibrated;
+
     @Option(names = "--json", defaultValue = "false", description = "Print one JSON object on stdout instead of text (default: ${DEFAULT-VALUE}).")
     boolean json;
 
@@ -73,10 +80,18 @@ public final class EvalRmCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
         // Both checkpoints load before any scoring, so a bad --compare directory fails at once.
-        try (RewardModel rm = RewardModels.load(model, Engines.device(device));
-             RewardModel other = compare == null ? null : RewardModels.load(compare, Engines.device(device))) {
-            float[][] s = PairScorer.score(rm, pairs, batchSize);
+        try (RewardModel rm = RewardModels.load(model, Engines.device(device), false);
+             RewardModel other = compare == null ? null : RewardModels.load(compare, Engines.device(device), !uncalibrated)) {
+            // Raw rewards, then the calibrated scale by the same division RewardModel.score applies: both scales from one pass.
+            float[][] raw = PairScorer.score(rm, pairs, batchSize);
+            double t = rm.calibration() == null ? 1 : rm.calibration().path("temperature").asDouble();
+            float[][] s = uncalibrated || t == 1 ? raw
+                    : new float[][] {TemperatureScaling.scale(raw[0], t), TemperatureScaling.scale(raw[1], t)};
             ObjectNode report = EvalReport.build(pairs, s[0], s[1], by, gold);
+            report.put("scale", rm.calibration() == null ? "raw (no calibration)" : uncalibrated ? "raw (--uncalibrated)"
+                    : "calibrated");
+            report.set("reliability", PairMetrics.reliabilityJson(s[0], s[1]));
+            if (rm.calibration() != null) report.set("calibration", EvalReport.calibration(raw, rm.calibration()));
             if (other != null) {
                 ObjectNode c = EvalReport.comparison(pairs, s, PairScorer.score(other, pairs, batchSize), gold);
                 c.put("model", compare.toString());

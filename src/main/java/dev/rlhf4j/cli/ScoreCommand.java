@@ -40,11 +40,21 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--uncalibrated", defaultValue = "false",
+            description = "Write raw rewards even when the checkpoint carries a calibrated temperature (default: "
+                    + "${DEFAULT-VALUE}: rewards divided by it, so that σ(r_c − r_r) reads as a probability).")
+    boolean uncalibrated;
+
     @Mixin DataOptions dataOptions;
 
     @Override
     public Integer call() throws Exception {
-        try (RewardModel rm = RewardModels.load(model, Engines.device(device))) {
+        try (RewardModel rm = RewardModels.load(model, Engines.device(device), !uncalibrated)) {
+            if (rm.calibration() != null) {
+                System.err.printf(java.util.Locale.ROOT, "rewards on the %s scale (calibrated temperature %.4f%s)%n",
+                        uncalibrated ? "raw" : "calibrated", rm.calibration().path("temperature").asDouble(),
+                        uncalibrated ? ", not applied" : ", applied");
+            }
             List<ObjectNode> records = singleResponses(data);
             if (records != null) {
                 List<List<Turn>> ctx = new ArrayList<>();

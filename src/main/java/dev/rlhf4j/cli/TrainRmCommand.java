@@ -53,6 +53,11 @@ public final class TrainRmCommand implements Callable<Integer> {
                     + "as in the first run (default: start a new run).")
     Path resumeDir;
 
+    @Option(names = "--calibrate-on-valid", defaultValue = "false",
+            description = "After training, fit the reward temperature on the validation pairs and store it in the "
+                    + "checkpoint, as 'calibrate' does; needs a validation set (default: ${DEFAULT-VALUE}).")
+    boolean calibrateOnValid;
+
     @Mixin DataOptions dataOptions;
     @Mixin ModelOptions modelOptions;
     @Mixin TrainOptions trainOptions;
@@ -103,6 +108,9 @@ public final class TrainRmCommand implements Callable<Integer> {
             validPairs = List.of();
         }
         if (trainPairs.isEmpty()) throw new IllegalArgumentException(data + ": no training pairs");
+        if (calibrateOnValid && validPairs.isEmpty()) {
+            throw new IllegalArgumentException("--calibrate-on-valid needs validation pairs: give --valid FILE or a --valid-fraction above 0");
+        }
         TrainConfig cfg = trainOptions.config();
         ContrastiveConfig contrastive = contrastiveOptions.config();
         // In-batch negatives want a larger batch: with --contrastive the default is the paper's 16 pairs.
@@ -149,6 +157,26 @@ public final class TrainRmCommand implements Callable<Integer> {
                         o.result().state().bestAccuracy());
             }
             if (last != null) System.out.println("final validation: " + last);
+            if (calibrateOnValid) {
+                // The saved checkpoint (the best validation step) is what gets calibrated, not the final weights in memory.
+                ObjectNode source = valid != null ? CalibrateCommand.source(valid, validPairs.size(), "all pairs of the file")
+                        : CalibrateCommand.source(data, validPairs.size(), String.format(java.util.Locale.ROOT,
+                        "validation side of train-rm's split by %s hash (fraction %s)", groupBy == null ? "prompt" : groupBy,
+                        validFraction));
+                ObjectNode calProv = prov.deepCopy();
+                calProv.put("command", "train-rm --calibrate-on-valid");
+                try {
+                    ObjectNode report = CalibrateCommand.calibrateCheckpoint(out, validPairs, source, calProv,
+                            4 * cfg.batchPairs(), modelOptions.device, System.out);
+                    summary.set("calibration", report.get("calibration"));
+                } catch (IllegalArgumentException e) {
+                    // A model no better than chance (or one that separates every pair) has no finite temperature;
+                    // the trained checkpoint is still good, so it is kept uncalibrated rather than lost.
+                    err.println("warning: --calibrate-on-valid: " + e.getMessage() + "; the checkpoint stays uncalibrated");
+                    summary.put("calibration_error", e.getMessage());
+                }
+                Json.write(out.resolve("train_summary.json"), summary);
+            }
             System.out.println("model: " + out.toAbsolutePath());
         }
         return Main.OK;

@@ -11,6 +11,7 @@ import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.eval.EvalReport;
 import dev.rlhf4j.eval.PairMetrics;
 import dev.rlhf4j.eval.PairedDifference;
+import dev.rlhf4j.eval.TemperatureScaling;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.strength.Denoiser;
@@ -74,6 +75,11 @@ public final class DemoPipeline {
         SyntheticTask.write(train, out.resolve("train.jsonl"));
         SyntheticTask.write(valid, out.resolve("valid.jsonl"));
         SyntheticTask.write(test, out.resolve("test.jsonl"));
+        ObjectNode validSource = Json.MAPPER.createObjectNode();
+        validSource.put("path", out.resolve("valid.jsonl").toAbsolutePath().normalize().toString());
+        validSource.put("sha256", dev.rlhf4j.provenance.Provenance.sha256(out.resolve("valid.jsonl")));
+        validSource.put("pairs", valid.size());
+        validSource.put("selection", "the demo's noisy validation pairs");
         log.printf("[1/4] controlled task: %d noisy train pairs (%.0f%% flipped), %d noisy validation, %d clean test -> %s%n",
                 train.size(), 100 * c.flipRate(), valid.size(), test.size(), out);
 
@@ -89,7 +95,7 @@ public final class DemoPipeline {
                 new StrengthEstimator.Config(c.members(), StrengthScheme.ORDER, c.seed()), c.model(), c.train(),
                 new BradleyTerryLoss(), log, (k, model) -> {
                     if (k == 0) {
-                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid, lower, null);
+                        baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid, lower, null, validSource);
                         RewardModels.save(model, out.resolve("baseline-rm"), provenance);
                     }
                 }, lower);
@@ -160,7 +166,7 @@ public final class DemoPipeline {
             try (RewardModel model = o.model()) {
                 ObjectNode row = evaluate(variant.name(), variant.loss().name(),
                         variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid, lower,
-                        baseline[0].test()).row();
+                        baseline[0].test(), validSource).row();
                 row.put("train_seconds", o.result().state().elapsedSeconds());
                 rows.add(row);
                 if (variant.name().equals("flip+margin")) RewardModels.save(model, out.resolve("flip-margin-rm"), provenance);
@@ -202,9 +208,11 @@ public final class DemoPipeline {
     /**
      * Accuracy against gold on the clean test set, and against given and gold labels on the noisy
      * validation set; with {@code baselineTest}, the paired difference from the baseline on the test set.
+     * The model is then calibrated on the validation pairs' scores (no extra scoring pass): its temperature is
+     * attached to it, so a checkpoint saved afterwards carries it, and the row gets ECE and Brier before and after.
      */
     static Scored evaluate(String name, String loss, String data, RewardModel model, List<PreferencePair> test,
-                           List<PreferencePair> valid, LowerLayerCache lower, float[][] baselineTest) {
+                           List<PreferencePair> valid, LowerLayerCache lower, float[][] baselineTest, ObjectNode validSource) {
         // With top-layer training the frozen lower layers of the test and validation texts are computed once for all models.
         float[][] ts = LowerLayerCache.score(lower, model, test);
         float[][] vs = LowerLayerCache.score(lower, model, valid);
@@ -218,7 +226,53 @@ public final class DemoPipeline {
         row.put("given_accuracy_valid", PairMetrics.of(vs[0], vs[1]).accuracy());
         row.put("gold_accuracy_valid", EvalReport.goldMetrics(valid, vs[0], vs[1]).path("against_gold").path("accuracy").asDouble());
         if (baselineTest != null) row.set("test_vs_baseline", PairedDifference.of(ts, baselineTest).toJson());
+        calibrate(row, model, vs, ts, validSource);
         return new Scored(row, ts);
+    }
+
+    /**
+     * Fits the temperature on the validation rewards, attaches it to the model and records in the row: the fit, ECE and
+     * Brier on the validation pairs before and after (where it was fitted), and ECE on the test pairs before and after
+     * (clean labels, so a model fitted to noisy labels is expected to look underconfident there).
+     */
+    static void calibrate(ObjectNode row, RewardModel model, float[][] vs, float[][] ts, ObjectNode validSource) {
+        try {
+            TemperatureScaling.Calibrated c = TemperatureScaling.calibrate(vs[0], vs[1]);
+            ObjectNode block = c.toBlock(validSource);
+            model.withCalibration(block);
+            double t = c.fit().temperature();
+            ObjectNode r = block.deepCopy();
+            r.put("ece_test_before", PairMetrics.of(ts[0], ts[1]).ece());
+            r.put("ece_test_after", PairMetrics.of(TemperatureScaling.scale(ts[0], t), TemperatureScaling.scale(ts[1], t)).ece());
+            r.remove("data");
+            row.set("calibration", r);
+        } catch (IllegalArgumentException e) {
+            // A model no better than chance on the validation pairs has no positive temperature: left uncalibrated.
+            row.put("calibration_error", e.getMessage());
+        }
+    }
+
+    /** Each variant's temperature and ECE before and after it, on the validation pairs it was fitted on and on the test pairs. */
+    static String calibrationTable(ObjectNode s) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%nCalibration: one temperature T per model fitted on the %d noisy validation pairs (rewards / T);"
+                + " accuracy unchanged.%n", s.path("config").path("valid_pairs").asInt()));
+        b.append(String.format("%-20s %8s %19s %21s %19s%n", "reward model", "T", "ECE valid (fitted)", "Brier valid",
+                "ECE test (clean)"));
+        for (var r : s.withArray("variants")) {
+            JsonNode c = r.path("calibration");
+            if (c.isMissingNode()) {
+                b.append(String.format("%-20s not calibrated: %s%n", r.path("variant").asText(), r.path("calibration_error").asText()));
+                continue;
+            }
+            b.append(String.format("%-20s %8.3f %8.4f -> %6.4f %10.4f -> %6.4f %8.4f -> %6.4f%n", r.path("variant").asText(),
+                    c.path("temperature").asDouble(), c.path("ece_before").asDouble(), c.path("ece_after").asDouble(),
+                    c.path("brier_before").asDouble(), c.path("brier_after").asDouble(),
+                    c.path("ece_test_before").asDouble(), c.path("ece_test_after").asDouble()));
+        }
+        b.append(String.format("(the test labels are clean, the validation labels as noisy as training: a model calibrated to"
+                + " noisy labels%n should look underconfident on clean ones)%n"));
+        return b.toString();
     }
 
     static String table(ObjectNode s) {
@@ -246,6 +300,7 @@ public final class DemoPipeline {
         }
         b.append(String.format("(vs baseline: gold-accuracy points on the same test pairs, ± the 95%% interval of the paired"
                 + " difference;%n it covers test-set sampling only, not the spread between training runs)%n"));
+        b.append(calibrationTable(s));
         b.append(String.format("%nwall time %s%n", ProgressListener.duration(s.path("wall_seconds").asDouble())));
         return b.toString();
     }

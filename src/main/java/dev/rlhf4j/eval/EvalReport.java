@@ -68,6 +68,29 @@ public final class EvalReport {
         return o;
     }
 
+    /**
+     * ECE, Brier and loss of the raw rewards and of the rewards divided by the checkpoint's temperature, each with its
+     * reliability table; accuracy is the same on both scales.
+     *
+     * @param raw         raw rewards, {@code [0]} chosen, {@code [1]} rejected
+     * @param calibration the checkpoint's calibration block (its {@code temperature} and where it was fitted)
+     */
+    public static ObjectNode calibration(float[][] raw, JsonNode calibration) {
+        double t = calibration.path("temperature").asDouble();
+        float[] c = TemperatureScaling.scale(raw[0], t), r = TemperatureScaling.scale(raw[1], t);
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("temperature", t);
+        if (calibration.has("pairs")) o.put("fitted_on_pairs", calibration.path("pairs").asInt());
+        if (calibration.has("data")) o.set("fitted_on", calibration.get("data"));
+        ObjectNode before = PairMetrics.of(raw[0], raw[1]).toJson();
+        before.set("reliability", PairMetrics.reliabilityJson(raw[0], raw[1]));
+        ObjectNode after = PairMetrics.of(c, r).toJson();
+        after.set("reliability", PairMetrics.reliabilityJson(c, r));
+        o.set("before", before);
+        o.set("after", after);
+        return o;
+    }
+
     /** The pairs whose gold rewards differ, and for each whether gold prefers the given rejected response. */
     private record GoldOrder(List<Integer> pairs, boolean[] swap, int ties) {
         static GoldOrder of(List<PreferencePair> pairs) {
@@ -130,6 +153,13 @@ public final class EvalReport {
             out.println(line("against gold", g.get("against_gold")));
             out.println(line("where label = gold", g.get("on_agreeing_subset")));
             out.printf("given labels agree with gold on %.3f of pairs%n", g.path("label_agrees_with_gold").asDouble());
+        }
+        if (r.has("calibration")) {
+            JsonNode c = r.get("calibration"), b = c.get("before"), a = c.get("after");
+            out.printf(java.util.Locale.ROOT, "calibration T=%.4f: ece %.4f -> %.4f  brier %.4f -> %.4f  loss %.4f -> %.4f  (metrics above: %s rewards)%n",
+                    c.path("temperature").asDouble(), b.path("ece").asDouble(), a.path("ece").asDouble(),
+                    b.path("brier").asDouble(), a.path("brier").asDouble(), b.path("loss").asDouble(), a.path("loss").asDouble(),
+                    r.path("scale").asText());
         }
         if (r.has("compare")) {
             JsonNode c = r.get("compare");

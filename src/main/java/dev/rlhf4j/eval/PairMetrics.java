@@ -32,7 +32,7 @@ public record PairMetrics(int n, double accuracy, double loss, double meanGap, d
             double p = 1 / (1 + Math.exp(-d));
             brier += (1 - p) * (1 - p);
             double conf = Math.max(p, 1 - p);
-            int bin = Math.min(ECE_BINS - 1, (int) ((conf - 0.5) * 2 * ECE_BINS));
+            int bin = bin(conf);
             binConf[bin] += conf;
             binAcc[bin] += credit(d);
             binCount[bin]++;
@@ -42,6 +42,63 @@ public record PairMetrics(int n, double accuracy, double loss, double meanGap, d
             if (binCount[b] > 0) ece += Math.abs(binAcc[b] - binConf[b]) / n;
         }
         return new PairMetrics(n, correct / n, loss / n, gap / n, ece, brier / n, ties);
+    }
+
+    /** The ECE bin of a confidence max(p, 1 − p) in [0.5, 1]: 10 equal widths of 0.05. */
+    static int bin(double conf) {
+        return Math.min(ECE_BINS - 1, (int) ((conf - 0.5) * 2 * ECE_BINS));
+    }
+
+    /**
+     * One bin of the reliability table, the ECE's own bins.
+     *
+     * @param lower         lowest confidence of the bin (0.5, 0.55, …)
+     * @param upper         its upper end
+     * @param meanPredicted mean confidence max(p, 1 − p) of its pairs (NaN when empty)
+     * @param observed      share of its pairs where the more probable side is the labelled one, a tie one half (NaN when empty)
+     * @param count         pairs in the bin
+     */
+    public record Bin(double lower, double upper, double meanPredicted, double observed, int count) {}
+
+    /** The reliability table behind the ECE: {@value #ECE_BINS} bins of confidence, empty ones included. */
+    public static java.util.List<Bin> reliability(float[] chosen, float[] rejected) {
+        double[] conf = new double[ECE_BINS], acc = new double[ECE_BINS];
+        int[] count = new int[ECE_BINS];
+        for (int i = 0; i < chosen.length; i++) {
+            double d = (double) chosen[i] - rejected[i];
+            double p = 1 / (1 + Math.exp(-d));
+            double c = Math.max(p, 1 - p);
+            int b = bin(c);
+            conf[b] += c;
+            acc[b] += credit(d);
+            count[b]++;
+        }
+        java.util.List<Bin> bins = new java.util.ArrayList<>(ECE_BINS);
+        for (int b = 0; b < ECE_BINS; b++) {
+            double w = 0.5 / ECE_BINS;
+            bins.add(new Bin(0.5 + b * w, 0.5 + (b + 1) * w, count[b] == 0 ? Double.NaN : conf[b] / count[b],
+                    count[b] == 0 ? Double.NaN : acc[b] / count[b], count[b]));
+        }
+        return bins;
+    }
+
+    /** The reliability table as JSON rows {lower, upper, mean_predicted, observed, count}; empty bins have nulls. */
+    public static com.fasterxml.jackson.databind.node.ArrayNode reliabilityJson(float[] chosen, float[] rejected) {
+        var a = JsonNodeFactory.instance.arrayNode();
+        for (Bin b : reliability(chosen, rejected)) {
+            ObjectNode o = a.addObject();
+            o.put("lower", b.lower());
+            o.put("upper", b.upper());
+            if (b.count() == 0) {
+                o.putNull("mean_predicted");
+                o.putNull("observed");
+            } else {
+                o.put("mean_predicted", b.meanPredicted());
+                o.put("observed", b.observed());
+            }
+            o.put("count", b.count());
+        }
+        return a;
     }
 
     /** What a pair with reward difference d = r_c − r_r adds to the accuracy: 1 right, ½ a tie, 0 wrong. */

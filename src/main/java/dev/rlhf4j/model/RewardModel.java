@@ -29,6 +29,10 @@ public final class RewardModel implements AutoCloseable {
     private final ModelParameters all = new ModelParameters();
     private final ModelParameters auxiliary = new ModelParameters();
     private com.fasterxml.jackson.databind.JsonNode tokenizerConfig;
+    /** The checkpoint's calibration ({@code config.json} "calibration"), kept through saves; null when none. */
+    private com.fasterxml.jackson.databind.node.ObjectNode calibration;
+    /** What scored rewards are divided by: the calibration's temperature, or 1 (none, or opted out). */
+    private double temperature = 1;
 
     /**
      * @param manager      owns every parameter; closed with the model
@@ -116,7 +120,7 @@ public final class RewardModel implements AutoCloseable {
 
     /**
      * Scores sequences without gradients, batching by length to waste little padding. The
-     * returned rewards are in input order.
+     * returned rewards are in input order, on the calibrated scale ({@link #temperature()}).
      */
     public float[] score(List<EncodedSequence> seqs, int batchSize) {
         Integer[] order = new Integer[seqs.size()];
@@ -128,11 +132,59 @@ public final class RewardModel implements AutoCloseable {
             List<EncodedSequence> part = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) part.add(seqs.get(order[i]));
             try (NDScope scope = new NDScope()) {
-                float[] r = rewards(TokenBatch.of(part, encoder.padId()), false).toFloatArray();
+                float[] r = calibrated(rewards(TokenBatch.of(part, encoder.padId()), false).toFloatArray());
                 for (int i = start; i < end; i++) out[order[i]] = r[i - start];
             }
         }
         return out;
+    }
+
+    /**
+     * Scored rewards from cached lower-layer states (see {@link #rewardsAbove}), without gradients, on the calibrated
+     * scale like {@link #score}: the other way rewards leave the model for a reader.
+     */
+    public float[] scoreAbove(NDArray lower, TokenBatch batch, int from) {
+        return calibrated(rewardsAbove(lower, batch, from, false).toFloatArray());
+    }
+
+    /**
+     * Raw rewards divided by the temperature, in place: the single place where scored rewards take the calibrated
+     * scale. Training reads the raw tensors of {@link #rewards} and {@link #rewardsAbove}, never this.
+     */
+    private float[] calibrated(float[] raw) {
+        if (temperature != 1) for (int i = 0; i < raw.length; i++) raw[i] = (float) (raw[i] / temperature);
+        return raw;
+    }
+
+    /** What {@link #score} divides raw rewards by: the calibration's temperature, 1 without one or after {@link #uncalibrated}. */
+    public double temperature() {
+        return temperature;
+    }
+
+    /** The calibration block ({@code temperature} and how it was fitted) this model carries, applied or not; null if none. */
+    public com.fasterxml.jackson.databind.node.ObjectNode calibration() {
+        return calibration;
+    }
+
+    /**
+     * Attaches a calibration and applies it: from now on scored rewards are divided by its {@code temperature}, which
+     * must be finite and positive. Ranking and accuracy do not change. Saved with the checkpoint.
+     */
+    public RewardModel withCalibration(com.fasterxml.jackson.databind.node.ObjectNode block) {
+        double t = block.path("temperature").asDouble(Double.NaN);
+        if (!(t > 0) || Double.isInfinite(t)) {
+            throw new IllegalArgumentException("calibration temperature must be a finite positive number, got "
+                    + block.get("temperature"));
+        }
+        this.calibration = block.deepCopy();
+        this.temperature = t;
+        return this;
+    }
+
+    /** Scores on the raw scale from now on (the opt-out); the calibration stays attached and is still saved. */
+    public RewardModel uncalibrated() {
+        this.temperature = 1;
+        return this;
     }
 
     public ModelParameters parameters() {

@@ -163,9 +163,61 @@ public final class RewardModels {
         return new RewardModel(manager, encoder, pooling, new SequenceEncoder(tokenizer, maxLength), "random", seed);
     }
 
-    /** Loads a saved reward-model checkpoint. */
+    /** The {@code config.json} key of a checkpoint's calibration: {@code temperature} and how it was fitted. */
+    public static final String CALIBRATION = "calibration";
+
+    /** Loads a saved reward-model checkpoint; its rewards come out on the calibrated scale when it has a calibration. */
     public static RewardModel load(Path dir, Device device) {
+        return load(dir, device, true);
+    }
+
+    /**
+     * Loads a saved reward-model checkpoint.
+     *
+     * @param calibrated divide scored rewards by the checkpoint's calibrated temperature (if it has one); false reads
+     *                   raw rewards (the calibration stays attached, see {@link RewardModel#calibration()})
+     */
+    public static RewardModel load(Path dir, Device device, boolean calibrated) {
         JsonNode cfg = readJson(require(dir, CONFIG));
+        RewardModel rm = loadUncalibrated(dir, cfg, device);
+        JsonNode cal = cfg.get(CALIBRATION);
+        if (cal != null && !cal.isNull()) {
+            try {
+                if (!cal.isObject()) throw new IllegalArgumentException("'" + CALIBRATION + "' must be an object");
+                rm.withCalibration((ObjectNode) cal);
+            } catch (IllegalArgumentException e) {
+                rm.close();
+                throw new IllegalArgumentException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
+            }
+            if (!calibrated) rm.uncalibrated();
+        }
+        return rm;
+    }
+
+    /**
+     * Records a calibration in a saved checkpoint without rewriting its weights: {@code config.json} gets
+     * {@code "calibration": block} and, when given, {@code provenance.json} gets {@code "calibration": provenance}
+     * (what fitted it, with the SHA-256 of its data). Files are replaced atomically.
+     */
+    public static void writeCalibration(Path dir, ObjectNode block, ObjectNode provenance) {
+        double t = block.path("temperature").asDouble(Double.NaN);
+        if (!(t > 0) || Double.isInfinite(t)) throw new IllegalArgumentException("calibration temperature must be finite and positive, got " + t);
+        try {
+            ObjectNode cfg = (ObjectNode) readJson(require(dir, CONFIG));
+            cfg.set(CALIBRATION, block);
+            Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(cfg));
+            if (provenance != null) {
+                Path p = dir.resolve(PROVENANCE);
+                ObjectNode prov = Files.isRegularFile(p) && readJson(p) instanceof ObjectNode o ? o : JSON.createObjectNode();
+                prov.set(CALIBRATION, provenance);
+                Json.writeAtomically(p, JSON.writeValueAsBytes(prov));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the calibration to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static RewardModel loadUncalibrated(Path dir, JsonNode cfg, Device device) {
         if (DecoderConfig.isDecoder(cfg)) {
             // An rlhf4j decoder RM, or a published *ForSequenceClassification reward model.
             if (!DecoderFamily.isSequenceClassifier(cfg) || cfg.path("num_labels").asInt(1) != 1
@@ -271,6 +323,7 @@ public final class RewardModels {
             o.put("max_length", model.encoder().maxLength());
             o.put("backbone_name", model.backboneName());
             o.put("rlhf4j_format", 1);
+            if (model.calibration() != null) o.set(CALIBRATION, model.calibration());
             return o;
         }
         ObjectNode o = model.backbone().configJson();
@@ -281,6 +334,7 @@ public final class RewardModels {
         o.put("pad_token_id", model.encoder().padId());
         o.put("backbone_name", model.backboneName());
         o.put("rlhf4j_format", 1);
+        if (model.calibration() != null) o.set(CALIBRATION, model.calibration());
         return o;
     }
 

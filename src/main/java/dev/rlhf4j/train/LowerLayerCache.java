@@ -216,7 +216,7 @@ public final class LowerLayerCache {
             for (int i = start; i < end; i++) part.add(seqs.get(order[i]));
             try (NDScope scope = new NDScope()) {
                 TokenBatch batch = TokenBatch.of(part, padId);
-                float[] out = model.rewardsAbove(batch(model.manager(), part, batch.cols()), batch, from, false).toFloatArray();
+                float[] out = model.scoreAbove(batch(model.manager(), part, batch.cols()), batch, from);
                 for (int i = start; i < end; i++) r[order[i]] = out[i - start];
             }
         }

@@ -204,6 +204,8 @@ class CliTest {
             names.add(v.path("variant").asText());
             assertThat(v.path("gold_accuracy_test").asDouble()).isBetween(0.0, 1.0);
             assertThat(v.has("given_accuracy_valid")).isTrue();
+            // each variant calibrated on the validation pairs, or the reason it could not be
+            assertThat(v.has("calibration") ? v.path("calibration").has("ece_after") : v.has("calibration_error")).isTrue();
             boolean isBaseline = v.path("variant").asText().equals("baseline");
             assertThat(v.has("test_vs_baseline")).isEqualTo(!isBaseline);
             if (!isBaseline) {
@@ -218,7 +220,7 @@ class CliTest {
         // label–gold agreement before and after flipping, recounted from the files the demo wrote
         assertThat(s.path("label_gold_agreement_given").asDouble()).isEqualTo(goldAgreement(out.resolve("train.jsonl")));
         assertThat(s.path("label_gold_agreement_flipped").asDouble()).isEqualTo(goldAgreement(out.resolve("denoised-flip.jsonl")));
-        assertThat(Files.readString(out.resolve("summary.txt"))).contains("training labels agreeing with gold");
+        assertThat(Files.readString(out.resolve("summary.txt"))).contains("training labels agreeing with gold").contains("Calibration");
         assertThat(r.out()).contains("flip+margin").contains("run directory");
         for (String f : List.of("strength.jsonl", "strength.json", "summary.txt", "test.jsonl", "denoised-flip.jsonl",
                 "baseline-rm/model.safetensors", "flip-margin-rm/config.json")) {

@@ -1,0 +1,103 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.eval.PairScorer;
+import dev.rlhf4j.eval.TemperatureScaling;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.provenance.Provenance;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code rlhf4j calibrate}: fits a reward temperature on held-out pairs and stores it in the checkpoint. */
+@Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Calibrate a reward model: fit one temperature T so that σ((r_c − r_r) / T) is the probability that "
+                + "the chosen response is preferred, by minimising the log-loss on held-out pairs (exactly: the loss is "
+                + "convex in 1/T), and store it in the checkpoint's config.json (\"calibration\", with the data's SHA-256; "
+                + "provenance.json gets the command).",
+                "From then on score, eval-rm and every library reader (RewardModels.load) get rewards divided by T; "
+                        + "ranking and accuracy do not change. --uncalibrated on those commands reads raw rewards. A second "
+                        + "calibrate replaces the first (it always fits on raw rewards)."})
+public final class CalibrateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Reward-model checkpoint directory (its config.json is updated).")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "Held-out pairs to fit on (not the training pairs).")
+    Path data;
+
+    @Option(names = "--out", description = "Also write the JSON report (fit, metrics before and after, reliability tables) "
+            + "to this file (default: none; the fit is always in the checkpoint's config.json).")
+    Path outFile;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Mixin DataOptions dataOptions;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
+        if (pairs.isEmpty()) throw new IllegalArgumentException(data + ": no pairs to calibrate on");
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("data", data);
+        inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
+        ObjectNode prov = Provenance.of("calibrate", spec.commandLine().getParseResult().originalArgs(), inputs, 0,
+                Engines.describe());
+        ObjectNode source = source(data, pairs.size(), "all pairs of the file");
+        ObjectNode report = calibrateCheckpoint(model, pairs, source, prov, batchSize, device, System.out);
+        report.set("provenance", prov);
+        if (outFile != null) Json.write(outFile, report);
+        return Main.OK;
+    }
+
+    /** Where a calibration's pairs came from: the file's path and SHA-256, how many pairs, which of them. */
+    static ObjectNode source(Path file, int pairs, String which) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("path", file.toAbsolutePath().normalize().toString());
+        o.put("sha256", Provenance.sha256(file));
+        o.put("pairs", pairs);
+        o.put("selection", which);
+        return o;
+    }
+
+    /**
+     * Scores {@code pairs} with the checkpoint in {@code dir} on the raw scale, fits T, writes it into the checkpoint and
+     * prints the fit. Returns the report: the fit, the metrics before and after, and both reliability tables.
+     */
+    static ObjectNode calibrateCheckpoint(Path dir, List<PreferencePair> pairs, ObjectNode source, ObjectNode provenance,
+                                          int batchSize, String device, PrintStream out) {
+        float[][] s;
+        try (RewardModel rm = RewardModels.load(dir, Engines.device(device), false)) {
+            s = PairScorer.score(rm, pairs, batchSize);
+        }
+        TemperatureScaling.Calibrated c = TemperatureScaling.calibrate(s[0], s[1]);
+        ObjectNode block = c.toBlock(source);
+        RewardModels.writeCalibration(dir, block, provenance);
+        out.println("calibrated " + dir + ": " + c.line());
+        ObjectNode report = Json.MAPPER.createObjectNode();
+        report.set("calibration", block);
+        report.set("before", c.before().toJson());
+        report.set("after", c.after().toJson());
+        double t = c.fit().temperature();
+        report.set("reliability_before", dev.rlhf4j.eval.PairMetrics.reliabilityJson(s[0], s[1]));
+        report.set("reliability_after", dev.rlhf4j.eval.PairMetrics.reliabilityJson(TemperatureScaling.scale(s[0], t),
+                TemperatureScaling.scale(s[1], t)));
+        return report;
+    }
+}
