@@ -55,4 +55,10 @@ public final class Engines {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
         }
     }
+
+    /** Intra-op threads libtorch is using now (starts the engine). */
+    public static int threadsInUse() {
+        Engine.getInstance();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
 }

@@ -20,6 +20,24 @@ public record BertConfig(
         return hiddenSize / numHeads;
     }
 
+    /**
+     * Model FLOPs of a forward pass over {@code sequences} × {@code seqLen} tokens, counting multiply-adds as 2:
+     * the dense layers 2·(4H² + 2HF)·L per token, attention's QKᵀ and PV 4·T²·H per sequence and layer, and the
+     * reward head 2H per sequence. Embedding look-ups, LayerNorm, GELU, softmax and biases are left out (a few
+     * percent), as is usual for MFU.
+     */
+    public double forwardFlops(long sequences, long seqLen) {
+        double h = hiddenSize, tokens = (double) sequences * seqLen;
+        double dense = 2.0 * numLayers * (4 * h * h + 2 * h * intermediateSize) * tokens;
+        double attention = 4.0 * numLayers * sequences * (double) seqLen * seqLen * h;
+        return dense + attention + 2 * h * sequences;
+    }
+
+    /** Forward and backward (gradients of activations and of weights, each as costly as the forward): 3× forward. */
+    public double trainingFlops(long sequences, long seqLen) {
+        return 3 * forwardFlops(sequences, seqLen);
+    }
+
     /** sentence-transformers/all-MiniLM-L6-v2. */
     public static BertConfig miniLmL6() {
         return new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0.1, 0.1);
