@@ -124,14 +124,17 @@ def vm_hwm_kib():
     return -1
 
 
-def timed(fn, warmup, repeats):
+def timed(fn, warmup, repeats, cpu=None):
+    """Wall seconds of each timed call; appends process CPU seconds to `cpu` when given."""
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
     return times
 
 
@@ -151,30 +154,43 @@ def gemm_peak(shapes, repeats):
     return out
 
 
-def step_flops(cfg, sequences, seq_len):
-    """Model FLOPs of one training step; the same formula as BertConfig.trainingFlops in Java."""
+def step_flops(cfg, sequences, seq_len, first_token_only):
+    """Model FLOPs of one training step; the same formula as BertConfig.trainingFlops in Java.
+
+    Multiply-add = 2 FLOPs: dense layers 2(4H^2 + 2HF) per token and layer, attention 4 T^2 H per
+    sequence and layer, head 2H per sequence; training = 3x forward. first_token_only counts what
+    a reward read at [CLS] needs: the last layer's K and V for every token, its query, attention,
+    output and feed-forward at position 0 only.
+    """
     h, f, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
     tokens = sequences * seq_len
-    matmul_params = layers * (4 * h * h + 2 * h * f)
-    forward = 2 * matmul_params * tokens + 4 * layers * sequences * seq_len * seq_len * h + 2 * h * sequences
+    per_token_layer, attention = 2 * (4 * h * h + 2 * h * f), 4 * seq_len * seq_len * h
+    full = layers - 1 if first_token_only else layers
+    forward = full * (per_token_layer * tokens + attention * sequences) + 2 * h * sequences
+    if first_token_only:
+        forward += 2 * 2 * h * h * tokens + sequences * (2 * (2 * h * h + 2 * h * f) + 4 * seq_len * h)
     return 3 * forward
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="checkpoint from `rlhf4j bench --save-model DIR` (default: random init)")
-    ap.add_argument("--pairs", type=int, default=8, help="pairs per training step (default: 8)")
+    # option names as `rlhf4j bench` spells them, so bench/compare.py passes the same extras to both
+    ap.add_argument("--batch-size", dest="pairs", type=int, default=8, help="pairs per training step (default: 8)")
     ap.add_argument("--seq-len", type=int, default=128, help="tokens per sequence (default: 128)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed steps (default: 2)")
     ap.add_argument("--steps", type=int, default=10, help="timed steps (default: 10)")
-    ap.add_argument("--score-lengths", default="128,256", help="scoring sequence lengths (default: 128,256; '' = none)")
+    ap.add_argument("--score-lengths", default="128,256", help="scoring sequence lengths (default: 128,256; 0 = none)")
     ap.add_argument("--score-pairs", type=int, default=32, help="pairs scored per run (default: 32)")
     ap.add_argument("--score-batch", type=int, default=32, help="sequences per scoring forward pass (default: 32)")
-    ap.add_argument("--score-repeats", type=int, default=3, help="timed scoring runs after one warm-up (default: 3)")
+    ap.add_argument("--repeats", dest="score_repeats", type=int, default=3,
+                    help="timed scoring runs after one warm-up (default: 3)")
     ap.add_argument("--gemm-repeats", type=int, default=5, help="timings per GEMM shape (default: 5; 0 = skip)")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: 0 = torch's own choice)")
     ap.add_argument("--attn", default="sdpa", choices=["sdpa", "eager"], help="attention (default: sdpa)")
     ap.add_argument("--out", default=None, help="JSON file (default: none, screen only)")
+    ap.add_argument("--profile", default=None,
+                    help="Chrome trace of the timed training steps (profile_summary.py sums it) (default: none)")
     args = ap.parse_args()
 
     if args.threads > 0:
@@ -224,19 +240,31 @@ def main():
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item())
 
-    times = timed(step, args.warmup, args.steps)
+    cpu = []
+    if args.profile:
+        for _ in range(args.warmup):
+            step()
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True) as prof:
+            times = timed(step, 0, args.steps, cpu)
+        prof.export_chrome_trace(args.profile)
+    else:
+        times = timed(step, args.warmup, args.steps, cpu)
     med = statistics.median(times)
-    flops = step_flops(MINILM, sequences, t)
+    # MFU counts the FLOPs a [CLS] reward needs, as the Java side does; transformers computes every position
+    # of the last layer too (dense_flops_per_step), which MFU does not credit
+    flops = step_flops(MINILM, sequences, t, True)
     train = dict(pairs=args.pairs, seq_len=t, sequences=sequences, tokens=mm_tokens, warmup=args.warmup,
-                 steps=args.steps, step_seconds=times, step_seconds_median=med, tokens_per_s=mm_tokens / med,
-                 first_loss=losses[0], model_flops_per_step=flops, achieved_gflops=flops / med / 1e9)
+                 steps=args.steps, step_seconds=times, step_seconds_median=med,
+                 step_cpu_seconds_median=statistics.median(cpu), tokens_per_s=mm_tokens / med,
+                 first_loss=losses[0], model_flops_per_step=flops,
+                 dense_flops_per_step=step_flops(MINILM, sequences, t, False), achieved_gflops=flops / med / 1e9)
     if "gemm_peak_gflops" in result:
         train["mfu"] = train["achieved_gflops"] / result["gemm_peak_gflops"]
     result["train"] = train
 
     model.eval()
     scoring = []
-    for length in [int(x) for x in args.score_lengths.split(",") if x.strip()]:
+    for length in [int(x) for x in args.score_lengths.split(",") if x.strip() and int(x) > 0]:
         rows = torch.tensor(token_rows(length, 2 * args.score_pairs, length, MINILM["vocab_size"]), dtype=torch.long)
         rmask = torch.ones_like(rows)
 

@@ -14,6 +14,7 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.engine.GemmPeak;
 import dev.rlhf4j.model.ModelSpec;
+import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.bert.BertConfig;
 import dev.rlhf4j.model.bert.BertEncoder;
@@ -106,6 +107,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "bench/python/encoder_reference.py --model DIR then runs on the same weights (default: none).")
     Path saveModel;
 
+    @Option(names = "--profile",
+            description = "Write libtorch's per-op profile of the timed training steps to this file (Chrome trace JSON; "
+                    + "bench/python/profile_summary.py sums it by op) (default: none).")
+    Path profile;
+
     @Spec CommandSpec spec;
 
     @Mixin ModelOptions modelOptions;
@@ -182,9 +188,12 @@ public final class BenchCommand implements Callable<Integer> {
         AdamW opt = new AdamW(rm.manager(), rm.parameters(), 0.9, 0.95, 1e-6, 0);
         BradleyTerryLoss loss = new BradleyTerryLoss();
         double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], tot = new double[steps];
+        double[] cpu = new double[steps]; // process CPU seconds per step: less swayed than wall time by other processes
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double firstLoss = Double.NaN;
         for (int s = -2; s < steps; s++) {
-            long t0 = System.nanoTime(), t1, t2;
+            if (s == 0 && profile != null) Engines.startProfile();
+            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime(), t1, t2;
             try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray l;
                 if (objective != null) {
@@ -211,8 +220,10 @@ public final class BenchCommand implements Callable<Integer> {
                 bwd[s] = (t2 - t1) / 1e9;
                 upd[s] = (t3 - t2) / 1e9;
                 tot[s] = (t3 - t0) / 1e9;
+                cpu[s] = (os.getProcessCpuTime() - c0) / 1e9;
             }
         }
+        if (profile != null) Engines.stopProfile(profile);
         double step = median(tot);
         if (cl != null) System.out.printf("contrastive %s-%s (two dropout views, β %.2f)%n", cl.method(), cl.contrast(), cl.beta());
         System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "
@@ -232,15 +243,19 @@ public final class BenchCommand implements Callable<Integer> {
         t.put("steps", steps);
         t.set("step_seconds", Json.MAPPER.valueToTree(tot));
         t.put("step_seconds_median", step);
+        t.put("step_cpu_seconds_median", median(cpu));
         t.put("forward_seconds_median", median(fwd));
         t.put("backward_seconds_median", median(bwd));
         t.put("update_seconds_median", median(upd));
         t.put("tokens_per_s", batch.realTokens() / step);
         t.put("first_loss", firstLoss);
         if (bert != null) {
-            // over the padded batch the engine computes (both views with --contrastive)
-            double flops = bert.trainingFlops(cl != null ? 2L * batch.rows() : batch.rows(), batch.cols());
+            // over the padded batch the engine computes (both views with --contrastive); the useful FLOPs of a
+            // reward read at [CLS] (what MFU counts), and those of every position of every layer for reference
+            long seqs = cl != null ? 2L * batch.rows() : batch.rows();
+            double flops = bert.trainingFlops(seqs, batch.cols(), rm.pooling() == Pooling.CLS);
             t.put("model_flops_per_step", flops);
+            t.put("dense_flops_per_step", bert.trainingFlops(seqs, batch.cols(), false));
             t.put("achieved_gflops", flops / step / 1e9);
             if (!Double.isNaN(peakGflops)) {
                 t.put("mfu", flops / step / 1e9 / peakGflops);
