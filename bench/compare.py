@@ -39,7 +39,8 @@ def run(cmd, log):
 
 
 def figures(d):
-    f = dict(step_s=d["train"]["step_seconds_median"], tokens_per_s=d["train"]["tokens_per_s"],
+    f = dict(step_s=d["train"]["step_seconds_median"], step_cpu_s=d["train"].get("step_cpu_seconds_median"),
+             tokens_per_s=d["train"]["tokens_per_s"],
              gemm_peak_gflops=d.get("gemm_peak_gflops"), achieved_gflops=d["train"].get("achieved_gflops"),
              mfu=d["train"].get("mfu"), peak_rss_mib=d["peak_rss_mib"])
     for s in d["scoring"]:
