@@ -8,7 +8,17 @@ import dev.rlhf4j.contrastive.ContrastiveConfig;
 import dev.rlhf4j.contrastive.ContrastiveObjective;
 import dev.rlhf4j.contrastive.ContrastiveObjectives;
 import dev.rlhf4j.contrastive.TwoViews;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.engine.GemmPeak;
 import dev.rlhf4j.model.ModelSpec;
+import dev.rlhf4j.model.Pooling;
+import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.bert.BertConfig;
+import dev.rlhf4j.model.bert.BertEncoder;
+import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.DecoderConfig;
@@ -22,13 +32,18 @@ import dev.rlhf4j.train.loss.BradleyTerryLoss;
 import dev.rlhf4j.train.optim.AdamW;
 import dev.rlhf4j.train.optim.GradientClipping;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -60,80 +75,253 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Time generation of this many new tokens instead of training steps; 0 = training steps (default: ${DEFAULT-VALUE}).")
     int generate;
 
-    @Option(names = "--repeats", defaultValue = "3", description = "--generate: timed runs of each mode (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed runs of each scoring length, and of each mode with --generate, after one warm-up run "
+                    + "(default: ${DEFAULT-VALUE}).")
     int repeats;
+
+    @Option(names = "--score-lengths", defaultValue = "128,256", split = ",",
+            description = "Scoring throughput (pairs/s, no gradients) at these sequence lengths; 0 = skip (default: ${DEFAULT-VALUE}).")
+    int[] scoreLengths;
+
+    @Option(names = "--score-pairs", defaultValue = "32", description = "Pairs scored per timed run (default: ${DEFAULT-VALUE}).")
+    int scorePairs;
+
+    @Option(names = "--score-batch", defaultValue = "32",
+            description = "Sequences per scoring forward pass, as eval-rm's --batch-size (default: ${DEFAULT-VALUE}).")
+    int scoreBatch;
+
+    @Option(names = "--gemm-repeats", defaultValue = "5",
+            description = "Timings of each fp32 GEMM shape for the peak that MFU divides by; 0 = skip (default: ${DEFAULT-VALUE}).")
+    int gemmRepeats;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "libtorch intra-op threads; 0 = libtorch's choice, one per core (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--out", defaultValue = "runs/bench/bench.json",
+            description = "JSON file for the results, with provenance (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--save-model",
+            description = "Also save the benchmarked model, before its first step, as a checkpoint directory: "
+                    + "bench/python/encoder_reference.py --model DIR then runs on the same weights (default: none).")
+    Path saveModel;
+
+    @Option(names = "--profile",
+            description = "Write libtorch's per-op profile of the timed training steps to this file (Chrome trace JSON; "
+                    + "bench/python/profile_summary.py sums it by op) (default: none).")
+    Path profile;
+
+    @Spec CommandSpec spec;
 
     @Mixin ModelOptions modelOptions;
     @Mixin ContrastiveOptions contrastiveOptions;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        Engines.threads(threads); // before the engine starts
         if (generate > 0) return benchGenerate();
-        modelOptions.maxLength = Math.max(modelOptions.maxLength, seqLen);
-        try (RewardModel rm = modelOptions.spec().create(0)) {
-            rm.backbone().setDropout(dropout);
-            Random rnd = new Random(0);
-            int vocab = rm.encoder().tokenizer().vocabularySize();
-            int low = Math.min(vocab / 2, 1000), span = Math.max(1, Math.min(20000, vocab - low));
-            List<EncodedSequence> rows = new ArrayList<>();
-            for (int i = 0; i < 2 * pairs; i++) {
-                int len = minSeqLen > 0 ? minSeqLen + rnd.nextInt(Math.max(1, seqLen - minSeqLen + 1)) : seqLen;
-                int[] ids = new int[len];
-                for (int k = 0; k < len; k++) ids[k] = low + rnd.nextInt(span);
-                rows.add(new EncodedSequence(ids, new int[len], false));
-            }
-            TokenBatch batch = TokenBatch.of(rows, rm.encoder().padId());
-            List<EncodedSequence> doubled = new ArrayList<>(rows);
-            doubled.addAll(rows);
-            TokenBatch twice = TokenBatch.of(doubled, rm.encoder().padId());
-            ContrastiveConfig cl = contrastiveOptions.config();
-            ContrastiveObjective objective = null;
-            if (cl != null) {
-                objective = ContrastiveObjectives.create(cl, rm.manager(), rm.backbone().hiddenSize(), 0);
-                rm.attachAuxiliary(objective.parameters());
-                rm.backbone().setDropout((float) cl.dropout());
-            }
-            rm.parameters().requireGradients(true);
-            AdamW opt = new AdamW(rm.manager(), rm.parameters(), 0.9, 0.95, 1e-6, 0);
-            BradleyTerryLoss loss = new BradleyTerryLoss();
-            double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], tot = new double[steps];
-            for (int s = -2; s < steps; s++) {
-                long t0 = System.nanoTime(), t1, t2;
-                try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray l;
-                    if (objective != null) {
-                        NDArray f = rm.features(twice, true); // both views in one pass, as train-rm does
-                        l = TwoViews.losses(f.get("0:" + 2 * pairs), f.get(2 * pairs + ":"), pairs, rm::headOf,
-                                (c, r) -> loss.perPair(c, r, null).mean(), cl, objective).total();
-                    } else {
-                        NDArray r = rm.rewards(batch, true);
-                        l = loss.perPair(r.get("0:" + pairs), r.get(pairs + ":"), null).mean();
-                    }
-                    l.getFloat();
-                    t1 = System.nanoTime();
-                    gc.backward(l);
-                }
-                t2 = System.nanoTime();
-                GradientClipping.clip(rm.parameters(), 1.0);
-                opt.step(1e-5);
-                if (objective != null) objective.afterStep();
-                GradientClipping.zero(rm.parameters());
-                long t3 = System.nanoTime();
-                if (s >= 0) {
-                    fwd[s] = (t1 - t0) / 1e9;
-                    bwd[s] = (t2 - t1) / 1e9;
-                    upd[s] = (t3 - t2) / 1e9;
-                    tot[s] = (t3 - t0) / 1e9;
-                }
-            }
-            double step = median(tot);
-            if (cl != null) System.out.printf("contrastive %s-%s (two dropout views, β %.2f)%n", cl.method(), cl.contrast(), cl.beta());
-            System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "
-                            + "median step %.3f s (forward %.3f, backward %.3f, clip+AdamW %.3f), %.0f tokens/s%n", rm.backboneName(),
-                    rm.parameters().count(), pairs, minSeqLen > 0 ? minSeqLen + "-" + seqLen : Integer.toString(seqLen), 2 * pairs,
-                    batch.realTokens(), steps, step, median(fwd), median(bwd), median(upd), batch.realTokens() / step);
+        for (int len : scoreLengths) {
+            if (len < 0) throw new IllegalArgumentException("--score-lengths must be positive (or 0 to skip), got " + len);
+            modelOptions.maxLength = Math.max(modelOptions.maxLength, len);
         }
+        modelOptions.maxLength = Math.max(modelOptions.maxLength, seqLen);
+        ObjectNode report = Json.MAPPER.createObjectNode();
+        report.put("kind", "bench");
+        report.put("side", "java");
+        ObjectNode prov = Provenance.of("bench", spec.commandLine().getParseResult().originalArgs(), Map.of(), 0,
+                Engines.describe());
+        prov.put("threads", Engines.threadsInUse());
+        prov.putPOJO("loadavg_start", loadAverage());
+        report.set("provenance", prov);
+        try (RewardModel rm = modelOptions.spec().create(0)) {
+            if (saveModel != null) RewardModels.save(rm, saveModel, prov);
+            rm.backbone().setDropout(dropout);
+            BertConfig bert = rm.backbone() instanceof BertEncoder be ? be.config() : null;
+            ContrastiveConfig cl = contrastiveOptions.config();
+            int rowsPerStep = (cl != null ? 4 : 2) * pairs;
+            // The peak that MFU divides by: the dense layers' shapes at this batch, and a large square product.
+            if (gemmRepeats > 0) {
+                long tokens = (long) rowsPerStep * seqLen, h = rm.backbone().hiddenSize();
+                long f = bert != null ? bert.intermediateSize() : 4 * h;
+                List<GemmPeak.Result> gemm = GemmPeak.measure(rm.manager().getDevice(),
+                        List.of(new long[] {tokens, h, f}, new long[] {tokens, f, h}, new long[] {tokens, h, h},
+                                new long[] {2048, 2048, 2048}), gemmRepeats);
+                for (GemmPeak.Result g : gemm) {
+                    System.out.printf("GEMM fp32 %d x %d x %d: %.1f GFLOP/s%n", g.m(), g.k(), g.n(), g.gflops());
+                }
+                report.set("gemm", Json.MAPPER.valueToTree(gemm));
+                report.put("gemm_peak_gflops", GemmPeak.peak(gemm));
+            }
+            report.set("train", trainSteps(rm, bert, cl, report.path("gemm_peak_gflops").asDouble(Double.NaN)));
+            report.set("scoring", scoring(rm));
+        }
+        report.put("peak_rss_mib", peakRssKib() / 1024.0);
+        prov.putPOJO("loadavg_end", loadAverage());
+        System.out.printf("peak resident memory (VmHWM) %.0f MiB; load average %s at start, %s at end%n",
+                report.get("peak_rss_mib").asDouble(), prov.get("loadavg_start"), prov.get("loadavg_end"));
+        Json.write(out, report);
+        System.out.println("wrote " + out);
         return Main.OK;
+    }
+
+    /** Timed training steps: forward, backward, clip, AdamW; medians, tokens/s and (BERT) MFU. */
+    private ObjectNode trainSteps(RewardModel rm, BertConfig bert, ContrastiveConfig cl, double peakGflops) {
+        Random rnd = new Random(0);
+        int vocab = rm.encoder().tokenizer().vocabularySize();
+        List<EncodedSequence> rows = new ArrayList<>();
+        for (int i = 0; i < 2 * pairs; i++) {
+            int len = minSeqLen > 0 ? minSeqLen + rnd.nextInt(Math.max(1, seqLen - minSeqLen + 1)) : seqLen;
+            rows.add(randomSequence(rnd, len, vocab));
+        }
+        TokenBatch batch = TokenBatch.of(rows, rm.encoder().padId());
+        List<EncodedSequence> doubled = new ArrayList<>(rows);
+        doubled.addAll(rows);
+        TokenBatch twice = TokenBatch.of(doubled, rm.encoder().padId());
+        ContrastiveObjective objective = null;
+        if (cl != null) {
+            objective = ContrastiveObjectives.create(cl, rm.manager(), rm.backbone().hiddenSize(), 0);
+            rm.attachAuxiliary(objective.parameters());
+            rm.backbone().setDropout((float) cl.dropout());
+        }
+        rm.parameters().requireGradients(true);
+        AdamW opt = new AdamW(rm.manager(), rm.parameters(), 0.9, 0.95, 1e-6, 0);
+        BradleyTerryLoss loss = new BradleyTerryLoss();
+        double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], tot = new double[steps];
+        double[] cpu = new double[steps]; // process CPU seconds per step: less swayed than wall time by other processes
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double firstLoss = Double.NaN;
+        for (int s = -2; s < steps; s++) {
+            if (s == 0 && profile != null) Engines.startProfile();
+            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime(), t1, t2;
+            try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray l;
+                if (objective != null) {
+                    NDArray f = rm.features(twice, true); // both views in one pass, as train-rm does
+                    l = TwoViews.losses(f.get("0:" + 2 * pairs), f.get(2 * pairs + ":"), pairs, rm::headOf,
+                            (c, r) -> loss.perPair(c, r, null).mean(), cl, objective).total();
+                } else {
+                    NDArray r = rm.rewards(batch, true);
+                    l = loss.perPair(r.get("0:" + pairs), r.get(pairs + ":"), null).mean();
+                }
+                float lv = l.getFloat();
+                if (s == -2) firstLoss = lv;
+                t1 = System.nanoTime();
+                gc.backward(l);
+            }
+            t2 = System.nanoTime();
+            GradientClipping.clip(rm.parameters(), 1.0);
+            opt.step(1e-5);
+            if (objective != null) objective.afterStep();
+            GradientClipping.zero(rm.parameters());
+            long t3 = System.nanoTime();
+            if (s >= 0) {
+                fwd[s] = (t1 - t0) / 1e9;
+                bwd[s] = (t2 - t1) / 1e9;
+                upd[s] = (t3 - t2) / 1e9;
+                tot[s] = (t3 - t0) / 1e9;
+                cpu[s] = (os.getProcessCpuTime() - c0) / 1e9;
+            }
+        }
+        if (profile != null) Engines.stopProfile(profile);
+        double step = median(tot);
+        if (cl != null) System.out.printf("contrastive %s-%s (two dropout views, β %.2f)%n", cl.method(), cl.contrast(), cl.beta());
+        System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "
+                        + "median step %.3f s (forward %.3f, backward %.3f, clip+AdamW %.3f), %.0f tokens/s%n", rm.backboneName(),
+                rm.parameters().count(), pairs, minSeqLen > 0 ? minSeqLen + "-" + seqLen : Integer.toString(seqLen), 2 * pairs,
+                batch.realTokens(), steps, step, median(fwd), median(bwd), median(upd), batch.realTokens() / step);
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("backbone", rm.backboneName());
+        t.put("parameters", rm.parameters().count());
+        t.put("pairs", pairs);
+        t.put("seq_len", seqLen);
+        t.put("min_seq_len", minSeqLen);
+        t.put("sequences", 2 * pairs);
+        t.put("tokens", batch.realTokens());
+        t.put("contrastive", cl == null ? null : cl.method() + "-" + cl.contrast());
+        t.put("warmup", 2);
+        t.put("steps", steps);
+        t.set("step_seconds", Json.MAPPER.valueToTree(tot));
+        t.put("step_seconds_median", step);
+        t.put("step_cpu_seconds_median", median(cpu));
+        t.put("forward_seconds_median", median(fwd));
+        t.put("backward_seconds_median", median(bwd));
+        t.put("update_seconds_median", median(upd));
+        t.put("tokens_per_s", batch.realTokens() / step);
+        t.put("first_loss", firstLoss);
+        if (bert != null) {
+            // over the padded batch the engine computes (both views with --contrastive); the useful FLOPs of a
+            // reward read at [CLS] (what MFU counts), and those of every position of every layer for reference
+            long seqs = cl != null ? 2L * batch.rows() : batch.rows();
+            double flops = bert.trainingFlops(seqs, batch.cols(), rm.pooling() == Pooling.CLS);
+            t.put("model_flops_per_step", flops);
+            t.put("dense_flops_per_step", bert.trainingFlops(seqs, batch.cols(), false));
+            t.put("achieved_gflops", flops / step / 1e9);
+            if (!Double.isNaN(peakGflops)) {
+                t.put("mfu", flops / step / 1e9 / peakGflops);
+                System.out.printf("model FLOPs %.1f G per step: %.1f GFLOP/s, MFU %.1f%% of the measured GEMM peak %.1f GFLOP/s%n",
+                        flops / 1e9, flops / step / 1e9, 100 * flops / step / 1e9 / peakGflops, peakGflops);
+            }
+        }
+        return t;
+    }
+
+    /** Scoring throughput: both responses of {@code --score-pairs} pairs per run, no gradients, as eval-rm scores. */
+    private ArrayNode scoring(RewardModel rm) {
+        ArrayNode all = Json.MAPPER.createArrayNode();
+        int vocab = rm.encoder().tokenizer().vocabularySize();
+        for (int len : scoreLengths) {
+            if (len == 0) continue;
+            Random rnd = new Random(len);
+            List<EncodedSequence> seqs = new ArrayList<>();
+            for (int i = 0; i < 2 * scorePairs; i++) seqs.add(randomSequence(rnd, len, vocab));
+            double[] secs = new double[repeats];
+            for (int r = -1; r < repeats; r++) {
+                long t0 = System.nanoTime();
+                rm.score(seqs, scoreBatch);
+                if (r >= 0) secs[r] = (System.nanoTime() - t0) / 1e9;
+            }
+            double med = median(secs);
+            System.out.printf("scoring %d pairs x %d tokens (batches of %d sequences): median %.3f s, %.1f pairs/s%n",
+                    scorePairs, len, scoreBatch, med, scorePairs / med);
+            ObjectNode o = all.addObject();
+            o.put("seq_len", len);
+            o.put("pairs", scorePairs);
+            o.put("batch_sequences", scoreBatch);
+            o.set("seconds", Json.MAPPER.valueToTree(secs));
+            o.put("seconds_median", med);
+            o.put("pairs_per_s", scorePairs / med);
+        }
+        return all;
+    }
+
+    /** Ids drawn uniformly from the middle of the vocabulary (clear of special tokens); encoder/Python reference agree on them. */
+    private static EncodedSequence randomSequence(Random rnd, int len, int vocab) {
+        int low = Math.min(vocab / 2, 1000), span = Math.max(1, Math.min(20000, vocab - low));
+        int[] ids = new int[len];
+        for (int k = 0; k < len; k++) ids[k] = low + rnd.nextInt(span);
+        return new EncodedSequence(ids, new int[len], false);
+    }
+
+    /** Peak resident set size of this process (VmHWM, KiB): JVM heap, libtorch's tensors and code; -1 off Linux. */
+    static long peakRssKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static double[] loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+        } catch (IOException | RuntimeException e) {
+            return new double[0];
+        }
     }
 
     private Integer benchGenerate() {

@@ -55,4 +55,26 @@ public final class Engines {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(n));
         }
     }
+
+    /** Intra-op threads libtorch is using now (starts the engine). */
+    public static int threadsInUse() {
+        Engine.getInstance();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
+    /** Starts libtorch's profiler (op names and input shapes, CPU time). */
+    public static void startProfile() {
+        ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+    }
+
+    /** Stops the profiler and writes what it recorded as a Chrome trace. */
+    public static void stopProfile(java.nio.file.Path file) {
+        try {
+            java.nio.file.Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) java.nio.file.Files.createDirectories(parent);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the folder of " + file, e);
+        }
+        ai.djl.pytorch.jni.JniUtils.stopProfile(file.toAbsolutePath().toString());
+    }
 }

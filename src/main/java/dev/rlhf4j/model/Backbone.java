@@ -35,6 +35,15 @@ public interface Backbone {
     /** Layers [from, numLayers) applied to the output of {@link #lowerStates} with {@code upTo = from}. */
     NDArray upperStates(NDArray lower, NDArray mask, int from, boolean training);
 
+    /**
+     * The last hidden state at the first position only, (B, H): what [CLS] pooling reads, from the output of
+     * {@link #lowerStates} with {@code upTo = from}. The same values as {@code upperStates(...)[:, 0, :]}; an
+     * encoder may skip the rows of its last layer that nothing reads.
+     */
+    default NDArray firstTokenStates(NDArray lower, NDArray mask, int from, boolean training) {
+        return upperStates(lower, mask, from, training).get(":, 0, :");
+    }
+
     /** The parameters of layers [from, numLayers); never the embeddings. */
     ModelParameters parametersFrom(int from);
 

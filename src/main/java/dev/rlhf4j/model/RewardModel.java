@@ -59,6 +59,9 @@ public final class RewardModel implements AutoCloseable {
     public NDArray features(TokenBatch batch, boolean training) {
         // Inputs and activations are closed by the caller's NDScope (one per step or batch).
         NDArray mask = mask(batch);
+        if (pooling == Pooling.CLS) { // the backbone may skip the last layer's other rows
+            return backbone.firstTokenStates(backbone.lowerStates(ids(batch), typeIds(batch), mask, 0, training), mask, 0, training);
+        }
         NDArray hidden = backbone.hiddenStates(ids(batch), typeIds(batch), mask, training); // (N, T, H)
         return pooling.pool(hidden, mask);
     }
@@ -79,6 +82,7 @@ public final class RewardModel implements AutoCloseable {
     /** Pooled features from cached lower-layer states (see {@link #rewardsAbove}): (N, H). */
     public NDArray featuresAbove(NDArray lower, TokenBatch batch, int from, boolean training) {
         NDArray mask = mask(batch);
+        if (pooling == Pooling.CLS) return backbone.firstTokenStates(lower, mask, from, training);
         return pooling.pool(backbone.upperStates(lower, mask, from, training), mask);
     }
 

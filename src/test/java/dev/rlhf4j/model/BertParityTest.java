@@ -72,6 +72,35 @@ class BertParityTest {
         assertThat(maxDiff).as("max |ours - onnxruntime|").isLessThan(1e-4);
     }
 
+    /** The [CLS]-only path CLS pooling takes (the last layer on row 0 only) gives the full path's row 0. */
+    @Test
+    void firstTokenStatesAreRowZeroOfTheFullPass() throws Exception {
+        List<EncodedSequence> seqs = model.encoder().encode(
+                List.of(List.of(Turn.user("Is the sky blue?")), List.of(Turn.user("hi")), List.of(Turn.user("Name a prime."))),
+                List.of("Yes, on a clear day, because air scatters blue light most.", "Hello!", "Seven."));
+        TokenBatch batch = TokenBatch.of(seqs, model.encoder().tokenizer().padId());
+        float[] full, first;
+        try (NDScope scope = new NDScope()) {
+            NDManager m = model.manager();
+            Shape shape = new Shape(batch.rows(), batch.cols());
+            NDArray ids = m.create(batch.ids(), shape), types = m.create(batch.typeIds(), shape), mask = m.create(batch.mask(), shape);
+            full = model.backbone().hiddenStates(ids, types, mask, false).get(":, 0, :").toFloatArray();
+            first = model.backbone().firstTokenStates(model.backbone().lowerStates(ids, types, mask, 0, false), mask, 0, false)
+                    .toFloatArray();
+        }
+        float[] reference = onnxHiddenStates(batch);
+        assertThat(first).hasSameSizeAs(full).hasSize(batch.rows() * 384);
+        double maxFull = 0, maxOnnx = 0;
+        for (int r = 0; r < batch.rows(); r++) {
+            for (int k = 0; k < 384; k++) {
+                maxFull = Math.max(maxFull, Math.abs(first[r * 384 + k] - full[r * 384 + k]));
+                maxOnnx = Math.max(maxOnnx, Math.abs(first[r * 384 + k] - reference[r * batch.cols() * 384 + k]));
+            }
+        }
+        assertThat(maxFull).as("max |first-token path - full pass|").isLessThan(1e-5);
+        assertThat(maxOnnx).as("max |first-token path - onnxruntime|").isLessThan(1e-4);
+    }
+
     static float[] onnxHiddenStates(TokenBatch batch) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         byte[] bytes;

@@ -20,6 +20,30 @@ public record BertConfig(
         return hiddenSize / numHeads;
     }
 
+    /**
+     * Model FLOPs of a forward pass over {@code sequences} × {@code seqLen} tokens, counting a multiply-add as 2:
+     * the dense layers 2·(4H² + 2HF) per token and layer, attention's QKᵀ and PV 4·T²·H per sequence and layer, and
+     * the reward head 2H per sequence. Embedding look-ups, LayerNorm, GELU, softmax and biases are left out (a few
+     * percent), as is usual for MFU.
+     *
+     * @param firstTokenOnly count only what a reward read at [CLS] needs: the last layer's keys and values of every
+     *                       token (2·2H² per token) but its query, attention, output and feed-forward at position 0
+     *                       only (2·(2H² + 2HF) + 4·T·H per sequence)
+     */
+    public double forwardFlops(long sequences, long seqLen, boolean firstTokenOnly) {
+        double h = hiddenSize, f = intermediateSize, tokens = (double) sequences * seqLen;
+        double perTokenLayer = 2 * (4 * h * h + 2 * h * f), attention = 4.0 * seqLen * seqLen * h; // per sequence
+        int full = firstTokenOnly ? numLayers - 1 : numLayers;
+        double flops = full * (perTokenLayer * tokens + attention * sequences) + 2 * h * sequences;
+        if (firstTokenOnly) flops += 2 * 2 * h * h * tokens + sequences * (2 * (2 * h * h + 2 * h * f) + 4.0 * seqLen * h);
+        return flops;
+    }
+
+    /** Forward and backward (gradients of activations and of weights, each as costly as the forward): 3× forward. */
+    public double trainingFlops(long sequences, long seqLen, boolean firstTokenOnly) {
+        return 3 * forwardFlops(sequences, seqLen, firstTokenOnly);
+    }
+
     /** sentence-transformers/all-MiniLM-L6-v2. */
     public static BertConfig miniLmL6() {
         return new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0.1, 0.1);

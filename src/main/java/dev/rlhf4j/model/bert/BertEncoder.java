@@ -123,6 +123,36 @@ public final class BertEncoder implements Backbone {
         return run(lower, mask, from, layers.length, training);
     }
 
+    /**
+     * Only the [CLS] row of the last layer's output is read by CLS pooling, and that row needs the last layer's keys
+     * and values of every token but its query, attention output, feed-forward and LayerNorms at position 0 only: the
+     * last layer then costs its K and V projections, about a sixth of a full layer. Every op is the full path's,
+     * on fewer rows.
+     */
+    @Override
+    public NDArray firstTokenStates(NDArray lower, NDArray mask, int from, boolean training) {
+        if (from >= layers.length) return lower.get(":, 0, :");
+        long b = lower.getShape().get(0);
+        long t = lower.getShape().get(1);
+        int h = config.hiddenSize();
+        int nh = config.numHeads();
+        int hd = config.headDim();
+        NDArray below = run(lower, mask, from, layers.length - 1, training);                 // (B, T, H)
+        NDArray x = below.reshape(b * t, h);
+        NDArray first = below.get(":, 0, :");                                               // (B, H)
+        Layer l = layers[layers.length - 1];
+        NDArray q = heads(linear(first, l.qW, l.qB), b, 1, nh, hd);                        // (B, nh, 1, hd)
+        NDArray k = heads(linear(x, l.kW, l.kB), b, t, nh, hd);                            // (B, nh, T, hd)
+        NDArray v = heads(linear(x, l.vW, l.vB), b, t, nh, hd);
+        NDArray scores = q.mul(scale()).matMul(k.transpose(0, 1, 3, 2)).add(maskBias(mask, b, t)); // (B, nh, 1, T)
+        NDArray probs = dropout(scores.softmax(-1), attentionDropout, training);
+        NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, h);                // (B, H)
+        NDArray attn = dropout(linear(ctx, l.oW, l.oB), hiddenDropout, training);
+        NDArray y = layerNorm(attn.add(first), l.ln1W, l.ln1B);
+        NDArray out = dropout(linear(Activation.gelu(linear(y, l.iW, l.iB)), l.fW, l.fB), hiddenDropout, training);
+        return layerNorm(out.add(y), l.ln2W, l.ln2B);
+    }
+
     @Override
     public ModelParameters parametersFrom(int from) {
         ModelParameters p = new ModelParameters();
@@ -144,9 +174,8 @@ public final class BertEncoder implements Backbone {
         int h = config.hiddenSize();
         int nh = config.numHeads();
         int hd = config.headDim();
-        // (B, 1, 1, T): 0 where attended, MASKED on padding
-        NDArray bias = mask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, t);
-        float scale = (float) (1.0 / Math.sqrt(hd));
+        NDArray bias = maskBias(mask, b, t);
+        float scale = scale();
         NDArray x = input.reshape(b * t, h); // (B·T, H): 2-D inputs take libtorch's fast addmm path (3-D is ~2x slower)
         for (int i = from; i < to; i++) {
             Layer l = layers[i];
@@ -163,6 +192,15 @@ public final class BertEncoder implements Backbone {
             x = layerNorm(out.add(x), l.ln2W, l.ln2B);
         }
         return x.reshape(b, t, h);
+    }
+
+    /** (B, 1, 1, T): 0 where attended, MASKED on padding. */
+    private static NDArray maskBias(NDArray mask, long b, long t) {
+        return mask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, t);
+    }
+
+    private float scale() {
+        return (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
     private static NDArray heads(NDArray x, long b, long t, int nh, int hd) {
