@@ -19,9 +19,11 @@ import java.util.SplittableRandom;
 /**
  * What the RL half of the controlled task needs besides preference pairs: prompt sets for PPO (train and
  * held-out, disjoint by text) and SFT demonstrations (a prompt and one of its candidate responses drawn
- * uniformly, so of mixed quality: RL has room to improve on gold). The held-out prompts are drawn first; train
- * prompts and demonstrations never repeat a held-out prompt's text, and no set repeats a prompt within itself
- * while its family still has unseen prompts.
+ * uniformly, so of mixed quality: RL has room to improve on gold). Prompt texts are split by a hash of the text:
+ * a quarter of the task's prompt space is held out, so held-out prompts never appear among the train prompts or
+ * demonstrations. Some families have few distinct prompts (tone and verbosity 48, benign 84, facts 96, harmful 98;
+ * arithmetic thousands), so a large set repeats texts of those families; a set repeats a text only once its
+ * family's share of the space is used up.
  */
 public final class RlSets {
     private RlSets() {}
@@ -43,15 +45,14 @@ public final class RlSets {
 
     /** Draws the sets from {@code seed} (families in equal shares, in a shuffled order). */
     public static Sets generate(int trainPrompts, int heldoutPrompts, int demonstrations, long seed) {
-        Set<String> heldoutTexts = new HashSet<>();
-        List<Prompt> heldout = prompts("heldout", heldoutPrompts, new SplittableRandom(seed ^ 0x4E1D0L), Set.of(), heldoutTexts);
-        List<Prompt> train = prompts("train", trainPrompts, new SplittableRandom(seed ^ 0x7A1FL), heldoutTexts, new HashSet<>());
+        List<Prompt> heldout = prompts("heldout", heldoutPrompts, new SplittableRandom(seed ^ 0x4E1D0L), true);
+        List<Prompt> train = prompts("train", trainPrompts, new SplittableRandom(seed ^ 0x7A1FL), false);
         List<Demonstration> sft = new ArrayList<>(demonstrations);
         SplittableRandom r = new SplittableRandom(seed ^ 0x5F7L);
         Family[] fams = familyOrder(demonstrations, r);
         GoldReward gold = new GoldReward();
         for (int i = 0; i < demonstrations; i++) {
-            Candidates.Item item = drawAvoiding(fams[i], r, heldoutTexts, Set.of());
+            Candidates.Item item = draw(fams[i], r, false, Set.of());
             String resp = item.responses().get(r.nextInt(item.responses().size()));
             sft.add(new Demonstration(String.format(Locale.ROOT, "sft-%06d", i + 1), item.prompt(), resp, fams[i],
                     gold.score(item.prompt(), resp)));
@@ -76,28 +77,38 @@ public final class RlSets {
         return out;
     }
 
-    private static List<Prompt> prompts(String tag, int n, SplittableRandom r, Set<String> avoid, Set<String> seen) {
+    /** Share of the prompt space held out. */
+    public static final double HELDOUT_SHARE = 0.25;
+
+    /** Whether a prompt text belongs to the held-out part of the prompt space. */
+    public static boolean heldOut(String prompt) {
+        return dev.rlhf4j.data.Split.unit("rl-heldout:" + prompt) < HELDOUT_SHARE;
+    }
+
+    private static List<Prompt> prompts(String tag, int n, SplittableRandom r, boolean heldout) {
         Family[] fams = familyOrder(n, r);
         List<Prompt> out = new ArrayList<>(n);
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            Candidates.Item item = drawAvoiding(fams[i], r, avoid, seen);
+            Candidates.Item item = draw(fams[i], r, heldout, seen);
             seen.add(item.prompt());
             out.add(new Prompt(String.format(Locale.ROOT, "%s-%06d", tag, i + 1), item.prompt(), fams[i]));
         }
         return out;
     }
 
-    /** A draw whose prompt is not in {@code avoid}, and preferably not in {@code seen} either. */
-    private static Candidates.Item drawAvoiding(Family f, SplittableRandom r, Set<String> avoid, Set<String> seen) {
+    /** A draw from the held-out (or the other) part of the prompt space, preferably a text not in {@code seen}. */
+    private static Candidates.Item draw(Family f, SplittableRandom r, boolean heldout, Set<String> seen) {
         Candidates.Item repeat = null;
         for (int attempt = 0; attempt < 2000; attempt++) {
             Candidates.Item item = Candidates.draw(f, r);
-            if (avoid.contains(item.prompt())) continue;
+            if (heldOut(item.prompt()) != heldout) continue;
             if (!seen.contains(item.prompt())) return item;
             if (repeat == null) repeat = item;
         }
         if (repeat != null) return repeat; // the family's prompts are exhausted: a repeat within the set
-        throw new IllegalStateException("every " + f.id() + " prompt is already held out; ask for fewer held-out prompts");
+        throw new IllegalStateException("no " + f.id() + " prompt found in the " + (heldout ? "held-out" : "training")
+                + " part of the prompt space after 2000 draws");
     }
 
     private static Family[] familyOrder(int n, SplittableRandom r) {
