@@ -43,7 +43,7 @@ public final class PpoOptions {
     double criticLr;
     @Option(names = "--clip-norm", defaultValue = "1.0", description = "Gradient-norm clip (default: ${DEFAULT-VALUE}).")
     double clipNorm;
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of sampling and minibatch order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of sampling and minibatch order; in rlhf, of the whole run (task, models, sampling) (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--checkpoint-every", defaultValue = "25", description = "Iterations between resume checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;

@@ -145,7 +145,7 @@ public final class PpoTrainer {
     }
 
     /** The prompts of iteration {@code it}: consecutive slices of a seeded shuffle, reshuffled each pass. */
-    static List<String> batchPrompts(List<String> prompts, int it, int size, long seed) {
+    public static List<String> batchPrompts(List<String> prompts, int it, int size, long seed) {
         List<String> out = new ArrayList<>(size);
         for (int k = 0; k < size; k++) {
             long idx = (long) it * size + k;
@@ -154,6 +154,11 @@ public final class PpoTrainer {
             out.add(prompts.get(perm[(int) (idx % prompts.size())]));
         }
         return out;
+    }
+
+    /** {@code size} prompts drawn without repetition (while there are enough) in a seeded order. */
+    public static List<String> batchPromptsOf(List<String> prompts, int size, long seed) {
+        return batchPrompts(prompts, 0, size, seed);
     }
 
     private static int[] permutation(int n, long seed) {
@@ -224,22 +229,23 @@ public final class PpoTrainer {
             double s = cfg.normalizeRewards() ? moments.normalise(ro.score()) : ro.score();
             s = Math.max(-cfg.rewardClip(), Math.min(cfg.rewardClip(), s));
             finalReward[r] = s;
-            double next = 0, gae = 0;
+            double[] tokenReward = new double[len], values = new double[len];
             double kl = 0;
-            for (int j = len - 1; j >= 0; j--) {
+            for (int j = 0; j < len; j++) {
                 int col = r * (cols - 1) + p + j - 1; // log-prob of response token j is predicted at column p + j − 1
                 double k = old[col] - ref[col];
                 kl += k;
-                double rew = -cfg.klBeta() * k + (j == len - 1 ? s : 0);
-                double v = val[r * cols + p + j - 1]; // V of the state before token j
-                double delta = rew + cfg.gamma() * next - v;
-                gae = delta + cfg.gamma() * cfg.lambda() * gae;
-                adv[col] = (float) gae;
-                ret[col] = (float) (gae + v);
+                tokenReward[j] = -cfg.klBeta() * k + (j == len - 1 ? s : 0);
+                values[j] = val[r * cols + p + j - 1]; // V of the state before token j
                 oldLp[col] = old[col];
-                oldV[col] = (float) v;
+                oldV[col] = (float) values[j];
                 act[col] = 1f;
-                next = v;
+            }
+            double[][] ar = gae(tokenReward, values, cfg.gamma(), cfg.lambda());
+            for (int j = 0; j < len; j++) {
+                int col = r * (cols - 1) + p + j - 1;
+                adv[col] = (float) ar[0][j];
+                ret[col] = (float) ar[1][j];
             }
             klSum += kl;
             lenSum += len;
@@ -337,6 +343,24 @@ public final class PpoTrainer {
             GradientClipping.zero(actor.parameters());
             GradientClipping.zero(critic.parameters());
         }
+    }
+
+    /**
+     * Generalised advantage estimation over one response: δ_t = r_t + γ V_{t+1} − V_t (V after the last token is 0),
+     * A_t = δ_t + γλ A_{t+1}; returns {advantages, returns = A + V}.
+     */
+    static double[][] gae(double[] rewards, double[] values, double gamma, double lambda) {
+        int n = rewards.length;
+        double[] adv = new double[n], ret = new double[n];
+        double next = 0, a = 0;
+        for (int t = n - 1; t >= 0; t--) {
+            double delta = rewards[t] + gamma * next - values[t];
+            a = delta + gamma * lambda * a;
+            adv[t] = a;
+            ret[t] = a + values[t];
+            next = values[t];
+        }
+        return new double[][] {adv, ret};
     }
 
     private static void whiten(float[] x, float[] mask) {

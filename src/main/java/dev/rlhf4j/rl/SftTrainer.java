@@ -45,6 +45,9 @@ public final class SftTrainer {
     /** One tokenised row: ids, and for each token whether it is learnt (a response token). */
     record Sequence(int[] ids, boolean[] learn) {}
 
+    /** Stop (as if killed) after this optimizer step, without the final save; −1 = never. For resume tests. */
+    long stopAfter = -1;
+
     public SftTrainer(CausalLm policy, SftConfig cfg) {
         this.policy = policy;
         this.cfg = cfg;
@@ -99,6 +102,11 @@ public final class SftTrainer {
         for (int i = 0; i < lengths.length; i++) lengths[i] = seqs.get(i).ids().length;
         long t0 = System.nanoTime(), tokens = 0, stepAtStart = step;
         double ppl = Double.NaN;
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + out + ": " + e.getMessage(), e);
+        }
         try (BufferedWriter metrics = Files.newBufferedWriter(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int epoch = epoch0; epoch < cfg.epochs(); epoch++) {
@@ -156,6 +164,7 @@ public final class SftTrainer {
                         PolicyState.saveOptimizer(resumeDir, "optimizer", opt, step);
                         PolicyState.saveState(resumeDir, st);
                     }
+                    if (step == stopAfter) return null; // a simulated kill (tests)
                 }
             }
         } catch (IOException e) {
