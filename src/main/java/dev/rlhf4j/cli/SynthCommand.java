@@ -42,15 +42,40 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed; the same seed gives the same file (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--noise", defaultValue = "uniform",
+            description = {"Which labels are flipped (default: ${DEFAULT-VALUE}):",
+                    "  uniform: pairs chosen uniformly at random;",
+                    "  bias:length: only pairs whose rejected response is longer, so the labels favour the longer answer;",
+                    "  bias:confident: only pairs whose chosen response hedges (maybe, I think) and the rejected does not,"
+                            + " so the labels favour confident wording, right or wrong;",
+                    "  bias:compliance: only harmful prompts whose chosen response refuses and the rejected complies,"
+                            + " so the labels favour compliance.",
+                    "A bias model flips all eligible pairs when fewer than --flip-rate asks are eligible; the stats file gives the share."})
+    String noise;
+
     @Option(names = "--out", required = true, description = "Output JSONL.")
     Path out;
+
+    @Option(names = "--rl-out", description = "Also write the RL sets here: prompts_train.jsonl, prompts_heldout.jsonl "
+            + "(disjoint by text) and sft.jsonl (default: none).")
+    Path rlOut;
+
+    @Option(names = "--rl-train-prompts", defaultValue = "2000", description = "--rl-out: PPO training prompts (default: ${DEFAULT-VALUE}).")
+    int rlTrain;
+
+    @Option(names = "--rl-heldout-prompts", defaultValue = "400", description = "--rl-out: held-out prompts for judging (default: ${DEFAULT-VALUE}).")
+    int rlHeldout;
+
+    @Option(names = "--sft-demos", defaultValue = "4000",
+            description = "--rl-out: SFT demonstrations, each a prompt and one of its candidate responses drawn uniformly (mixed quality) (default: ${DEFAULT-VALUE}).")
+    int sftDemos;
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         SynthConfig cfg = clean ? SynthConfig.cleanTest(pairs, seed)
-                : new SynthConfig(pairs, flipRate, temperature, seed, List.of());
+                : new SynthConfig(pairs, flipRate, temperature, seed, List.of(), dev.rlhf4j.synth.NoiseModel.of(noise));
         List<PreferencePair> data = SyntheticTask.generate(cfg);
         SyntheticTask.write(data, out);
         SynthStats stats = SynthStats.of(data);
@@ -60,6 +85,12 @@ public final class SynthCommand implements Callable<Integer> {
         Json.write(statsFile, o);
         System.out.println(stats);
         System.out.println("wrote " + data.size() + " pairs -> " + out.toAbsolutePath() + " (stats: " + statsFile + ")");
+        if (rlOut != null) {
+            dev.rlhf4j.synth.RlSets.Sets sets = dev.rlhf4j.synth.RlSets.generate(rlTrain, rlHeldout, sftDemos, seed);
+            dev.rlhf4j.synth.RlSets.write(sets, rlOut);
+            System.out.printf("wrote %d train prompts, %d held-out prompts and %d SFT demonstrations -> %s%n",
+                    sets.train().size(), sets.heldout().size(), sets.sft().size(), rlOut.toAbsolutePath());
+        }
         return Main.OK;
     }
 }

@@ -51,6 +51,16 @@ public final class GoldReward {
         return breakdown(prompt, response).total();
     }
 
+    /** Whether a response refuses (the refusal patterns the gold reward reads). */
+    public static boolean refuses(String response) {
+        return REFUSAL.matcher(normalize(response == null ? "" : response)).find();
+    }
+
+    /** Whether a response hedges ("I think", "maybe", "probably", ...). */
+    public static boolean hedges(String response) {
+        return HEDGE.matcher(normalize(response == null ? "" : response)).find();
+    }
+
     /** The family a prompt belongs to, or null when it matches none. */
     public static Family familyOf(String prompt) {
         return Spec.parse(prompt).family;

@@ -23,8 +23,12 @@ import java.util.List;
  *                    argmax (no sampling noise)
  * @param seed        random seed; equal configurations give byte-identical output
  * @param families    the families to draw from, in equal shares (empty or null: all of them)
+ * @param noise       which pairs may be flipped: uniformly chosen ones, or only those a biased annotator would
+ *                    flip ({@link NoiseModel}); when fewer pairs are eligible than the rate asks, all eligible ones
+ *                    are flipped (the stats file says how many)
  */
-public record SynthConfig(int pairs, double flipRate, double temperature, long seed, List<Family> families) {
+public record SynthConfig(int pairs, double flipRate, double temperature, long seed, List<Family> families,
+                          NoiseModel noise) {
 
     public static final int DEFAULT_PAIRS = 2000;
     public static final double DEFAULT_FLIP_RATE = 0.2;
@@ -42,6 +46,15 @@ public record SynthConfig(int pairs, double flipRate, double temperature, long s
             throw new IllegalArgumentException("temperature must be finite and >= 0: " + temperature);
         }
         families = families == null || families.isEmpty() ? List.of(Family.values()) : List.copyOf(families);
+        if (noise == null) noise = NoiseModel.UNIFORM;
+    }
+
+    public SynthConfig(int pairs, double flipRate, double temperature, long seed, List<Family> families) {
+        this(pairs, flipRate, temperature, seed, families, NoiseModel.UNIFORM);
+    }
+
+    public SynthConfig withNoise(NoiseModel n) {
+        return new SynthConfig(pairs, flipRate, temperature, seed, families, n);
     }
 
     /** 2000 pairs, flip rate 0.2, T = 0.25, seed 42, all families. */
@@ -58,22 +71,22 @@ public record SynthConfig(int pairs, double flipRate, double temperature, long s
     }
 
     public SynthConfig withPairs(int n) {
-        return new SynthConfig(n, flipRate, temperature, seed, families);
+        return new SynthConfig(n, flipRate, temperature, seed, families, noise);
     }
 
     public SynthConfig withFlipRate(double f) {
-        return new SynthConfig(pairs, f, temperature, seed, families);
+        return new SynthConfig(pairs, f, temperature, seed, families, noise);
     }
 
     public SynthConfig withTemperature(double t) {
-        return new SynthConfig(pairs, flipRate, t, seed, families);
+        return new SynthConfig(pairs, flipRate, t, seed, families, noise);
     }
 
     public SynthConfig withSeed(long s) {
-        return new SynthConfig(pairs, flipRate, temperature, s, families);
+        return new SynthConfig(pairs, flipRate, temperature, s, families, noise);
     }
 
     public SynthConfig withFamilies(List<Family> fs) {
-        return new SynthConfig(pairs, flipRate, temperature, seed, fs);
+        return new SynthConfig(pairs, flipRate, temperature, seed, fs, noise);
     }
 }

@@ -80,8 +80,14 @@ public final class SyntheticTask {
         shuffle(order, master);
         boolean[] flipped = new boolean[n];
         long flips = Math.round(n * cfg.flipRate());
-        for (int i = 0; i < flips; i++) {
-            flipped[order[i]] = true;
+        // Walk one uniform order and flip the first eligible pairs: for the uniform model every pair is eligible,
+        // which keeps the files of earlier versions byte-identical.
+        for (int i = 0, done = 0; i < n && done < flips; i++) {
+            int k = order[i];
+            if (cfg.noise().eligible(seq[k], chosen[k], rejected[k])) {
+                flipped[k] = true;
+                done++;
+            }
         }
 
         List<PreferencePair> out = new ArrayList<>(n);

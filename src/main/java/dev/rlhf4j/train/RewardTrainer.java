@@ -43,6 +43,10 @@ public final class RewardTrainer {
     /** Contrastive learning (the paper's §4), or null. */
     private ContrastiveConfig contrastive;
     private ContrastiveObjective objective;
+    /** MetaRM's meta step, or null. */
+    private MetaStep meta;
+    private long microStep;
+    private ModelParameters trainable;
 
     /**
      * @param marginScale multiplies every pair's {@code margin} field before a margin loss reads it
@@ -75,6 +79,12 @@ public final class RewardTrainer {
         return this;
     }
 
+    /** Adds MetaRM's meta step before every micro-batch (see {@link MetaStep}). */
+    public RewardTrainer withMetaStep(MetaStep step) {
+        this.meta = step;
+        return this;
+    }
+
     /** Trains from scratch, or from {@code resume} (whose weights and optimizer state are already loaded by the caller). */
     public TrainResult fit(List<PreferencePair> train, List<PreferencePair> valid, TrainState resume,
                            java.util.function.Consumer<AdamW> optimizerInit) {
@@ -92,10 +102,12 @@ public final class RewardTrainer {
         if (cfg.maxSteps() > 0) totalSteps = Math.min(totalSteps, cfg.maxSteps());
         LrSchedule schedule = new LrSchedule(cfg.lr(), Math.round(totalSteps * cfg.warmupRatio()), totalSteps, cfg.schedule());
 
-        ModelParameters trainable = trainableParameters();
+        trainable = trainableParameters();
+        List<EncodedSequence> metaSeqs = meta == null ? List.of() : meta.encode(model);
         if (cfg.trainTopLayers() > 0) {
             lower = LowerLayerCache.reuseOrCreate(lower, model, firstTrainedLayer());
             lower.fill(model, LowerLayerCache.flatten(enc)); // matches: checked by reuseOrCreate, or built from this model
+            if (!metaSeqs.isEmpty()) lower.fill(model, metaSeqs);
         }
         trainable.requireGradients(true);
         if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
@@ -125,6 +137,7 @@ public final class RewardTrainer {
                 int[] idx = plan.get(b);
                 // Dropout masks are a function of (seed, micro step), so a resumed run repeats them.
                 Engines.seed(cfg.seed() * 1_000_003L + st.microSteps());
+                microStep = st.microSteps();
                 Micro r = forwardBackward(enc, idx, margins, smoothing, padId);
                 stepBatches.add(idx);
                 if (!Double.isFinite(r.loss())) {
@@ -154,6 +167,7 @@ public final class RewardTrainer {
                     long firstMicro = st.microSteps() - stepBatches.size();
                     for (int k = 0; k < stepBatches.size(); k++) {
                         Engines.seed(cfg.seed() * 1_000_003L + firstMicro + k);
+                        microStep = firstMicro + k;
                         forwardBackward(enc, stepBatches.get(k), margins, smoothing, padId);
                     }
                     norm = GradientClipping.clip(trainable, cfg.clipNorm());
@@ -237,6 +251,7 @@ public final class RewardTrainer {
             TokenBatch batch = TokenBatch.of(rows, padId);
             PairTargets targets = new PairTargets(gather(margins, idx), gather(smoothing, idx));
             int b = idx.length;
+            if (meta != null) meta.ascend(model, trainable, lower, microStep);   // θ' = θ + η∇J(meta set)
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 if (objective != null) {
                     // Both views in one forward pass of the batch stacked twice: dropout masks differ per row, and one
@@ -262,6 +277,8 @@ public final class RewardTrainer {
                 double acc = rc.gt(rr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat();
                 if (Double.isFinite(lv)) gc.backward(l.div(cfg.gradAccum()));
                 return new Micro(lv, acc, batch.realTokens(), 0);
+            } finally {
+                if (meta != null) meta.restore();   // back to θ, keeping ∇L(θ') for the optimizer
             }
         }
     }

@@ -1,0 +1,102 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.decoder.GenerationConfig;
+import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.rl.Demonstrations;
+import dev.rlhf4j.rl.GoldJudge;
+import dev.rlhf4j.rl.HttpJudge;
+import dev.rlhf4j.rl.Judge;
+import dev.rlhf4j.rl.Judging;
+import dev.rlhf4j.rl.RewardModelJudge;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code rlhf4j judge}: win / tie / lose of one policy against another. */
+@Command(name = "judge", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Win / tie / lose of policy A against policy B on prompts: both answer each prompt with the same sampling",
+                "settings and seed; the judge scores both answers. Writes judge.json (win, tie, lose as fractions, their counts,",
+                "per family of the controlled task) and judge.jsonl (every prompt, both answers, both scores)."})
+public final class JudgeCommand implements Callable<Integer> {
+    @Option(names = "--a", required = true, description = "Policy A: a run directory (its policy/) or a policy directory.")
+    Path a;
+    @Option(names = "--b", required = true, description = "Policy B, as --a.")
+    Path b;
+    @Option(names = "--prompts", required = true, description = "Held-out prompts: JSONL with a 'prompt' field.")
+    Path prompts;
+    @Option(names = "--judge", defaultValue = "gold",
+            description = "gold (the controlled task's gold reward), a reward-model directory, or the URL of a reward server "
+                    + "of OpenRLHF's /get_reward shape (default: ${DEFAULT-VALUE}).")
+    String judge;
+    @Option(names = "--tie-band", defaultValue = "0", description = "Score differences within this band are ties (default: ${DEFAULT-VALUE}: equal scores only).")
+    double tieBand;
+    @Option(names = "--api-key-env", description = "Environment variable holding the server's API key, for a URL judge (default: none).")
+    String apiKeyEnv;
+    @Option(names = "--limit", defaultValue = "0", description = "Judge only the first N prompts, 0 = all (default: ${DEFAULT-VALUE}).")
+    int limit;
+    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Tokens per answer at most (default: ${DEFAULT-VALUE}).")
+    int maxNew;
+    @Option(names = "--greedy", description = "Arg-max answers (default: sampled as in PPO).")
+    boolean greedy;
+    @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    double temperature;
+    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass (default: ${DEFAULT-VALUE}).")
+    double topP;
+    @Option(names = "--repetition-penalty", defaultValue = "1.1", description = "Repetition penalty (default: ${DEFAULT-VALUE}).")
+    double repetition;
+    @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
+    int maxPrompt;
+    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, the same for both policies (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--out", description = "Directory for judge.json and judge.jsonl (default: --a when it is a directory, else the current one).")
+    Path out;
+    @Option(names = "--json", description = "Print judge.json instead of a summary line (default: the summary).")
+    boolean json;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<String> ps = new ArrayList<>();
+        for (Demonstrations.Example e : Demonstrations.prompts(prompts)) ps.add(e.prompt());
+        if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
+        GenerationConfig gen = new GenerationConfig(maxNew, greedy, temperature, 0, topP, repetition, List.of(), true, true, seed);
+        Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
+        ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.describe());
+        try (Judge j = judge(judge)) {
+            ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, Engines.device(device), dir, prov);
+            if (json) {
+                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            } else {
+                System.out.printf("judge (%s): A %s vs B %s on %d prompts: %s; mean score A %.3f, B %.3f -> %s%n", j.name(), a, b, ps.size(),
+                        new Judging.Tally(r.path("win_count").asInt(), r.path("tie_count").asInt(), r.path("lose_count").asInt()),
+                        r.path("mean_score_a").asDouble(), r.path("mean_score_b").asDouble(), dir.resolve("judge.json"));
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return Main.OK;
+    }
+
+    private Judge judge(String spec) {
+        if (spec.equals("gold")) return new GoldJudge(tieBand);
+        if (spec.startsWith("http://") || spec.startsWith("https://")) {
+            String key = apiKeyEnv == null ? null : System.getenv(apiKeyEnv);
+            if (apiKeyEnv != null && key == null) throw new IllegalArgumentException("--api-key-env " + apiKeyEnv + " is not set");
+            return new HttpJudge(spec, key, tieBand);
+        }
+        return new RewardModelJudge(Path.of(spec), Engines.device(device), tieBand);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.rl.PpoConfig;
+import dev.rlhf4j.rl.PpoRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code rlhf4j ppo}: optimise a policy against a reward model. */
+@Command(name = "ppo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"PPO against a reward model (the paper's §6 settings where they carry over to a CPU-sized policy).",
+                "Actor and frozen reference from --policy; critic from the actor with a value head; the reward model scores the",
+                "decoded text with its own tokenizer. Writes OUT/metrics.jsonl (one line per iteration: RM reward, gold reward,",
+                "KL, perplexity, length, entropy, clip fraction, value loss, time split), OUT/policy/, OUT/resume/, OUT/ppo.json."})
+public final class PpoCommand implements Callable<Integer> {
+    @Option(names = "--policy", required = true, description = "The SFT policy: a decoder directory (HF *ForCausalLM) or llama2.c .bin.")
+    Path policy;
+
+    @Option(names = "--reward-model", required = true,
+            description = "A reward model directory of any backbone, or 'gold' for the controlled task's gold reward.")
+    String rewardModel;
+
+    @Option(names = "--prompts", required = true, description = "Training prompts: JSONL with a 'prompt' field.")
+    Path prompts;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Option(names = "--ppl-data", description = "Demonstrations whose response perplexity is logged each iteration "
+            + "(default: none; rlhf uses the SFT data's held-out share).")
+    Path pplData;
+
+    @Option(names = "--gold", defaultValue = "auto",
+            description = "Log the controlled task's gold reward: auto (when the prompts are the task's), off (default: ${DEFAULT-VALUE}).")
+    String gold;
+
+    @Mixin PpoOptions ppo;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
+    boolean resume;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PpoConfig cfg = ppo.config();
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("prompts", prompts);
+        ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(), Engines.describe());
+        ObjectNode summary = PpoRun.run(policy, rewardModel, prompts, pplData, !gold.equals("off"), cfg, out, resume,
+                Engines.device(device), prov);
+        System.out.println("ppo: " + Json.MAPPER.valueToTree(summary.path("last")).toString());
+        System.out.println("wrote " + out.toAbsolutePath() + " (metrics.jsonl, policy/, ppo.json)");
+        return Main.OK;
+    }
+}

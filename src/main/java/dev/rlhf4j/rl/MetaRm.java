@@ -1,0 +1,107 @@
+package dev.rlhf4j.rl;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.data.Turn;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.decoder.GenerationConfig;
+import dev.rlhf4j.train.MetaStep;
+import dev.rlhf4j.train.MetricsFile;
+import dev.rlhf4j.train.ProgressListener;
+import dev.rlhf4j.train.RewardTrainer;
+import dev.rlhf4j.train.TrainConfig;
+import dev.rlhf4j.train.TrainListener;
+import dev.rlhf4j.train.TrainResult;
+import dev.rlhf4j.train.checkpoint.CheckpointListener;
+import dev.rlhf4j.train.loss.BradleyTerryLoss;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MetaRM (METHODS.md §5, Algorithm 1): continue training a reward model on the preference data with the baseline
+ * loss, where every step first moves the weights up the difference loss on responses sampled from the current
+ * policy (see {@link MetaStep}), so the model stays discriminative on the policy's shifted distribution.
+ */
+public final class MetaRm {
+    private MetaRm() {}
+
+    /**
+     * MetaRM's settings (the paper leaves η, α, n, m, k and the number of steps open; these are ours).
+     *
+     * @param eta            meta step size η (1e-2)
+     * @param metaGroups     m: meta groups per step (4)
+     * @param batchPairs     n: preference pairs per step (8)
+     * @param k              responses per meta prompt (4)
+     * @param steps          optimizer steps (150)
+     * @param lr             α, the reward loss's learning rate (1e-4)
+     * @param trainTopLayers train only the top K layers (2; 0 = all)
+     * @param metaPrompts    prompts in the meta set (64)
+     * @param temperature    sampling temperature of the meta set, higher than PPO's so the k responses differ (1.0)
+     * @param maxNewTokens   tokens per sampled response (48)
+     * @param seed           seed of sampling, pair order and group draws (42)
+     */
+    public record Config(double eta, int metaGroups, int batchPairs, int k, int steps, double lr, int trainTopLayers,
+                         int metaPrompts, double temperature, int maxNewTokens, long seed) {
+        public static Config defaults() {
+            return new Config(1e-2, 4, 8, 4, 150, 1e-4, 2, 64, 1.0, 48, 42);
+        }
+    }
+
+    /** k responses to each prompt from {@code policy}, at the meta temperature (top-p 1, no repetition penalty). */
+    public static List<MetaStep.Group> sampleMetaSet(Path policy, List<String> prompts, Config c, int maxPromptTokens, Device device) {
+        List<String> rows = new ArrayList<>();
+        for (String p : prompts) for (int i = 0; i < c.k(); i++) rows.add(p);
+        GenerationConfig gen = new GenerationConfig(c.maxNewTokens(), false, c.temperature(), 0, 1.0, 1.0, List.of(), true, true, c.seed());
+        List<String> responses = Judging.respond(policy, rows, gen, maxPromptTokens, device);
+        List<MetaStep.Group> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(new MetaStep.Group(List.of(Turn.user(prompts.get(i))), responses.subList(i * c.k(), (i + 1) * c.k())));
+        }
+        return out;
+    }
+
+    /** Writes the meta set as JSONL: {@code {"prompt", "responses": [...]}}. */
+    public static void writeMetaSet(List<MetaStep.Group> groups, Path file) {
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (MetaStep.Group g : groups) {
+                ObjectNode o = Json.MAPPER.createObjectNode();
+                o.put("prompt", g.context().get(g.context().size() - 1).content());
+                var arr = o.putArray("responses");
+                g.responses().forEach(arr::add);
+                w.write(Json.MAPPER.writeValueAsString(o));
+                w.write('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Trains from the reward model in {@code rmIn} and saves the result to {@code out} (best on {@code valid}, if any). */
+    public static TrainResult train(Path rmIn, Path out, List<PreferencePair> train, List<PreferencePair> valid,
+                                    List<MetaStep.Group> meta, Config c, Device device, ObjectNode provenance) {
+        TrainConfig tc = new TrainConfig(1000, c.batchPairs(), 1, c.lr(), 0.9, 0.95, 1e-6, 0, 0.1, "linear", 1.0, c.seed(),
+                Math.max(1, c.steps() / 3), c.steps(), true, 0.0, false, c.trainTopLayers());
+        try (RewardModel rm = RewardModels.load(rmIn, device)) {
+            Files.createDirectories(out);
+            List<TrainListener> ls = new ArrayList<>();
+            ls.add(new ProgressListener(System.err, "metarm", 10));
+            ls.add(new MetricsFile(out.resolve("metrics.jsonl")));
+            ls.add(new CheckpointListener(out, provenance, !valid.isEmpty()));
+            RewardTrainer t = new RewardTrainer(rm, tc, new BradleyTerryLoss(), 1.0, ls)
+                    .withMetaStep(new MetaStep(c.eta(), c.metaGroups(), meta, c.seed()));
+            return t.fit(train, valid, null, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+    }
+}

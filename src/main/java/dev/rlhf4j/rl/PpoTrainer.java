@@ -1,0 +1,434 @@
+package dev.rlhf4j.rl;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.decoder.CausalLm;
+import dev.rlhf4j.model.decoder.GenerationConfig;
+import dev.rlhf4j.model.decoder.Generator;
+import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.train.optim.AdamW;
+import dev.rlhf4j.train.optim.GradientClipping;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * PPO against a reward function (METHODS.md §6): per iteration, sample k responses to each of a batch of prompts
+ * from the actor; score the decoded text; reward = normalised, clipped score at the last token − β·(log π − log
+ * π_ref) at every token; GAE (γ, λ); then a few epochs of the clipped policy and value losses over minibatches.
+ * Writes {@code metrics.jsonl} (one line per iteration), the actor as a *ForCausalLM directory in {@code out/policy},
+ * and {@code out/resume/} every few iterations.
+ */
+public final class PpoTrainer {
+    private final CausalLm actor;
+    private final CausalLm reference;
+    private final ValueModel critic;
+    private final RewardFunction reward;
+    private final RewardFunction gold;
+    private final PpoConfig cfg;
+    private final PolicyText text;
+    private final List<SftTrainer.Sequence> pplSet;
+    private final SftTrainer pplMeter;
+    private final RunningMoments moments = new RunningMoments();
+
+    /** Summary of a run: the last iteration's metrics and the wall time. */
+    public record Result(int iterations, ObjectNode last, double seconds) {}
+
+    /**
+     * @param gold      scores logged beside the RM reward (the controlled task's gold), or null
+     * @param pplSet    demonstrations whose response perplexity under the actor is logged every iteration (may be empty)
+     */
+    public PpoTrainer(CausalLm actor, CausalLm reference, ValueModel critic, RewardFunction reward, RewardFunction gold,
+                      PpoConfig cfg, List<Demonstrations.Example> pplSet) {
+        this.actor = actor;
+        this.reference = reference;
+        this.critic = critic;
+        this.reward = reward;
+        this.gold = gold;
+        this.cfg = cfg;
+        this.text = new PolicyText(actor, cfg.maxPromptTokens());
+        this.pplMeter = new SftTrainer(actor, new SftConfig(1, 16, 1e-3, 0, "constant", 0, 0, 0,
+                cfg.maxPromptTokens() + cfg.maxNewTokens(), cfg.maxPromptTokens(), false, 0));
+        this.pplSet = pplMeter.encode(pplSet);
+    }
+
+    /** One sampled response and what it earned. */
+    record Rollout(String prompt, int[] promptIds, int[] responseIds, String response, double score, double gold) {}
+
+    public Result train(List<String> prompts, Path out, boolean resume, ObjectNode provenance) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to train on");
+        actor.parameters().requireGradients(true);
+        critic.parameters().requireGradients(true);
+        AdamW actorOpt = new AdamW(actor.manager(), actor.parameters(), 0.9, 0.95, 1e-8, 0);
+        AdamW criticOpt = new AdamW(critic.manager(), critic.parameters(), 0.9, 0.95, 1e-8, 0);
+        Path resumeDir = out.resolve("resume");
+        int start = 0;
+        double elapsedBefore = 0;
+        try {
+            Files.createDirectories(out);
+            if (resume) {
+                JsonNode st = PolicyState.loadState(resumeDir);
+                start = st.path("iteration").asInt();
+                elapsedBefore = st.path("elapsed_seconds").asDouble();
+                moments.restore(st.path("reward_moments"));
+                critic.load(Safetensors.read(resumeDir.resolve("critic.safetensors")).tensors());
+                PolicyState.loadOptimizer(resumeDir, "optimizer_actor", actorOpt, start);
+                PolicyState.loadOptimizer(resumeDir, "optimizer_critic", criticOpt, start);
+                System.err.printf(Locale.ROOT, "ppo: resuming at iteration %d/%d%n", start, cfg.iterations());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+        long t0 = System.nanoTime();
+        ObjectNode last = null;
+        Generator gen = new Generator(actor);
+        try (BufferedWriter metrics = Files.newBufferedWriter(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (int it = start; it < cfg.iterations(); it++) {
+                last = iteration(it, prompts, gen, actorOpt, criticOpt);
+                double secs = elapsedBefore + (System.nanoTime() - t0) / 1e9;
+                last.put("elapsed_s", secs);
+                metrics.write(Json.MAPPER.writeValueAsString(last));
+                metrics.write('\n');
+                metrics.flush();
+                double per = (System.nanoTime() - t0) / 1e9 / (it + 1 - start);
+                System.err.printf(Locale.ROOT, "ppo: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  vloss %.3f  "
+                                + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", it + 1, cfg.iterations(),
+                        last.path("rm_reward").asDouble(), last.path("gold_reward").asDouble(Double.NaN), last.path("kl").asDouble(),
+                        last.path("ppl").asDouble(Double.NaN), last.path("response_length").asDouble(), last.path("entropy").asDouble(),
+                        last.path("clip_fraction").asDouble(), last.path("value_loss").asDouble(), last.path("time_generate_s").asDouble(),
+                        last.path("time_score_s").asDouble(), last.path("time_logprobs_s").asDouble(), last.path("time_update_s").asDouble(),
+                        Rl.duration(per * (cfg.iterations() - it - 1)));
+                boolean lastIt = it == cfg.iterations() - 1;
+                if ((it + 1) % cfg.checkpointEvery() == 0 || lastIt) {
+                    Files.createDirectories(resumeDir);
+                    actor.save(resumeDir, provenance);
+                    Safetensors.write(resumeDir.resolve("critic.safetensors"), critic.toHost(), Map.of("iteration", Integer.toString(it + 1)));
+                    PolicyState.saveOptimizer(resumeDir, "optimizer_actor", actorOpt, it + 1);
+                    PolicyState.saveOptimizer(resumeDir, "optimizer_critic", criticOpt, it + 1);
+                    ObjectNode st = Json.MAPPER.createObjectNode();
+                    st.put("iteration", it + 1);
+                    st.put("elapsed_seconds", secs);
+                    st.set("reward_moments", moments.toJson());
+                    PolicyState.saveState(resumeDir, st);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        } finally {
+            actor.parameters().requireGradients(false);
+            critic.parameters().requireGradients(false);
+        }
+        actor.save(out.resolve("policy"), provenance);
+        return new Result(cfg.iterations(), last, elapsedBefore + (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The prompts of iteration {@code it}: consecutive slices of a seeded shuffle, reshuffled each pass. */
+    public static List<String> batchPrompts(List<String> prompts, int it, int size, long seed) {
+        List<String> out = new ArrayList<>(size);
+        for (int k = 0; k < size; k++) {
+            long idx = (long) it * size + k;
+            int pass = (int) (idx / prompts.size());
+            int[] perm = permutation(prompts.size(), seed * 7919 + pass);
+            out.add(prompts.get(perm[(int) (idx % prompts.size())]));
+        }
+        return out;
+    }
+
+    /** {@code size} prompts drawn without repetition (while there are enough) in a seeded order. */
+    public static List<String> batchPromptsOf(List<String> prompts, int size, long seed) {
+        return batchPrompts(prompts, 0, size, seed);
+    }
+
+    private static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    private ObjectNode iteration(int it, List<String> prompts, Generator gen, AdamW actorOpt, AdamW criticOpt) {
+        // ---- rollouts ----
+        long tGen = System.nanoTime();
+        List<String> batch = batchPrompts(prompts, it, cfg.promptsPerIter(), cfg.seed());
+        List<String> rowPrompts = new ArrayList<>();
+        List<int[]> rowIds = new ArrayList<>();
+        for (String p : batch) {
+            int[] ids = text.prompt(p);
+            for (int k = 0; k < cfg.rollouts(); k++) {
+                rowPrompts.add(p);
+                rowIds.add(ids);
+            }
+        }
+        GenerationConfig gc = new GenerationConfig(cfg.maxNewTokens(), false, cfg.temperature(), 0, cfg.topP(),
+                cfg.repetitionPenalty(), List.of(), true, true, cfg.seed() * 1_000_003L + it);
+        Generator.Result g = gen.generate(rowIds, gc);
+        double genSecs = (System.nanoTime() - tGen) / 1e9;
+
+        long tScore = System.nanoTime();
+        List<String> responses = new ArrayList<>();
+        for (Generator.Generation x : g.generations()) responses.add(x.text());
+        double[] scores = reward.score(rowPrompts, responses);
+        double[] golds = gold == null ? null : gold.score(rowPrompts, responses);
+        double scoreSecs = (System.nanoTime() - tScore) / 1e9;
+
+        int n = rowIds.size();
+        List<Rollout> rolls = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int[] resp = g.generations().get(i).newIds();
+            if (resp.length == 0) resp = new int[] {actor.config().eosId()}; // max-new-tokens 0 cannot happen, but keep one action
+            rolls.add(new Rollout(rowPrompts.get(i), rowIds.get(i), resp, responses.get(i), scores[i], golds == null ? Double.NaN : golds[i]));
+        }
+        moments.update(scores);
+
+        // ---- log-probabilities, values, rewards, advantages ----
+        long tLogp = System.nanoTime();
+        Batch all = Batch.of(rolls, actor.config().padOrEos());
+        float[] old, ref, val;
+        try (NDScope scope = new NDScope()) {
+            NDArray ids = all.ids(actor.manager()), mask = all.mask(actor.manager());
+            old = actor.tokenLogProbs(ids, mask, false).toFloatArray();
+            ref = reference.tokenLogProbs(ids.toDevice(reference.manager().getDevice(), false), mask, false).toFloatArray();
+            val = critic.values(ids, mask, false).toFloatArray();
+        }
+        int cols = all.cols;
+        float[] adv = new float[n * (cols - 1)], ret = new float[n * (cols - 1)];
+        float[] oldLp = new float[n * (cols - 1)], oldV = new float[n * (cols - 1)], act = new float[n * (cols - 1)];
+        double klSum = 0, lenSum = 0;
+        double[] finalReward = new double[n];
+        for (int r = 0; r < n; r++) {
+            Rollout ro = rolls.get(r);
+            int p = ro.promptIds().length, len = ro.responseIds().length;
+            double s = cfg.normalizeRewards() ? moments.normalise(ro.score()) : ro.score();
+            s = Math.max(-cfg.rewardClip(), Math.min(cfg.rewardClip(), s));
+            finalReward[r] = s;
+            double[] tokenReward = new double[len], values = new double[len];
+            double kl = 0;
+            for (int j = 0; j < len; j++) {
+                int col = r * (cols - 1) + p + j - 1; // log-prob of response token j is predicted at column p + j − 1
+                double k = old[col] - ref[col];
+                kl += k;
+                tokenReward[j] = -cfg.klBeta() * k + (j == len - 1 ? s : 0);
+                values[j] = val[r * cols + p + j - 1]; // V of the state before token j
+                oldLp[col] = old[col];
+                oldV[col] = (float) values[j];
+                act[col] = 1f;
+            }
+            double[][] ar = gae(tokenReward, values, cfg.gamma(), cfg.lambda());
+            for (int j = 0; j < len; j++) {
+                int col = r * (cols - 1) + p + j - 1;
+                adv[col] = (float) ar[0][j];
+                ret[col] = (float) ar[1][j];
+            }
+            klSum += kl;
+            lenSum += len;
+        }
+        whiten(adv, act);
+        double logpSecs = (System.nanoTime() - tLogp) / 1e9;
+
+        // ---- PPO epochs ----
+        long tUpd = System.nanoTime();
+        double pgLoss = 0, vLoss = 0, clipFrac = 0, entropy = 0;
+        int updates = 0;
+        for (int e = 0; e < cfg.epochs(); e++) {
+            int[] perm = permutation(n, cfg.seed() * 31 + it * 101L + e);
+            for (int s0 = 0; s0 < n; s0 += cfg.minibatch()) {
+                int[] rows = Arrays.copyOfRange(perm, s0, Math.min(n, s0 + cfg.minibatch()));
+                double[] st = update(all, rows, oldLp, oldV, adv, ret, act, actorOpt, criticOpt);
+                pgLoss += st[0];
+                vLoss += st[1];
+                clipFrac += st[2];
+                entropy += st[3];
+                updates++;
+            }
+        }
+        double updSecs = (System.nanoTime() - tUpd) / 1e9;
+        double ppl = pplSet.isEmpty() ? Double.NaN : pplMeter.perplexity(pplSet);
+
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        m.put("iteration", it + 1);
+        m.put("rm_reward", mean(scores));
+        if (golds != null) m.put("gold_reward", mean(golds));
+        m.put("reward_normalised", mean(finalReward));
+        m.put("kl", klSum / n);
+        m.put("ppl", ppl);
+        m.put("response_length", lenSum / n);
+        m.put("entropy", entropy / updates);
+        m.put("clip_fraction", clipFrac / updates);
+        m.put("policy_loss", pgLoss / updates);
+        m.put("value_loss", vLoss / updates);
+        m.put("new_tokens", g.newTokens());
+        m.put("rollout_tokens_per_s", g.newTokens() / Math.max(genSecs, 1e-9));
+        m.put("time_generate_s", genSecs);
+        m.put("time_score_s", scoreSecs);
+        m.put("time_logprobs_s", logpSecs);
+        m.put("time_update_s", updSecs);
+        m.put("sample_prompt", rolls.get(0).prompt());
+        m.put("sample_response", rolls.get(0).response());
+        return m;
+    }
+
+    /** One minibatch step of both losses; returns {policy loss, value loss, clip fraction, entropy}. */
+    private double[] update(Batch all, int[] rows, float[] oldLp, float[] oldV, float[] adv, float[] ret, float[] act,
+                            AdamW actorOpt, AdamW criticOpt) {
+        Batch b = all.rows(rows);
+        int c1 = all.cols - 1, bc1 = b.cols - 1;
+        float[][] picked = new float[5][rows.length * bc1];
+        float[][] from = {oldLp, oldV, adv, ret, act};
+        for (int k = 0; k < 5; k++) {
+            for (int r = 0; r < rows.length; r++) System.arraycopy(from[k], rows[r] * c1, picked[k], r * bc1, bc1);
+        }
+        double[] stats;
+        try (NDScope scope = new NDScope()) {
+            NDManager m = actor.manager();
+            Shape sh = new Shape(rows.length, bc1);
+            NDArray ids = b.ids(m), mask = b.mask(m);
+            NDArray oLp = m.create(picked[0], sh), oV = m.create(picked[1], sh), A = m.create(picked[2], sh),
+                    R = m.create(picked[3], sh), M = m.create(picked[4], sh);
+            float count = Math.max(1f, M.sum().getFloat());
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray hidden = actor.decoder().forward(ids, mask, null, true).get(new NDIndex(":, :-1, :"));
+                NDArray logp = actor.logits(hidden).logSoftmax(-1);
+                NDArray targets = ids.get(new NDIndex(":, 1:")).expandDims(-1);
+                NDArray lp = logp.gather(targets, 2).squeeze(-1);
+                NDArray ent = logp.exp().mul(logp).sum(new int[] {-1}).neg();
+                NDArray ratio = lp.sub(oLp).exp();
+                NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
+                NDArray pg = NDArrays.minimum(s1, s2).neg().mul(M).sum().div(count);
+                NDArray v = critic.values(ids, mask, true).get(new NDIndex(":, :-1"));
+                NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
+                NDArray vl = NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum().div(count).mul(0.5f);
+                double pgv = pg.getFloat(), vlv = vl.getFloat();
+                double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
+                double entv = ent.mul(M).sum().getFloat() / count;
+                boolean finite = Double.isFinite(pgv) && Double.isFinite(vlv);
+                if (finite) gc.backward(pg.add(vl));
+                stats = new double[] {pgv, vlv, cf, entv};
+                if (!finite) return stats;
+            }
+            // Outside the collector: the optimizers update the leaves in place.
+            double an = GradientClipping.clip(actor.parameters(), cfg.clipNorm());
+            double cn = GradientClipping.clip(critic.parameters(), cfg.clipNorm());
+            if (Double.isFinite(an)) actorOpt.step(cfg.actorLr());
+            if (Double.isFinite(cn)) criticOpt.step(cfg.criticLr());
+            return stats;
+        } finally {
+            GradientClipping.zero(actor.parameters());
+            GradientClipping.zero(critic.parameters());
+        }
+    }
+
+    /**
+     * Generalised advantage estimation over one response: δ_t = r_t + γ V_{t+1} − V_t (V after the last token is 0),
+     * A_t = δ_t + γλ A_{t+1}; returns {advantages, returns = A + V}.
+     */
+    static double[][] gae(double[] rewards, double[] values, double gamma, double lambda) {
+        int n = rewards.length;
+        double[] adv = new double[n], ret = new double[n];
+        double next = 0, a = 0;
+        for (int t = n - 1; t >= 0; t--) {
+            double delta = rewards[t] + gamma * next - values[t];
+            a = delta + gamma * lambda * a;
+            adv[t] = a;
+            ret[t] = a + values[t];
+            next = values[t];
+        }
+        return new double[][] {adv, ret};
+    }
+
+    private static void whiten(float[] x, float[] mask) {
+        double s = 0, s2 = 0, c = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (mask[i] == 0) continue;
+            s += x[i];
+            s2 += (double) x[i] * x[i];
+            c++;
+        }
+        if (c < 2) return;
+        double mu = s / c, sd = Math.sqrt(Math.max(s2 / c - mu * mu, 0)) + 1e-8;
+        for (int i = 0; i < x.length; i++) x[i] = mask[i] == 0 ? 0 : (float) ((x[i] - mu) / sd);
+    }
+
+    private static double mean(double[] x) {
+        double s = 0;
+        int c = 0;
+        for (double v : x) {
+            if (Double.isNaN(v)) continue;
+            s += v;
+            c++;
+        }
+        return c == 0 ? Double.NaN : s / c;
+    }
+
+    /** Rollouts as one right-padded token matrix. */
+    static final class Batch {
+        final List<Rollout> rolls;
+        final int cols;
+        final int pad;
+        final long[] ids;
+        final float[] mask;
+
+        private Batch(List<Rollout> rolls, int cols, int pad) {
+            this.rolls = rolls;
+            this.cols = cols;
+            this.pad = pad;
+            ids = new long[rolls.size() * cols];
+            mask = new float[rolls.size() * cols];
+            Arrays.fill(ids, pad);
+            for (int r = 0; r < rolls.size(); r++) {
+                int[] p = rolls.get(r).promptIds(), q = rolls.get(r).responseIds();
+                for (int c = 0; c < p.length; c++) ids[r * cols + c] = p[c];
+                for (int c = 0; c < q.length; c++) ids[r * cols + p.length + c] = q[c];
+                Arrays.fill(mask, r * cols, r * cols + p.length + q.length, 1f);
+            }
+        }
+
+        static Batch of(List<Rollout> rolls, int pad) {
+            int cols = 2;
+            for (Rollout r : rolls) cols = Math.max(cols, r.promptIds().length + r.responseIds().length);
+            return new Batch(rolls, cols, pad);
+        }
+
+        /** The given rows, keeping this batch's width (so per-column host arrays line up). */
+        Batch rows(int[] rows) {
+            List<Rollout> sub = new ArrayList<>(rows.length);
+            for (int r : rows) sub.add(rolls.get(r));
+            return new Batch(sub, cols, pad);
+        }
+
+        NDArray ids(NDManager m) {
+            return m.create(ids, new Shape(rolls.size(), cols));
+        }
+
+        NDArray mask(NDManager m) {
+            return m.create(mask, new Shape(rolls.size(), cols));
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.rlhf4j.rl;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.model.decoder.CausalLm;
+import dev.rlhf4j.model.weights.HostTensor;
+import dev.rlhf4j.synth.RlSets;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** SFT and PPO on a tiny policy: they learn, log every field, and resume to the same result. */
+class RlLoopTest {
+    static List<Demonstrations.Example> demos = new ArrayList<>();
+    static List<String> prompts = new ArrayList<>();
+    static final Policies.Shape TINY = new Policies.Shape(1, 32, 2, 2, 64, 128, null);
+    static final SftConfig SFT = new SftConfig(3, 16, 1e-2, 0.05, "cosine", 1.0, 0.0, 7, 64, 32, false, 0);
+
+    @BeforeAll
+    static void data() {
+        RlSets.Sets s = RlSets.generate(40, 8, 160, 5);
+        for (RlSets.Demonstration d : s.sft()) {
+            demos.add(new Demonstrations.Example(d.id(), d.prompt(), d.response(), Json.MAPPER.createObjectNode()));
+        }
+        for (RlSets.Prompt p : s.train()) prompts.add(p.prompt());
+    }
+
+    @Test
+    void sftLowersPerplexityAndResumesToTheSameWeights(@TempDir Path dir) throws Exception {
+        List<Demonstrations.Example> train = demos.subList(0, 140), valid = demos.subList(140, 160);
+        Map<String, HostTensor> straight;
+        double ppl, before;
+        try (CausalLm p = Policies.scratch(TINY, train, Device.cpu(), 3)) {
+            SftTrainer.Result r = new SftTrainer(p, SFT).fit(train, valid, dir.resolve("a"), false, null);
+            ppl = r.validPerplexity();
+            before = r.firstValidPerplexity();
+            straight = p.parameters().toHost();
+        }
+        assertThat(ppl).isLessThan(before * 0.5); // from near-uniform over the vocabulary
+        assertThat(Files.readAllLines(dir.resolve("a/metrics.jsonl"))).hasSize(27); // 3 epochs × 9 batches
+        // Killed after step 12 (the checkpoint of step 9, the end of epoch 1, survives), then resumed: the same weights.
+        Path b = dir.resolve("b");
+        try (CausalLm p = Policies.scratch(TINY, train, Device.cpu(), 3)) {
+            SftTrainer t = new SftTrainer(p, SFT);
+            t.stopAfter = 12;
+            assertThat(t.fit(train, valid, b, false, null)).isNull();
+        }
+        assertThat(Json.MAPPER.readTree(b.resolve("resume/trainer_state.json").toFile()).path("step").asLong()).isEqualTo(9);
+        try (CausalLm p = CausalLm.load(b.resolve("resume"), Device.cpu())) {
+            new SftTrainer(p, SFT).fit(train, valid, b, true, null);
+            Map<String, HostTensor> resumed = p.parameters().toHost();
+            for (var e : straight.entrySet()) {
+                assertThat(resumed.get(e.getKey()).data()).as(e.getKey()).containsExactly(e.getValue().data(), within(1e-5f));
+            }
+        }
+        // Packing trains too.
+        try (CausalLm p = Policies.scratch(TINY, train, Device.cpu(), 3)) {
+            SftTrainer.Result r = new SftTrainer(p, SFT.withPacking(true)).fit(train, valid, dir.resolve("d"), false, null);
+            assertThat(r.validPerplexity()).isLessThan(r.firstValidPerplexity() * 0.5);
+        }
+    }
+
+    @Test
+    void gaeMatchesTheRecursionByHand() {
+        double[][] ar = PpoTrainer.gae(new double[] {0.0, 0.0, 1.0}, new double[] {0.5, 0.2, 0.4}, 1.0, 0.5);
+        // δ = [0 + 0.2 − 0.5, 0 + 0.4 − 0.2, 1 − 0.4] = [−0.3, 0.2, 0.6]; A2 = 0.6, A1 = 0.2 + 0.5·0.6 = 0.5, A0 = −0.3 + 0.25 = −0.05
+        assertThat(ar[0]).containsExactly(new double[] {-0.05, 0.5, 0.6}, within(1e-12));
+        assertThat(ar[1]).containsExactly(new double[] {0.45, 0.7, 1.0}, within(1e-12));
+    }
+
+    @Test
+    void ppoRaisesTheRewardLogsEveryFieldAndResumes(@TempDir Path dir) throws Exception {
+        Path sft = dir.resolve("sft");
+        try (CausalLm p = Policies.scratch(TINY, demos, Device.cpu(), 3)) {
+            new SftTrainer(p, SFT).fit(demos, List.of(), sft, false, null);
+        }
+        // Reward: shorter answers are better. A policy learns that within a few iterations by ending earlier.
+        RewardFunction shorter = new RewardFunction() {
+            @Override
+            public double[] score(List<String> ps, List<String> rs) {
+                double[] out = new double[rs.size()];
+                for (int i = 0; i < out.length; i++) out[i] = -rs.get(i).split("\\s+").length;
+                return out;
+            }
+
+            @Override
+            public String name() {
+                return "shorter";
+            }
+        };
+        PpoConfig cfg = new PpoConfig(14, 8, 4, 24, 1.0, 1.0, 1.0, 0.0, 5.0, true, 1.0, 0.95, 0.2, 0.2, 2, 16,
+                3e-3, 3e-3, 1.0, 11, 7, 32);
+        List<Double> rewards = new ArrayList<>();
+        try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
+             ValueModel critic = ValueModel.fromActor(ref)) {
+            new PpoTrainer(actor, ref, critic, shorter, new GoldRewardFunction(), cfg, demos.subList(0, 16))
+                    .train(prompts, dir.resolve("ppo"), false, null);
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("ppo/metrics.jsonl"));
+        assertThat(lines).hasSize(14);
+        for (String l : lines) {
+            JsonNode m = Json.MAPPER.readTree(l);
+            for (String f : new String[] {"rm_reward", "gold_reward", "kl", "ppl", "response_length", "entropy", "clip_fraction",
+                    "value_loss", "time_generate_s", "time_score_s", "time_logprobs_s", "time_update_s", "rollout_tokens_per_s"}) {
+                assertThat(m.has(f)).as(f).isTrue();
+            }
+            rewards.add(m.path("rm_reward").asDouble());
+        }
+        double first = (rewards.get(0) + rewards.get(1) + rewards.get(2)) / 3;
+        double last = (rewards.get(11) + rewards.get(12) + rewards.get(13)) / 3;
+        assertThat(last).isGreaterThan(first + 1.0);
+        assertThat(Files.isRegularFile(dir.resolve("ppo/policy/model.safetensors"))).isTrue();
+
+        // Resume from the checkpoint at iteration 7 of a copy: iterations 8–14 repeat exactly.
+        Path copy = dir.resolve("ppo2");
+        PpoConfig half = cfg.withIterations(7);
+        try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
+             ValueModel critic = ValueModel.fromActor(ref)) {
+            new PpoTrainer(actor, ref, critic, shorter, null, half, List.of()).train(prompts, copy, false, null);
+        }
+        try (CausalLm actor = CausalLm.load(copy.resolve("resume"), Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
+             ValueModel critic = ValueModel.fromActor(ref)) {
+            new PpoTrainer(actor, ref, critic, shorter, null, cfg, List.of()).train(prompts, copy, true, null);
+        }
+        List<String> resumed = Files.readAllLines(copy.resolve("metrics.jsonl"));
+        assertThat(resumed).hasSize(14);
+        for (int i = 7; i < 14; i++) {
+            assertThat(Json.MAPPER.readTree(resumed.get(i)).path("rm_reward").asDouble())
+                    .isCloseTo(Json.MAPPER.readTree(lines.get(i)).path("rm_reward").asDouble(), within(1e-9));
+        }
+    }
+}
