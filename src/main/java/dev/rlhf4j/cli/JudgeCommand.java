@@ -65,10 +65,13 @@ public final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @picocli.CommandLine.Mixin RlThreads threads;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        threads.apply();
         List<String> ps = new ArrayList<>();
         for (Demonstrations.Example e : Demonstrations.prompts(prompts)) ps.add(e.prompt());
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);

@@ -48,10 +48,13 @@ public final class MetaRmCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @picocli.CommandLine.Mixin RlThreads threads;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        threads.apply();
         MetaRm.Config c = meta.config();
         List<PreferencePair> all = PreferenceDataset.load(data).pairs();
         Split split = Split.byHash(all, validFraction);

@@ -52,10 +52,13 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @picocli.CommandLine.Mixin RlThreads threads;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        threads.apply();
         PpoConfig cfg = ppo.config();
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("prompts", prompts);

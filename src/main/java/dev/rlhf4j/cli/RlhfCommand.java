@@ -84,10 +84,13 @@ public final class RlhfCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @picocli.CommandLine.Mixin RlThreads threads;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
+        threads.apply();
         long seed = ppo.seed;
         TrainConfig d = TrainConfig.defaults();
         TrainConfig rmTrain = new TrainConfig(1, 8, 1, rmLr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(), d.warmupRatio(),

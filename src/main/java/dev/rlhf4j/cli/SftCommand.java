@@ -81,10 +81,13 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @picocli.CommandLine.Mixin RlThreads threads;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        threads.apply();
         SftConfig cfg = new SftConfig(epochs, batch, lr, warmup, schedule, clip, weightDecay, seed, maxLength, maxPrompt, packing, evalEvery);
         List<Demonstrations.Example> all = Demonstrations.read(data);
         List<Demonstrations.Example> train = new ArrayList<>(), valid = new ArrayList<>();
