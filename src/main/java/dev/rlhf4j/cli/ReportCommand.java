@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 
 /** {@code rlhf4j report RUN_DIR}: one self-contained HTML page with the plots of whatever the run directory holds. */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Writes a self-contained HTML report (inline SVG, no network) of a run directory: preference strength "
-                + "(histogram; σ̂ against μ̂ over the 20 groups), label–gold agreement per group, the reward-model variants "
+        description = {"Write a self-contained HTML report of a run directory (inline SVG, nothing fetched).",
+                "Shows preference strength (histogram; σ̂ against μ̂ over the 20 groups), label–gold agreement per group, the reward-model variants "
                 + "with their intervals, training curves, the decile experiment, contrastive separation and PPO curves, "
                 + "each where its files exist (searched " + dev.rlhf4j.report.RunFiles.DEPTH + " levels deep). The page lists the files it read."})
 public final class ReportCommand implements Callable<Integer> {

@@ -130,9 +130,12 @@ public final class RunReport {
                 fact(b, "wall time", duration(s.path("wall_seconds").asDouble()));
                 b.append("</ul>\n");
                 String cmd = s.path("provenance").path("command").asText("");
+                JsonNode args = s.path("provenance").path("args");
                 if (!cmd.isEmpty()) {
-                    b.append("<p class=\"meta\">command: <code>rlhf4j ").append(esc(cmd));
-                    for (JsonNode a : s.path("provenance").path("args")) b.append(' ').append(esc(a.asText()));
+                    // The recorded arguments may start with the subcommand itself.
+                    b.append("<p class=\"meta\">command: <code>rlhf4j");
+                    if (!args.path(0).asText().equals(cmd)) b.append(' ').append(esc(cmd));
+                    for (JsonNode a : args) b.append(' ').append(esc(a.asText()));
                     b.append("</code></p>\n");
                 }
             }
@@ -218,7 +221,7 @@ public final class RunReport {
                         List<String> cats = new ArrayList<>();
                         for (JsonNode row : g) cats.add(row.path("group").asText());
                         List<Svg.Bars> bars = new ArrayList<>();
-                        bars.add(new Svg.Bars("label agrees with gold", column(g, "label_agrees_with_gold"), null));
+                        bars.add(new Svg.Bars("label matches gold", column(g, "label_agrees_with_gold"), null));
                         if (g.get(0).has("flipped_fraction")) bars.add(new Svg.Bars("flipped on purpose", column(g, "flipped_fraction"), null));
                         ab.append(where).append("<div class=\"plots\">\n")
                                 .append(Svg.bars("Share of each μ̂ group (1 = lowest μ̂)", "share of pairs", cats, bars, Double.NaN))
@@ -287,13 +290,21 @@ public final class RunReport {
         void training() {
             if (files.trainCurves.isEmpty()) return;
             List<Svg.Series> loss = new ArrayList<>(), acc = new ArrayList<>(), cl = new ArrayList<>(), eval = new ArrayList<>();
-            for (RunFiles.Lines l : files.trainCurves) {
+            // A demo's curves in the order of its comparison (baseline first), other files after them by path.
+            List<String> order = new ArrayList<>();
+            for (RunFiles.Doc d : files.demoSummaries) for (JsonNode r : d.json().path("variants")) order.add(r.path("variant").asText());
+            List<RunFiles.Lines> curves = new ArrayList<>(files.trainCurves);
+            curves.sort(java.util.Comparator.comparingInt((RunFiles.Lines l) -> {
+                int i = order.indexOf(curveName(l.file()));
+                return i < 0 ? Integer.MAX_VALUE : i;
+            }));
+            for (RunFiles.Lines l : curves) {
                 use(l.file(), "training");
                 List<JsonNode> recs = sinceLastStart(l.records());
                 String name = curveName(l.file());
                 List<JsonNode> train = recs.stream().filter(r -> r.path("type").asText().equals("train")).toList();
                 double[] step = field(train, "step");
-                int w = Math.max(1, train.size() / 40);
+                int w = Math.max(1, train.size() / 10);
                 loss.add(Svg.Series.line(name, step, smooth(field(train, "loss"), w)));
                 acc.add(Svg.Series.line(name, step, smooth(field(train, "accuracy"), w)));
                 if (!train.isEmpty() && train.get(0).has("contrastive_loss")) {
@@ -307,7 +318,7 @@ public final class RunReport {
             b.append(Svg.line("Training batch accuracy (running mean)", "optimizer step", "accuracy", acc));
             if (!cl.isEmpty()) b.append(Svg.line("Contrastive loss (running mean)", "optimizer step", "L_cl", cl));
             if (!eval.isEmpty()) b.append(Svg.line("Validation accuracy", "optimizer step", "accuracy", eval));
-            b.append("</div>\n<p class=\"note\">Per-step values averaged over a trailing window of 1/40 of each run.</p>\n");
+            b.append("</div>\n<p class=\"note\">Per-step values averaged over a trailing window of a tenth of each run.</p>\n");
             section("training", "Training curves", b.toString());
         }
 
@@ -553,8 +564,8 @@ public final class RunReport {
             header h1 { font-size: 21px; margin: 0 0 4px; }
             header .meta { color: #c9d3dd; margin: 0 0 6px; font-size: 13px; }
             nav a { color: #9fd0ff; margin-right: 14px; font-size: 14px; text-decoration: none; }
-            main { padding: 6px 28px 40px; max-width: 1700px; }
-            section { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 4px 18px 14px; margin: 16px 0; }
+            main { padding: 4px 18px 30px; max-width: 1700px; }
+            section { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 4px 12px 12px; margin: 14px 0; }
             h2 { font-size: 18px; margin: 12px 0 8px; } h3 { font-size: 15px; margin: 10px 0 4px; color: #444; }
             .plots { display: flex; flex-wrap: wrap; gap: 10px 18px; }
             svg.plot { background: #fff; max-width: 100%; height: auto; font-size: 12px; }

@@ -16,7 +16,7 @@ public final class Svg {
     /** Colour-blind-safe palette (Okabe–Ito), then greys. */
     static final String[] PALETTE = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
             "#000000", "#777777", "#AAAAAA"};
-    private static final int W = 640, H = 320, LEFT = 64, RIGHT = 16, TOP = 34, BOTTOM = 46, LEGEND = 170;
+    private static final int W = 500, H = 300, LEFT = 60, RIGHT = 14, TOP = 34, BOTTOM = 46, LEGEND = 150;
 
     private Svg() {}
 
@@ -73,7 +73,7 @@ public final class Svg {
             }
         }
         boolean legend = series.stream().filter(s -> !s.faint()).count() > 1;
-        Frame f = new Frame("xy", title, xLabel, yLabel, xr.ticks(), yr.ticks(), legend);
+        Frame f = new Frame("xy", title, xLabel, yLabel, xr.ticks(), yr.ticks(), legend, 0);
         int colour = 0;
         List<String> front = new ArrayList<>();
         for (Series s : series) {
@@ -144,16 +144,16 @@ public final class Svg {
         Range xr = new Range();
         xr.add(-0.5);
         xr.add(categories.size() - 0.5);
-        Frame f = new Frame("bars", title, "", yLabel, null, yr.ticks(), series.size() > 1);
+        // Category labels under the axis, rotated (with room made below) when there are many or they are long.
+        int longest = Math.min(28, categories.stream().mapToInt(String::length).max().orElse(0));
+        boolean rotate = categories.size() * Math.max(longest, 2) * 6.5 > W - LEFT - RIGHT;
+        Frame f = new Frame("bars", title, "", yLabel, null, yr.ticks(), series.size() > 1, rotate ? (int) (longest * 3.4) : 0);
         f.xRange(xr.lo, xr.hi);
-        // Category labels under the axis, rotated when there are many or they are long.
-        int longest = categories.stream().mapToInt(String::length).max().orElse(0);
-        boolean rotate = categories.size() * Math.max(longest, 2) * 6.5 > f.plotWidth();
         for (int i = 0; i < categories.size(); i++) {
             double x = f.px(i), y = f.bottom() + 14;
             f.body.append("<text class=\"tick\" x=\"").append(num(x)).append("\" y=\"").append(num(y)).append('"')
                     .append(rotate ? " text-anchor=\"end\" transform=\"rotate(-30 " + num(x) + " " + num(y) + ")\"" : " text-anchor=\"middle\"")
-                    .append('>').append(escape(categories.get(i))).append("</text>\n");
+                    .append('>').append(escape(abbreviate(categories.get(i), 28))).append("</text>\n");
         }
         double slot = f.plotWidth() / Math.max(1, categories.size());
         double barW = slot * 0.8 / Math.max(1, series.size());
@@ -215,7 +215,7 @@ public final class Svg {
         Range xt = new Range();
         xt.add(lo);
         xt.add(hi);
-        Frame f = new Frame("histogram", title, xLabel, "count", xt.ticks(), yr.ticks(), components.size() > 1);
+        Frame f = new Frame("histogram", title, xLabel, "count", xt.ticks(), yr.ticks(), components.size() > 1, 0);
         for (int k = 0; k < components.size(); k++) f.legend(components.get(k).name(), PALETTE[k % PALETTE.length]);
         for (int b = 0; b < bins; b++) {
             int below = 0;
@@ -238,13 +238,15 @@ public final class Svg {
     /** Axes, grid, title and legend around a plot area; marks go into {@link #body}. */
     private static final class Frame {
         final StringBuilder head = new StringBuilder(), body = new StringBuilder(), legendItems = new StringBuilder();
-        final int width;
+        final int width, height;
         double xLo = 0, xHi = 1, yLo, yHi;
         final double[] xTicks;
         int legendCount;
 
-        Frame(String kind, String title, String xLabel, String yLabel, double[] xTicks, double[] yTicks, boolean legend) {
+        Frame(String kind, String title, String xLabel, String yLabel, double[] xTicks, double[] yTicks, boolean legend,
+              int extraBottom) {
             width = W + (legend ? LEGEND : 0);
+            height = H + extraBottom;
             this.xTicks = xTicks;
             yLo = yTicks[0];
             yHi = yTicks[yTicks.length - 1];
@@ -253,8 +255,8 @@ public final class Svg {
                 xHi = xTicks[xTicks.length - 1];
             }
             head.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" data-plot=\"").append(kind)
-                    .append("\" viewBox=\"0 0 ").append(width).append(' ').append(H).append("\" width=\"").append(width)
-                    .append("\" height=\"").append(H).append("\" role=\"img\" aria-label=\"").append(escape(title)).append("\">\n")
+                    .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\" width=\"").append(width)
+                    .append("\" height=\"").append(height).append("\" role=\"img\" aria-label=\"").append(escape(title)).append("\">\n")
                     .append("<title>").append(escape(title)).append("</title>\n")
                     .append("<text class=\"title\" x=\"").append(LEFT).append("\" y=\"20\">").append(escape(title)).append("</text>\n");
             for (double t : yTicks) {
@@ -268,7 +270,7 @@ public final class Svg {
                         .append(") rotate(-90)\" text-anchor=\"middle\">").append(escape(yLabel)).append("</text>\n");
             }
             if (!xLabel.isEmpty()) {
-                head.append("<text class=\"label\" x=\"").append(num(LEFT + plotWidth() / 2)).append("\" y=\"").append(H - 6)
+                head.append("<text class=\"label\" x=\"").append(num(LEFT + plotWidth() / 2)).append("\" y=\"").append(height - 6)
                         .append("\" text-anchor=\"middle\">").append(escape(xLabel)).append("</text>\n");
             }
         }
@@ -303,7 +305,7 @@ public final class Svg {
             int y = TOP + 8 + 18 * legendCount++;
             legendItems.append("<rect x=\"").append(W + 4).append("\" y=\"").append(y - 9).append("\" width=\"12\" height=\"12\" fill=\"")
                     .append(colour).append("\"/><text class=\"legend\" x=\"").append(W + 22).append("\" y=\"").append(y + 1).append("\">")
-                    .append(escape(abbreviate(name, 24))).append("<title>").append(escape(name)).append("</title></text>\n");
+                    .append(escape(abbreviate(name, 20))).append("<title>").append(escape(name)).append("</title></text>\n");
         }
 
         String close() {
