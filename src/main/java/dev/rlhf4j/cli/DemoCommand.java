@@ -7,6 +7,7 @@ import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.report.RunReport;
 import dev.rlhf4j.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,7 @@ import java.util.concurrent.Callable;
                 + "strength with an ensemble, denoise, train the baseline and the paper's four denoised reward models "
                 + "(Flip, Margin, Flip + Margin, Soft Label + Margin) and evaluate them against the gold reward.",
                 "Writes OUT/{train,valid,test}.jsonl, strength.jsonl, strength.json, denoised-*.jsonl, summary.json, "
-                        + "summary.txt, and the baseline and Flip + Margin checkpoints."})
+                        + "summary.txt, metrics/*.jsonl, the baseline and Flip + Margin checkpoints, and report.html (the plots)."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -103,7 +104,10 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("  summary.json, summary.txt        the comparison above");
         System.out.println("  strength.jsonl, strength.json    per-pair strength and its 20-group table");
         System.out.println("  train/valid/test.jsonl           the controlled task (with gold rewards and flip truth)");
-        System.out.println("  denoised-flip.jsonl, denoised-margin.jsonl, baseline-rm/, flip-margin-rm/");
+        System.out.println("  denoised-flip.jsonl, denoised-margin.jsonl, baseline-rm/, flip-margin-rm/, metrics/ (training curves)");
+        RunReport.Result report = RunReport.write(out, out.resolve("report.html"));
+        System.out.println("  report.html                      the plots (" + String.join(", ", report.sections()) + ")");
+        System.out.println("\nreport: " + report.file().toAbsolutePath());
         return Main.OK;
     }
 }

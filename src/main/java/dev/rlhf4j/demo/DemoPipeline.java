@@ -21,8 +21,10 @@ import dev.rlhf4j.strength.StrengthSummary;
 import dev.rlhf4j.synth.SynthConfig;
 import dev.rlhf4j.synth.SyntheticTask;
 import dev.rlhf4j.train.LowerLayerCache;
+import dev.rlhf4j.train.MetricsFile;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainJob;
+import dev.rlhf4j.train.TrainListener;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
 import dev.rlhf4j.train.loss.MarginLoss;
 import dev.rlhf4j.train.loss.PairwiseLoss;
@@ -45,6 +47,7 @@ import java.util.Map;
  *   → denoise (flip μ̂ &lt; threshold; margins; smoothing on μ̂ &lt; 0)
  *   → train baseline, Flip, Margin, Flip + Margin, Soft Label + Margin
  *   → evaluate each on the clean test set (gold) and the noisy validation set → summary.json, summary.txt
+ *   (each model's training curve → metrics/NAME.jsonl)
  * </pre>
  */
 public final class DemoPipeline {
@@ -98,7 +101,7 @@ public final class DemoPipeline {
                         baseline[0] = evaluate("baseline", "bt", "train.jsonl", model, test, valid, lower, null, validSource);
                         RewardModels.save(model, out.resolve("baseline-rm"), provenance);
                     }
-                }, lower);
+                }, lower, k -> k == 0 ? curve(out, "baseline") : List.of());
         Jsonl.write(out.resolve("strength.jsonl"), strength.records());
         boolean[] flipped = new boolean[train.size()];
         for (int i = 0; i < train.size(); i++) flipped[i] = train.get(i).record().path("flipped").asBoolean();
@@ -162,7 +165,7 @@ public final class DemoPipeline {
             log.printf("[4/4] reward model %d/%d: %s%n", v + 1, variants.size() + 1, variant.name());
             TrainJob job = new TrainJob(c.model(), c.train(), variant.loss(), 1.0, null, null, log, variant.name(), lower)
                     .withContrastive(variant.contrastive());
-            TrainJob.Outcome o = job.run(data, List.of(), false);
+            TrainJob.Outcome o = job.run(data, List.of(), false, curve(out, variant.name()));
             try (RewardModel model = o.model()) {
                 ObjectNode row = evaluate(variant.name(), variant.loss().name(),
                         variant.flipped() ? "denoised-flip.jsonl" : "denoised-margin.jsonl", model, test, valid, lower,
@@ -178,6 +181,17 @@ public final class DemoPipeline {
         String table = table(summary);
         Files.writeString(out.resolve("summary.txt"), table);
         return summary;
+    }
+
+    /** A model's training curve, OUT/metrics/NAME.jsonl (replaced, not appended to, when the demo reruns into OUT). */
+    static List<TrainListener> curve(Path out, String name) {
+        Path file = out.resolve("metrics").resolve(name + ".jsonl");
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot replace " + file + ": " + e.getMessage(), e);
+        }
+        return List.of(new MetricsFile(file));
     }
 
     /** Per pair, whether its chosen response has the higher gold reward (the denoiser swaps gold with the labels). */
@@ -216,6 +230,17 @@ public final class DemoPipeline {
         // With top-layer training the frozen lower layers of the test and validation texts are computed once for all models.
         float[][] ts = LowerLayerCache.score(lower, model, test);
         float[][] vs = LowerLayerCache.score(lower, model, valid);
+        ObjectNode row = row(name, loss, data, ts, vs, valid, baselineTest);
+        calibrate(row, model, vs, ts, validSource);
+        return new Scored(row, ts);
+    }
+
+    /**
+     * A model's row of {@code summary.json} from its rewards ({@code [chosen, rejected]}) of the clean test pairs and
+     * the noisy validation pairs; with {@code baselineTest}, the paired difference from the baseline on the test set.
+     */
+    public static ObjectNode row(String name, String loss, String data, float[][] ts, float[][] vs,
+                                 List<PreferencePair> valid, float[][] baselineTest) {
         ObjectNode row = Json.MAPPER.createObjectNode();
         row.put("variant", name);
         row.put("loss", loss);
@@ -226,8 +251,7 @@ public final class DemoPipeline {
         row.put("given_accuracy_valid", PairMetrics.of(vs[0], vs[1]).accuracy());
         row.put("gold_accuracy_valid", EvalReport.goldMetrics(valid, vs[0], vs[1]).path("against_gold").path("accuracy").asDouble());
         if (baselineTest != null) row.set("test_vs_baseline", PairedDifference.of(ts, baselineTest).toJson());
-        calibrate(row, model, vs, ts, validSource);
-        return new Scored(row, ts);
+        return row;
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.rlhf4j.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * Start-up of the tensor engine (DJL over libtorch): offline mode, device selection, seeds.
@@ -47,6 +49,21 @@ public final class Engines {
     public static String describe() {
         Engine e = Engine.getInstance();
         return e.getEngineName() + " " + e.getVersion() + " (DJL " + Engine.getDjlVersion() + ")";
+    }
+
+    /**
+     * Copies {@code values} into {@code target} in place (weights loaded or initialised, optimizer moments restored).
+     * Not {@code NDArray.set(float[])}: DJL's native copy behind it enters libtorch's deprecated
+     * {@code AutoNonVariableTypeMode}, whose first use prints a deprecation warning on stderr in every process; an
+     * indexed put of a fresh array (libtorch {@code index_put_}) copies the same values without it.
+     */
+    public static void assign(NDArray target, float[] values) {
+        if (values.length != target.size()) {
+            throw new IllegalArgumentException(values.length + " values for an array of shape " + target.getShape());
+        }
+        try (NDArray source = target.getManager().create(values, target.getShape())) {
+            target.set(new NDIndex("..."), source);
+        }
     }
 
     /** Threads libtorch uses for intra-op parallelism. */

@@ -90,7 +90,7 @@ public final class ModelParameters {
         // Second pass only after every check passed, so a failed load leaves the model untouched.
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
             HostTensor t = findStripped(source, prefixes, e.getKey());
-            e.getValue().set(t.data());
+            dev.rlhf4j.engine.Engines.assign(e.getValue(), t.data());
         }
     }
 

@@ -10,12 +10,14 @@ import dev.rlhf4j.train.LowerLayerCache;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainConfig;
 import dev.rlhf4j.train.TrainJob;
+import dev.rlhf4j.train.TrainListener;
 import dev.rlhf4j.train.loss.PairwiseLoss;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 
 /**
  * Measures preference strength with an ensemble of reward models (paper §2, Eq. 4): trains M
@@ -83,6 +85,13 @@ public final class StrengthEstimator {
      */
     public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
                                   PairwiseLoss loss, PrintStream progress, MemberHook hook, LowerLayerCache lower) {
+        return estimate(pairs, cfg, spec, train, loss, progress, hook, lower, k -> List.of());
+    }
+
+    /** As above, with extra training listeners per member (the demo logs the baseline's curve with one). */
+    public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
+                                  PairwiseLoss loss, PrintStream progress, MemberHook hook, LowerLayerCache lower,
+                                  IntFunction<List<TrainListener>> listeners) {
         int n = pairs.size();
         int m = cfg.members();
         List<List<Float>> chosen = new ArrayList<>(n), rejected = new ArrayList<>(n);
@@ -136,7 +145,7 @@ public final class StrengthEstimator {
             String label = "strength member " + (k + 1) + "/" + m;
             long ts = System.nanoTime();
             TrainJob job = new TrainJob(spec, train.withSeed(cfg.seed() + k), loss, 1.0, null, null, progress, label, lower);
-            TrainJob.Outcome o = job.run(trainPairs, List.of(), false);
+            TrainJob.Outcome o = job.run(trainPairs, List.of(), false, listeners.apply(k));
             double trainSecs = (System.nanoTime() - ts) / 1e9;
             long ss = System.nanoTime();
             double scoreSecs, hookSecs;

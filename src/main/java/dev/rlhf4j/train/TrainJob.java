@@ -58,7 +58,7 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
                 throw new IllegalArgumentException(weights + ": " + e.getKey() + " has shape " + java.util.Arrays.toString(t.shape())
                         + ", this run expects " + e.getValue().getShape() + " (a different --swav-k?)");
             }
-            e.getValue().set(t.data());
+            dev.rlhf4j.engine.Engines.assign(e.getValue(), t.data());
         }
     }
 

@@ -86,7 +86,7 @@ public final class BertEncoder implements Backbone {
             } else if (e.getKey().endsWith("weight")) {
                 for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
             }
-            a.set(v);
+            dev.rlhf4j.engine.Engines.assign(a, v);
         }
     }
 

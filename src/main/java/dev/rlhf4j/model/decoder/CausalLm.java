@@ -88,7 +88,7 @@ public final class CausalLm implements AutoCloseable {
             java.util.Random rnd = new java.util.Random(seed ^ 0x5DEECE66DL);
             float[] v = new float[Math.toIntExact(lm.lmHead.size())];
             for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
-            lm.lmHead.set(v);
+            dev.rlhf4j.engine.Engines.assign(lm.lmHead, v);
         }
         return lm;
     }

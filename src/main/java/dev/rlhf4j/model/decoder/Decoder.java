@@ -296,7 +296,7 @@ public abstract class Decoder implements Backbone {
             } else if (n.endsWith("weight")) {
                 for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
             }
-            a.set(v);
+            dev.rlhf4j.engine.Engines.assign(a, v);
         }
     }
 

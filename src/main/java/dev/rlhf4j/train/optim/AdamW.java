@@ -131,10 +131,10 @@ public final class AdamW {
 
     public void loadState(Map<String, HostTensor> state, long steps) {
         for (Map.Entry<String, NDArray> e : expAvg.entrySet()) {
-            e.getValue().set(require(state, "exp_avg." + e.getKey()).data());
+            dev.rlhf4j.engine.Engines.assign(e.getValue(), require(state, "exp_avg." + e.getKey()).data());
         }
         for (Map.Entry<String, NDArray> e : expAvgSq.entrySet()) {
-            e.getValue().set(require(state, "exp_avg_sq." + e.getKey()).data());
+            dev.rlhf4j.engine.Engines.assign(e.getValue(), require(state, "exp_avg_sq." + e.getKey()).data());
         }
         this.steps = steps;
         touched.clear();

@@ -1,0 +1,156 @@
+package dev.rlhf4j.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.data.Json;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The files of a run directory the report can use, found by what they hold rather than by where
+ * a particular command puts them: a {@code summary.json} with {@code variants} is a demo summary,
+ * JSON with {@code groups} of μ̂/σ̂ a strength summary, JSON with decile {@code rows} the decile
+ * experiment, JSON with {@code representations} an {@code eval-rm --representations} report, a
+ * JSONL whose lines have a {@code type} of train/eval a training curve, and one whose lines have
+ * {@code rm_reward}, {@code gold_reward}, {@code kl} or {@code ppl} a PPO log.
+ */
+public final class RunFiles {
+    /** Subdirectories this deep are searched (run/variant/ppo/metrics.jsonl). */
+    public static final int DEPTH = 4;
+    /** JSON files larger than this are not opened (the report needs summaries, not data). */
+    static final long MAX_JSON_BYTES = 32L << 20;
+    /** Checkpoint files: never a report input, and tokenizer.json is large. */
+    private static final Set<String> CHECKPOINT_FILES = Set.of("tokenizer.json", "config.json", "tokenizer_config.json",
+            "provenance.json", "trainer_state.json", "special_tokens_map.json", "generation_config.json");
+    static final Set<String> PPO_FIELDS = Set.of("rm_reward", "gold_reward", "kl", "ppl");
+    private static final Set<String> TRAIN_TYPES = Set.of("start", "resume", "train", "eval");
+
+    /** A JSON document and where it came from. */
+    public record Doc(Path file, JsonNode json) {}
+
+    /** The lines of a JSONL file (unparsable lines, e.g. a half-written last one, skipped and counted). */
+    public record Lines(Path file, List<JsonNode> records, int skipped) {}
+
+    /** A file that looked like a report input but could not be read. */
+    public record Unread(Path file, String reason) {}
+
+    final Path root;
+    final List<Doc> demoSummaries = new ArrayList<>(), strengthSummaries = new ArrayList<>(), deciles = new ArrayList<>(),
+            representations = new ArrayList<>();
+    final List<Lines> strengthPairs = new ArrayList<>(), trainCurves = new ArrayList<>(), ppoCurves = new ArrayList<>();
+    final List<Unread> unread = new ArrayList<>();
+
+    private RunFiles(Path root) {
+        this.root = root;
+    }
+
+    /** Scans {@code dir} (not following links, skipping resume state and hidden directories). */
+    public static RunFiles scan(Path dir) {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("run directory " + dir + " does not exist or is not a directory");
+        RunFiles r = new RunFiles(dir);
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(dir, DEPTH)) {
+            files = s.filter(Files::isRegularFile).filter(p -> !skipped(dir.relativize(p))).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            try {
+                if (name.endsWith(".json") && !CHECKPOINT_FILES.contains(name) && Files.size(f) <= MAX_JSON_BYTES) r.json(f);
+                else if (name.endsWith(".jsonl")) r.jsonl(f);
+            } catch (IOException | RuntimeException e) {
+                r.unread.add(new Unread(f, e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("")));
+            }
+        }
+        return r;
+    }
+
+    private static boolean skipped(Path rel) {
+        for (Path part : rel) {
+            String p = part.toString();
+            if (p.startsWith(".") || p.equals("resume")) return true;
+        }
+        return false;
+    }
+
+    private void json(Path f) throws IOException {
+        JsonNode j = Json.MAPPER.readTree(f.toFile());
+        if (j == null || !j.isObject()) return;
+        if (j.path("variants").isArray() && j.path("variants").size() > 0 && j.path("variants").get(0).has("gold_accuracy_test")) {
+            demoSummaries.add(new Doc(f, j));
+        } else if (isStrengthSummary(j)) {
+            strengthSummaries.add(new Doc(f, j));
+        }
+        if (j.path("rows").isArray() && j.path("rows").size() > 0 && j.path("rows").get(0).has("decile")) deciles.add(new Doc(f, j));
+        if (j.path("representations").isObject()) representations.add(new Doc(f, j));
+    }
+
+    static boolean isStrengthSummary(JsonNode j) {
+        return j.path("groups").isArray() && j.path("groups").size() > 0 && j.path("groups").get(0).has("mean_mu")
+                && j.path("groups").get(0).has("mean_sigma");
+    }
+
+    /** Classifies a JSONL file by its first record, and reads it all only when the report uses it. */
+    private void jsonl(Path f) throws IOException {
+        JsonNode first = firstRecord(f);
+        if (first == null) return;
+        List<Lines> target;
+        if (f.getFileName().toString().equals("strength.jsonl") && first.has(dev.rlhf4j.strength.StrengthEstimator.MEAN)) {
+            target = strengthPairs;
+        } else if (TRAIN_TYPES.contains(first.path("type").asText())) {
+            target = trainCurves;
+        } else if (PPO_FIELDS.stream().anyMatch(first::has)) {
+            target = ppoCurves;
+        } else {
+            return;
+        }
+        List<JsonNode> records = new ArrayList<>();
+        int bad = 0;
+        try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.isBlank()) continue;
+                try {
+                    records.add(Json.MAPPER.readTree(line));
+                } catch (IOException e) {
+                    bad++;
+                }
+            }
+        }
+        target.add(new Lines(f, records, bad));
+    }
+
+    private static JsonNode firstRecord(Path f) throws IOException {
+        try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.isBlank()) continue;
+                try {
+                    JsonNode j = Json.MAPPER.readTree(line);
+                    return j.isObject() ? j : null;
+                } catch (IOException e) {
+                    return null; // not JSONL the report knows
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The path shown for a file: relative to the run directory, with forward slashes. */
+    String rel(Path f) {
+        String r = root.relativize(f).toString().replace('\\', '/');
+        return r.isEmpty() ? "." : r;
+    }
+
+    boolean isEmpty() {
+        return demoSummaries.isEmpty() && strengthSummaries.isEmpty() && deciles.isEmpty() && representations.isEmpty()
+                && strengthPairs.isEmpty() && trainCurves.isEmpty() && ppoCurves.isEmpty();
+    }
+}

@@ -1,0 +1,583 @@
+package dev.rlhf4j.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.strength.StrengthEstimator;
+import dev.rlhf4j.strength.StrengthSummary;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One self-contained HTML page (inline SVG and CSS, nothing fetched) for a run directory: each
+ * section appears only when the files it needs are there, and the page lists the files it read.
+ *
+ * <p>Sections: the demo's headline; preference strength (histogram of μ̂, σ̂ against μ̂ over the 20
+ * groups — the paper's Fig. 2); label–gold agreement per group; the reward-model variants with
+ * their intervals; training curves; the decile experiment; contrastive separation; PPO curves.
+ */
+public final class RunReport {
+    private RunReport() {}
+
+    /** Ids of the sections, in page order (the browser test checks each one that a run should have). */
+    public static final List<String> SECTIONS = List.of("overview", "strength", "agreement", "variants", "training",
+            "deciles", "representations", "ppo", "files");
+
+    /** What was written: the page, the sections it has, and the files it read. */
+    public record Result(Path file, List<String> sections, List<String> filesRead) {}
+
+    /** Renders {@code runDir} to {@code out} (atomically). */
+    public static Result write(Path runDir, Path out) throws IOException {
+        RunFiles files = RunFiles.scan(runDir);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("nothing to report in " + runDir + ": no summary.json, strength.json(l), "
+                    + "metrics.jsonl, deciles or eval-rm --representations JSON, or PPO metrics within " + RunFiles.DEPTH
+                    + " levels" + (files.unread.isEmpty() ? "" : "; unreadable: " + files.unread.get(0).file() + " ("
+                    + files.unread.get(0).reason() + ")"));
+        }
+        Page page = new Page(files, runDir);
+        String html = page.render();
+        Json.writeAtomically(out, html.getBytes(StandardCharsets.UTF_8));
+        return new Result(out, List.copyOf(page.sections.keySet()), List.copyOf(page.used.keySet()));
+    }
+
+    /** The HTML of a run directory's report. */
+    public static String render(Path runDir) {
+        return new Page(RunFiles.scan(runDir), runDir).render();
+    }
+
+    private static final class Page {
+        final RunFiles files;
+        final Path dir;
+        /** Section id → (title, HTML body). */
+        final Map<String, String[]> sections = new LinkedHashMap<>();
+        /** File shown → what it was used for. */
+        final Map<String, Set<String>> used = new LinkedHashMap<>();
+
+        Page(RunFiles files, Path dir) {
+            this.files = files;
+            this.dir = dir;
+        }
+
+        void use(Path f, String section) {
+            used.computeIfAbsent(files.rel(f), k -> new LinkedHashSet<>()).add(section);
+        }
+
+        String render() {
+            overview();
+            strength();
+            variants();
+            training();
+            deciles();
+            representations();
+            ppo();
+            filesRead();
+            StringBuilder b = new StringBuilder();
+            String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
+                    : dir.toAbsolutePath().normalize().getFileName().toString();
+            b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                    .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                    .append("<title>rlhf4j report: ").append(esc(name)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n")
+                    .append("<header><h1>rlhf4j run report: ").append(esc(name)).append("</h1>\n<p class=\"meta\">")
+                    .append(esc(dir.toAbsolutePath().normalize().toString())).append(" · generated ")
+                    .append(esc(ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)))
+                    .append(" by rlhf4j ").append(esc(Provenance.version())).append("</p>\n<nav>");
+            for (var e : sections.entrySet()) {
+                b.append("<a href=\"#").append(e.getKey()).append("\">").append(esc(e.getValue()[0])).append("</a> ");
+            }
+            b.append("</nav></header>\n<main>\n");
+            for (var e : sections.entrySet()) {
+                b.append("<section class=\"report-section\" id=\"").append(e.getKey()).append("\">\n<h2>")
+                        .append(esc(e.getValue()[0])).append("</h2>\n").append(e.getValue()[1]).append("</section>\n");
+            }
+            b.append("</main>\n</body>\n</html>\n");
+            return b.toString();
+        }
+
+        // ---- sections ----
+
+        void overview() {
+            if (files.demoSummaries.isEmpty()) return;
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.demoSummaries) {
+                JsonNode s = d.json(), c = s.path("config"), st = s.path("strength");
+                use(d.file(), "overview");
+                if (files.demoSummaries.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
+                b.append("<p>Controlled task: ").append(c.path("train_pairs").asInt()).append(" training pairs with ")
+                        .append(pct(c.path("flip_rate").asDouble(), 0)).append(" of labels flipped on purpose, ")
+                        .append(c.path("test_pairs").asInt()).append(" clean test pairs; strength from ")
+                        .append(c.path("members").asInt()).append(" members on ").append(esc(c.path("backbone").asText()))
+                        .append(" (seed ").append(esc(c.path("seed").asText())).append(").</p>\n<ul class=\"facts\">\n");
+                fact(b, "pairs with μ̂ < 0", pct(st.path("fraction_negative").asDouble(), 1));
+                fact(b, "finding flipped labels by low μ̂ (ROC AUC)", f3(st.path("flip_auc").asDouble()));
+                fact(b, "pairs flipped by denoising (of them flipped on purpose)",
+                        s.path("denoise_flipped").asInt() + " (" + s.path("denoise_flipped_correctly").asInt() + ")");
+                fact(b, "training labels agreeing with gold, given → after flipping",
+                        pct(s.path("label_gold_agreement_given").asDouble(), 1) + " → "
+                                + pct(s.path("label_gold_agreement_flipped").asDouble(), 1));
+                fact(b, "wall time", duration(s.path("wall_seconds").asDouble()));
+                b.append("</ul>\n");
+                String cmd = s.path("provenance").path("command").asText("");
+                JsonNode args = s.path("provenance").path("args");
+                if (!cmd.isEmpty()) {
+                    // The recorded arguments may start with the subcommand itself.
+                    b.append("<p class=\"meta\">command: <code>rlhf4j");
+                    if (!args.path(0).asText().equals(cmd)) b.append(' ').append(esc(cmd));
+                    for (JsonNode a : args) b.append(' ').append(esc(a.asText()));
+                    b.append("</code></p>\n");
+                }
+            }
+            section("overview", "Overview", b.toString());
+        }
+
+        void strength() {
+            // One block per directory: the summary (strength.json, else the demo summary's copy, else computed from
+            // the per-pair file) and the per-pair file where there is one.
+            Map<Path, JsonNode> summaries = new LinkedHashMap<>();
+            Map<Path, Path> summaryFile = new LinkedHashMap<>();
+            Map<Path, RunFiles.Lines> pairs = new LinkedHashMap<>();
+            for (RunFiles.Doc d : files.strengthSummaries) {
+                summaries.put(d.file().getParent(), d.json());
+                summaryFile.put(d.file().getParent(), d.file());
+            }
+            for (RunFiles.Doc d : files.demoSummaries) {
+                if (RunFiles.isStrengthSummary(d.json().path("strength")) && !summaries.containsKey(d.file().getParent())) {
+                    summaries.put(d.file().getParent(), d.json().path("strength"));
+                    summaryFile.put(d.file().getParent(), d.file());
+                }
+            }
+            for (RunFiles.Lines l : files.strengthPairs) pairs.put(l.file().getParent(), l);
+            Set<Path> dirs = new LinkedHashSet<>(summaries.keySet());
+            dirs.addAll(pairs.keySet());
+            StringBuilder sb = new StringBuilder(), ab = new StringBuilder();
+            for (Path d : dirs) {
+                RunFiles.Lines l = pairs.get(d);
+                double[] mu = null, sigma = null;
+                boolean[] flipped = null, agrees = null;
+                if (l != null) {
+                    int n = l.records().size();
+                    mu = new double[n];
+                    sigma = new double[n];
+                    boolean hasFlip = n > 0 && l.records().get(0).has("flipped");
+                    boolean hasGold = n > 0 && l.records().get(0).has("gold_chosen") && l.records().get(0).has("gold_rejected");
+                    flipped = hasFlip ? new boolean[n] : null;
+                    agrees = hasGold ? new boolean[n] : null;
+                    for (int i = 0; i < n; i++) {
+                        JsonNode r = l.records().get(i);
+                        mu[i] = r.path(StrengthEstimator.MEAN).asDouble(Double.NaN);
+                        sigma[i] = r.path(StrengthEstimator.STD).asDouble(Double.NaN);
+                        if (hasFlip) flipped[i] = r.path("flipped").asBoolean();
+                        if (hasGold) agrees[i] = r.path("gold_chosen").asDouble() > r.path("gold_rejected").asDouble();
+                    }
+                }
+                JsonNode summary = summaries.get(d);
+                if (summary == null && mu != null) summary = StrengthSummary.of(mu, sigma, flipped, agrees);
+                String where = dirs.size() > 1 ? "<h3>" + esc(files.rel(d)) + "</h3>\n" : "";
+                sb.append(where).append("<div class=\"plots\">\n");
+                if (mu != null) {
+                    use(l.file(), "strength");
+                    List<Svg.Values> comp = new ArrayList<>();
+                    if (flipped != null) {
+                        comp.add(new Svg.Values("labels as generated", select(mu, flipped, false)));
+                        comp.add(new Svg.Values("flipped on purpose", select(mu, flipped, true)));
+                    } else {
+                        comp.add(new Svg.Values("pairs", mu));
+                    }
+                    sb.append(Svg.histogram("Preference strength μ̂ (" + mu.length + " pairs)", "μ̂ = mean reward difference", comp, 40));
+                }
+                if (summary != null) {
+                    if (summaryFile.containsKey(d)) use(summaryFile.get(d), "strength");
+                    double[] gm = column(summary.path("groups"), "mean_mu"), gs = column(summary.path("groups"), "mean_sigma");
+                    List<Svg.Series> series = new ArrayList<>();
+                    if (mu != null) series.add(new Svg.Series("pairs", mu, sigma, Svg.Style.POINTS, true));
+                    series.add(new Svg.Series("20 groups by μ̂ (mean)", gm, gs, Svg.Style.LINE_POINTS, false));
+                    sb.append(Svg.xy("σ̂ against μ̂ over the 20 groups (paper Fig. 2)", "mean μ̂", "mean σ̂", series));
+                }
+                sb.append("</div>\n");
+                if (summary != null) {
+                    sb.append("<p>").append(pct(summary.path("fraction_negative").asDouble(), 1)).append(" of ")
+                            .append(summary.path("n").asInt()).append(" pairs have μ̂ &lt; 0.");
+                    if (summary.has("flip_auc")) {
+                        sb.append(" Low μ̂ finds the ").append(summary.path("flipped").asInt())
+                                .append(" labels flipped on purpose with ROC AUC ").append(f3(summary.path("flip_auc").asDouble()))
+                                .append("; μ̂ &lt; 0 flags them with precision ").append(f3(summary.path("flip_precision_mu_negative").asDouble()))
+                                .append(" and recall ").append(f3(summary.path("flip_recall_mu_negative").asDouble())).append('.');
+                    }
+                    sb.append("</p>\n");
+                    JsonNode g = summary.path("groups");
+                    if (g.size() > 0 && g.get(0).has("label_agrees_with_gold")) {
+                        List<String> cats = new ArrayList<>();
+                        for (JsonNode row : g) cats.add(row.path("group").asText());
+                        List<Svg.Bars> bars = new ArrayList<>();
+                        bars.add(new Svg.Bars("label matches gold", column(g, "label_agrees_with_gold"), null));
+                        if (g.get(0).has("flipped_fraction")) bars.add(new Svg.Bars("flipped on purpose", column(g, "flipped_fraction"), null));
+                        ab.append(where).append("<div class=\"plots\">\n")
+                                .append(Svg.bars("Share of each μ̂ group (1 = lowest μ̂)", "share of pairs", cats, bars, Double.NaN))
+                                .append("</div>\n");
+                        if (summary.has("wrong_label_auc")) {
+                            ab.append("<p>Low μ̂ finds the labels that disagree with gold with ROC AUC ")
+                                    .append(f3(summary.path("wrong_label_auc").asDouble())).append(".</p>\n");
+                        }
+                        if (summaryFile.containsKey(d)) use(summaryFile.get(d), "agreement");
+                    }
+                }
+            }
+            if (!dirs.isEmpty()) section("strength", "Preference strength", sb.toString());
+            if (ab.length() > 0) section("agreement", "Label–gold agreement by strength group", ab.toString());
+        }
+
+        void variants() {
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.demoSummaries) {
+                use(d.file(), "variants");
+                JsonNode rows = d.json().path("variants");
+                List<String> names = new ArrayList<>();
+                double[] acc = new double[rows.size()], ci = new double[rows.size()];
+                List<String> vsNames = new ArrayList<>();
+                List<Double> vs = new ArrayList<>(), vsCi = new ArrayList<>();
+                double baseline = Double.NaN;
+                for (int i = 0; i < rows.size(); i++) {
+                    JsonNode r = rows.get(i);
+                    names.add(r.path("variant").asText());
+                    acc[i] = r.path("gold_accuracy_test").asDouble(Double.NaN);
+                    ci[i] = r.path("test").path("accuracy_ci95").asDouble(Double.NaN);
+                    if (r.path("variant").asText().equals("baseline")) baseline = acc[i];
+                    if (r.has("test_vs_baseline")) {
+                        vsNames.add(r.path("variant").asText());
+                        vs.add(100 * r.path("test_vs_baseline").path("accuracy_difference").asDouble(Double.NaN));
+                        vsCi.add(100 * r.path("test_vs_baseline").path("ci95").asDouble(Double.NaN));
+                    }
+                }
+                if (files.demoSummaries.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
+                b.append("<div class=\"plots\">\n").append(Svg.bars("Gold accuracy on the clean test pairs (± 95%)",
+                        "gold accuracy", names, List.of(new Svg.Bars("gold accuracy", acc, ci)), baseline));
+                if (!vs.isEmpty()) {
+                    b.append(Svg.bars("Minus the baseline, on the same pairs (points, ± 95%)", "accuracy difference (points)",
+                            vsNames, List.of(new Svg.Bars("difference", unbox(vs), unbox(vsCi))), 0));
+                }
+                b.append("</div>\n<table>\n<tr><th>reward model</th><th>loss</th><th>trained on</th><th>gold acc (test)</th>"
+                        + "<th>vs baseline</th><th>gold acc (valid)</th><th>label acc (valid)</th><th>train time</th></tr>\n");
+                for (JsonNode r : rows) {
+                    JsonNode v = r.path("test_vs_baseline");
+                    b.append("<tr><td>").append(esc(r.path("variant").asText())).append("</td><td>").append(esc(r.path("loss").asText()))
+                            .append("</td><td>").append(esc(r.path("train_data").asText())).append("</td><td>")
+                            .append(f4(r.path("gold_accuracy_test").asDouble(Double.NaN))).append(" ±")
+                            .append(f4(r.path("test").path("accuracy_ci95").asDouble(Double.NaN))).append("</td><td>")
+                            .append(v.isMissingNode() ? "" : String.format(Locale.ROOT, "%+.1f ±%.1f pts",
+                                    100 * v.path("accuracy_difference").asDouble(), 100 * v.path("ci95").asDouble()))
+                            .append("</td><td>").append(f4(r.path("gold_accuracy_valid").asDouble(Double.NaN))).append("</td><td>")
+                            .append(f4(r.path("given_accuracy_valid").asDouble(Double.NaN))).append("</td><td>")
+                            .append(duration(r.path("train_seconds").asDouble(Double.NaN))).append("</td></tr>\n");
+                }
+                b.append("</table>\n<p class=\"note\">The intervals cover the sampling of the test pairs only, not the spread "
+                        + "between training runs; the dashed line is the baseline.</p>\n");
+            }
+            if (b.length() > 0) section("variants", "Reward models against the gold reward", b.toString());
+        }
+
+        void training() {
+            if (files.trainCurves.isEmpty()) return;
+            List<Svg.Series> loss = new ArrayList<>(), acc = new ArrayList<>(), cl = new ArrayList<>(), eval = new ArrayList<>();
+            // A demo's curves in the order of its comparison (baseline first), other files after them by path.
+            List<String> order = new ArrayList<>();
+            for (RunFiles.Doc d : files.demoSummaries) for (JsonNode r : d.json().path("variants")) order.add(r.path("variant").asText());
+            List<RunFiles.Lines> curves = new ArrayList<>(files.trainCurves);
+            curves.sort(java.util.Comparator.comparingInt((RunFiles.Lines l) -> {
+                int i = order.indexOf(curveName(l.file()));
+                return i < 0 ? Integer.MAX_VALUE : i;
+            }));
+            for (RunFiles.Lines l : curves) {
+                use(l.file(), "training");
+                List<JsonNode> recs = sinceLastStart(l.records());
+                String name = curveName(l.file());
+                List<JsonNode> train = recs.stream().filter(r -> r.path("type").asText().equals("train")).toList();
+                double[] step = field(train, "step");
+                int w = Math.max(1, train.size() / 10);
+                loss.add(Svg.Series.line(name, step, smooth(field(train, "loss"), w)));
+                acc.add(Svg.Series.line(name, step, smooth(field(train, "accuracy"), w)));
+                if (!train.isEmpty() && train.get(0).has("contrastive_loss")) {
+                    cl.add(Svg.Series.line(name, step, smooth(field(train, "contrastive_loss"), w)));
+                }
+                List<JsonNode> ev = recs.stream().filter(r -> r.path("type").asText().equals("eval")).toList();
+                if (!ev.isEmpty()) eval.add(new Svg.Series(name, field(ev, "step"), field(ev, "accuracy"), Svg.Style.LINE_POINTS, false));
+            }
+            StringBuilder b = new StringBuilder("<div class=\"plots\">\n");
+            b.append(Svg.line("Training loss (running mean)", "optimizer step", "loss", loss));
+            b.append(Svg.line("Training batch accuracy (running mean)", "optimizer step", "accuracy", acc));
+            if (!cl.isEmpty()) b.append(Svg.line("Contrastive loss (running mean)", "optimizer step", "L_cl", cl));
+            if (!eval.isEmpty()) b.append(Svg.line("Validation accuracy", "optimizer step", "accuracy", eval));
+            b.append("</div>\n<p class=\"note\">Per-step values averaged over a trailing window of a tenth of each run.</p>\n");
+            section("training", "Training curves", b.toString());
+        }
+
+        void deciles() {
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.deciles) {
+                use(d.file(), "deciles");
+                JsonNode rows = d.json().path("rows");
+                List<String> cats = new ArrayList<>();
+                for (JsonNode r : rows) cats.add(r.path("decile").asText());
+                List<Svg.Bars> bars = new ArrayList<>();
+                bars.add(new Svg.Bars("accuracy (± 95%)", column(rows, "accuracy"), column(rows, "accuracy_ci95")));
+                boolean gold = rows.get(0).has("gold_accuracy");
+                if (gold) bars.add(new Svg.Bars("gold accuracy", column(rows, "gold_accuracy"), null));
+                b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n<div class=\"plots\">\n")
+                        .append(Svg.bars("One reward model per μ̂ decile (1 = lowest), on " + d.json().path("valid_pairs").asInt()
+                                + " validation pairs", "accuracy", cats, bars, 0.5))
+                        .append("</div>\n<table>\n<tr><th>decile</th><th>pairs</th><th>μ̂ range</th><th>accuracy</th>")
+                        .append(gold ? "<th>gold accuracy</th>" : "").append("</tr>\n");
+                for (JsonNode r : rows) {
+                    b.append("<tr><td>").append(r.path("decile").asInt()).append("</td><td>").append(r.path("count").asInt())
+                            .append("</td><td>").append(f3(r.path("min_mu").asDouble())).append(" … ").append(f3(r.path("max_mu").asDouble()))
+                            .append("</td><td>").append(f4(r.path("accuracy").asDouble())).append(" ±").append(f4(r.path("accuracy_ci95").asDouble()))
+                            .append("</td>").append(gold ? "<td>" + f4(r.path("gold_accuracy").asDouble()) + "</td>" : "").append("</tr>\n");
+                }
+                b.append("</table>\n");
+            }
+            if (b.length() > 0) section("deciles", "Decile experiment", b.toString());
+        }
+
+        void representations() {
+            if (files.representations.isEmpty()) return;
+            List<String> names = new ArrayList<>();
+            int n = files.representations.size();
+            double[] cos = new double[n], cosStd = new double[n], auc = new double[n];
+            StringBuilder t = new StringBuilder("<table>\n<tr><th>file</th><th>model</th><th>pairs</th><th>mean cos(chosen, rejected)</th>"
+                    + "<th>probe ROC AUC</th><th>probe accuracy</th></tr>\n");
+            for (int i = 0; i < n; i++) {
+                RunFiles.Doc d = files.representations.get(i);
+                use(d.file(), "representations");
+                JsonNode r = d.json().path("representations");
+                String name = files.rel(d.file()).replaceAll("\\.json$", "");
+                names.add(name);
+                cos[i] = r.path("mean_cosine").asDouble(Double.NaN);
+                cosStd[i] = r.path("cosine_std").asDouble(Double.NaN);
+                auc[i] = r.path("probe_auc").asDouble(Double.NaN);
+                String model = modelOf(d.json());
+                t.append("<tr><td>").append(esc(name)).append("</td><td>").append(esc(model)).append("</td><td>")
+                        .append(r.path("n").asInt()).append("</td><td>").append(f3(cos[i])).append(" (std ").append(f3(cosStd[i]))
+                        .append(")</td><td>").append(f3(auc[i])).append("</td><td>").append(f3(r.path("probe_accuracy").asDouble(Double.NaN)))
+                        .append("</td></tr>\n");
+            }
+            String b = "<div class=\"plots\">\n"
+                    + Svg.bars("Mean cosine of chosen and rejected representations (± std over pairs)", "cosine", names,
+                    List.of(new Svg.Bars("mean cosine", cos, cosStd)), Double.NaN)
+                    + Svg.bars("Held-out ROC AUC of a logistic probe (chosen vs rejected)", "ROC AUC", names,
+                    List.of(new Svg.Bars("probe AUC", auc, null)), 0.5)
+                    + "</div>\n" + t + "</table>\n<p class=\"note\">Lower cosine: the model keeps the two responses' "
+                    + "representations further apart; the probe says whether they are also easier to tell apart.</p>\n";
+            section("representations", "Contrastive separation", b);
+        }
+
+        void ppo() {
+            if (files.ppoCurves.isEmpty()) return;
+            Map<String, List<Svg.Series>> byField = new LinkedHashMap<>();
+            for (String f : List.of("rm_reward", "gold_reward", "kl", "ppl")) byField.put(f, new ArrayList<>());
+            for (RunFiles.Lines l : files.ppoCurves) {
+                use(l.file(), "ppo");
+                String name = curveName(l.file());
+                List<JsonNode> recs = l.records();
+                String xf = recs.isEmpty() ? "" : recs.get(0).has("iteration") ? "iteration" : recs.get(0).has("iter") ? "iter"
+                        : recs.get(0).has("step") ? "step" : "";
+                double[] x = new double[recs.size()];
+                for (int i = 0; i < x.length; i++) x[i] = xf.isEmpty() ? i + 1 : recs.get(i).path(xf).asDouble(Double.NaN);
+                for (var e : byField.entrySet()) {
+                    if (recs.stream().anyMatch(r -> r.has(e.getKey()))) e.getValue().add(Svg.Series.line(name, x, field(recs, e.getKey())));
+                }
+            }
+            Map<String, String[]> titles = Map.of("rm_reward", new String[] {"Reward-model reward", "RM reward"},
+                    "gold_reward", new String[] {"Gold reward", "gold reward"}, "kl", new String[] {"KL from the reference policy", "KL"},
+                    "ppl", new String[] {"Perplexity", "perplexity"});
+            StringBuilder b = new StringBuilder("<div class=\"plots\">\n");
+            for (var e : byField.entrySet()) {
+                if (e.getValue().isEmpty()) continue;
+                String[] t = titles.get(e.getKey());
+                b.append(Svg.line(t[0], "iteration", t[1], e.getValue()));
+            }
+            b.append("</div>\n");
+            section("ppo", "PPO", b.toString());
+        }
+
+        void filesRead() {
+            StringBuilder b = new StringBuilder("<table>\n<tr><th>file</th><th>size</th><th>used in</th></tr>\n");
+            for (var e : used.entrySet()) {
+                long size;
+                try {
+                    size = Files.size(files.root.resolve(e.getKey()));
+                } catch (IOException ex) {
+                    size = -1;
+                }
+                b.append("<tr><td><code>").append(esc(e.getKey())).append("</code></td><td>").append(bytes(size)).append("</td><td>")
+                        .append(esc(String.join(", ", e.getValue()))).append("</td></tr>\n");
+            }
+            b.append("</table>\n");
+            for (RunFiles.Lines l : concat(files.strengthPairs, files.trainCurves, files.ppoCurves)) {
+                if (l.skipped() > 0) {
+                    b.append("<p class=\"note\">").append(esc(files.rel(l.file()))).append(": ").append(l.skipped())
+                            .append(" unparsable line(s) skipped (a run still writing?).</p>\n");
+                }
+            }
+            if (!files.unread.isEmpty()) {
+                b.append("<p>Not read:</p>\n<ul>\n");
+                for (RunFiles.Unread u : files.unread) {
+                    b.append("<li><code>").append(esc(files.rel(u.file()))).append("</code>: ").append(esc(u.reason())).append("</li>\n");
+                }
+                b.append("</ul>\n");
+            }
+            section("files", "Files read", b.toString());
+        }
+
+        void section(String id, String title, String body) {
+            sections.put(id, new String[] {title, body});
+        }
+
+        String curveName(Path f) {
+            Path parent = f.getParent();
+            String file = f.getFileName().toString();
+            if (file.equals("metrics.jsonl")) {
+                return parent.equals(files.root) ? dir.toAbsolutePath().normalize().getFileName().toString() : files.rel(parent);
+            }
+            String stem = file.replaceAll("\\.jsonl$", "");
+            return parent.getFileName() != null && parent.getFileName().toString().equals("metrics") ? stem : files.rel(f);
+        }
+    }
+
+    // ---- small helpers ----
+
+    /** A metrics file appended to by a run started over from scratch: the last run only. */
+    static List<JsonNode> sinceLastStart(List<JsonNode> recs) {
+        int from = 0;
+        for (int i = 0; i < recs.size(); i++) if (recs.get(i).path("type").asText().equals("start")) from = i;
+        return recs.subList(from, recs.size());
+    }
+
+    static double[] smooth(double[] v, int w) {
+        double[] o = new double[v.length];
+        double sum = 0;
+        int count = 0;
+        for (int i = 0; i < v.length; i++) {
+            if (Double.isFinite(v[i])) {
+                sum += v[i];
+                count++;
+            }
+            if (i >= w && Double.isFinite(v[i - w])) {
+                sum -= v[i - w];
+                count--;
+            }
+            o[i] = count == 0 ? Double.NaN : sum / count;
+        }
+        return o;
+    }
+
+    private static double[] field(List<JsonNode> recs, String name) {
+        double[] o = new double[recs.size()];
+        for (int i = 0; i < o.length; i++) {
+            JsonNode n = recs.get(i).path(name);
+            o[i] = n.isNumber() ? n.asDouble() : Double.NaN;
+        }
+        return o;
+    }
+
+    private static double[] column(JsonNode rows, String name) {
+        double[] o = new double[rows.size()];
+        for (int i = 0; i < o.length; i++) {
+            JsonNode n = rows.get(i).path(name);
+            o[i] = n.isNumber() ? n.asDouble() : Double.NaN;
+        }
+        return o;
+    }
+
+    private static double[] select(double[] v, boolean[] mask, boolean want) {
+        int k = 0;
+        for (boolean m : mask) if (m == want) k++;
+        double[] o = new double[k];
+        k = 0;
+        for (int i = 0; i < v.length; i++) if (mask[i] == want) o[k++] = v[i];
+        return o;
+    }
+
+    private static double[] unbox(List<Double> l) {
+        return l.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    @SafeVarargs
+    private static <T> List<T> concat(List<T>... lists) {
+        List<T> o = new ArrayList<>();
+        for (List<T> l : lists) o.addAll(l);
+        return o;
+    }
+
+    private static String modelOf(JsonNode evalReport) {
+        JsonNode args = evalReport.path("provenance").path("args");
+        for (int i = 0; i + 1 < args.size(); i++) if (args.get(i).asText().equals("--model")) return args.get(i + 1).asText();
+        return "";
+    }
+
+    private static void fact(StringBuilder b, String what, String value) {
+        b.append("<li><span class=\"value\">").append(esc(value)).append("</span> ").append(esc(what)).append("</li>\n");
+    }
+
+    private static String esc(String s) {
+        return Svg.escape(s);
+    }
+
+    private static String pct(double v, int decimals) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f%%", 100 * v) : "–";
+    }
+
+    private static String f3(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "–";
+    }
+
+    private static String f4(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "–";
+    }
+
+    private static String duration(double s) {
+        if (!Double.isFinite(s)) return "–";
+        long t = Math.round(s);
+        return t >= 60 ? String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60) : t + "s";
+    }
+
+    private static String bytes(long n) {
+        if (n < 0) return "?";
+        if (n < 10_000) return n + " B";
+        if (n < 10_000_000) return (n + 512) / 1024 + " KiB";
+        return (n + (1 << 19)) / (1 << 20) + " MiB";
+    }
+
+    private static final String CSS = """
+            body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; }
+            header { background: #1f2d3d; color: #fff; padding: 14px 28px 10px; }
+            header h1 { font-size: 21px; margin: 0 0 4px; }
+            header .meta { color: #c9d3dd; margin: 0 0 6px; font-size: 13px; }
+            nav a { color: #9fd0ff; margin-right: 14px; font-size: 14px; text-decoration: none; }
+            main { padding: 4px 18px 30px; max-width: 1700px; }
+            section { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 4px 12px 12px; margin: 14px 0; }
+            h2 { font-size: 18px; margin: 12px 0 8px; } h3 { font-size: 15px; margin: 10px 0 4px; color: #444; }
+            .plots { display: flex; flex-wrap: wrap; gap: 10px 18px; }
+            svg.plot { background: #fff; max-width: 100%; height: auto; font-size: 12px; }
+            svg.plot .title { font-size: 13px; font-weight: 600; fill: #222; }
+            svg.plot .tick { fill: #555; font-size: 11px; } svg.plot .label { fill: #333; }
+            svg.plot .legend { fill: #333; font-size: 12px; }
+            svg.plot .grid { stroke: #ececec; } svg.plot .axis { stroke: #888; fill: none; }
+            table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
+            th, td { border-bottom: 1px solid #e6e6e6; padding: 3px 10px; text-align: left; }
+            th { background: #f3f3f3; } td { font-variant-numeric: tabular-nums; }
+            ul.facts { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 8px 26px; }
+            ul.facts .value { font-weight: 700; font-size: 17px; }
+            .note, .meta { color: #666; font-size: 13px; }
+            """;
+}

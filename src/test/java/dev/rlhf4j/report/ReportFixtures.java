@@ -1,0 +1,168 @@
+package dev.rlhf4j.report;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.Jsonl;
+import dev.rlhf4j.data.PreferencePair;
+import dev.rlhf4j.demo.DemoPipeline;
+import dev.rlhf4j.eval.PairMetrics;
+import dev.rlhf4j.eval.RepresentationSeparation;
+import dev.rlhf4j.strength.PairStrength;
+import dev.rlhf4j.strength.StrengthEstimator;
+import dev.rlhf4j.strength.StrengthSummary;
+import dev.rlhf4j.synth.SynthConfig;
+import dev.rlhf4j.synth.SyntheticTask;
+import dev.rlhf4j.train.MetricsFile;
+import dev.rlhf4j.train.TrainListener;
+import dev.rlhf4j.train.TrainState;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A small run directory with every file the report knows, written by the classes a real run uses
+ * (the synthetic task, strength records and summary, demo summary rows, MetricsFile, representation
+ * separation) from simulated rewards instead of trained models; the decile and PPO files, which
+ * need training or a component not built yet, are written field by field.
+ */
+final class ReportFixtures {
+    /** The name of one reward-model variant: markup in it must come out escaped. */
+    static final String HOSTILE_VARIANT = "flip<script>alert(1)</script>&\"x\"";
+
+    private ReportFixtures() {}
+
+    /** Writes a full run into {@code dir} and returns it. */
+    static Path fullRun(Path dir) throws IOException {
+        List<PreferencePair> train = SyntheticTask.generate(new SynthConfig(400, 0.2, SynthConfig.DEFAULT_TEMPERATURE, 7, List.of()));
+        List<PreferencePair> test = SyntheticTask.generate(SynthConfig.cleanTest(300, 8));
+        List<PreferencePair> valid = SyntheticTask.generate(new SynthConfig(100, 0.2, SynthConfig.DEFAULT_TEMPERATURE, 9, List.of()));
+        Random rnd = new Random(1);
+        // Strength: 3 "members" whose reward differences follow the given labels, noisily.
+        List<ObjectNode> records = new ArrayList<>();
+        int n = train.size();
+        double[] mean = new double[n], std = new double[n];
+        boolean[] flipped = new boolean[n], agrees = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            PreferencePair p = train.get(i);
+            double gap = p.number("gold_chosen").getAsDouble() - p.number("gold_rejected").getAsDouble();
+            float[] c = new float[3], r = new float[3];
+            for (int m = 0; m < 3; m++) {
+                c[m] = (float) (gap + rnd.nextGaussian());
+                r[m] = (float) rnd.nextGaussian();
+            }
+            PairStrength s = PairStrength.of(c, r);
+            records.add(StrengthEstimator.withStrength(p.record(), s));
+            mean[i] = s.mean();
+            std[i] = s.std();
+            flipped[i] = p.record().path("flipped").asBoolean();
+            agrees[i] = gap > 0;
+        }
+        Jsonl.write(dir.resolve("strength.jsonl"), records);
+        ObjectNode strength = StrengthSummary.of(mean, std, flipped, agrees);
+        Json.write(dir.resolve("strength.json"), strength);
+
+        // Demo summary: the baseline and three variants, rows built by the demo's own row writer.
+        ObjectNode summary = Json.MAPPER.createObjectNode();
+        ObjectNode config = summary.putObject("config");
+        config.put("train_pairs", n).put("test_pairs", test.size()).put("valid_pairs", valid.size()).put("flip_rate", 0.2)
+                .put("members", 3).put("flip_below", 0.0).put("seed", 7).put("backbone", "minilm");
+        summary.set("strength", strength);
+        summary.put("denoise_flipped", 70).put("denoise_flipped_correctly", 55);
+        summary.put("label_gold_agreement_given", 0.78).put("label_gold_agreement_flipped", 0.87);
+        ArrayNode rows = summary.putArray("variants");
+        float[][] baseline = null;
+        String[] names = {"baseline", HOSTILE_VARIANT, "margin", "flip+margin"};
+        double[] skill = {1.0, 1.2, 1.1, 1.3};
+        for (int v = 0; v < names.length; v++) {
+            float[][] ts = rewards(test, skill[v], rnd), vs = rewards(valid, skill[v], rnd);
+            ObjectNode row = DemoPipeline.row(names[v], v == 0 ? "bt" : "margin", "train.jsonl", ts, vs, valid, baseline);
+            row.put("train_seconds", 30 + v);
+            rows.add(row);
+            if (v == 0) baseline = ts;
+        }
+        summary.put("wall_seconds", 321.0);
+        ObjectNode prov = summary.putObject("provenance");
+        prov.put("command", "demo");
+        prov.putArray("args").add("--train-pairs").add("400");
+        Json.write(dir.resolve("summary.json"), summary);
+
+        // Training curves: one per model, as the demo writes them (metrics/NAME.jsonl), and one of train-rm's layout.
+        curve(dir.resolve("metrics").resolve("baseline.jsonl"), 60, 0.0, rnd, false);
+        curve(dir.resolve("metrics").resolve("flip+margin.jsonl"), 60, 0.1, rnd, false);
+        curve(dir.resolve("hh-rm").resolve("metrics.jsonl"), 40, 0.05, rnd, true);
+
+        // The decile experiment's output (DecileExperiment.run needs ten trained models; its fields, written here).
+        ObjectNode dec = Json.MAPPER.createObjectNode();
+        dec.put("parts", 10).put("train_pairs", n).put("valid_pairs", valid.size());
+        ArrayNode drows = dec.putArray("rows");
+        for (int d = 1; d <= 10; d++) {
+            ObjectNode row = drows.addObject();
+            row.put("decile", d).put("count", n / 10).put("min_mu", -2 + 0.4 * (d - 1)).put("max_mu", -1.6 + 0.4 * (d - 1))
+                    .put("mean_mu", -1.8 + 0.4 * (d - 1)).put("accuracy", 0.3 + 0.05 * d).put("accuracy_ci95", 0.04)
+                    .put("loss", 0.7).put("gold_accuracy", 0.25 + 0.055 * d);
+        }
+        Json.write(dir.resolve("deciles.json"), dec);
+
+        // eval-rm --representations reports of two models.
+        for (String model : List.of("baseline-rm", "simcse-rm")) {
+            float[][] ch = new float[80][8], rj = new float[80][8];
+            for (int i = 0; i < 80; i++) {
+                for (int k = 0; k < 8; k++) {
+                    ch[i][k] = (float) (rnd.nextGaussian() + (k == 0 ? 1 : 0));
+                    rj[i][k] = (float) (model.equals("baseline-rm") ? ch[i][k] + 0.3 * rnd.nextGaussian() : rnd.nextGaussian());
+                }
+            }
+            ObjectNode report = Json.MAPPER.createObjectNode();
+            report.set("representations", RepresentationSeparation.measure(ch, rj, 5).toJson());
+            report.putObject("provenance").put("command", "eval-rm").putArray("args").add("--model").add(model).add("--representations");
+            Json.write(dir.resolve("eval-" + model + ".json"), report);
+        }
+
+        // A PPO log as the RL component will write it: one line per iteration.
+        StringBuilder ppo = new StringBuilder();
+        for (int it = 1; it <= 30; it++) {
+            ppo.append(String.format(java.util.Locale.ROOT,
+                    "{\"iteration\":%d,\"rm_reward\":%.4f,\"gold_reward\":%.4f,\"kl\":%.4f,\"ppl\":%.3f}%n",
+                    it, 0.05 * it + 0.1 * rnd.nextGaussian(), 0.03 * it, 0.01 * it * it / 30, 12 + 0.1 * it));
+        }
+        Files.createDirectories(dir.resolve("ppo"));
+        Files.writeString(dir.resolve("ppo").resolve("metrics.jsonl"), ppo);
+        return dir;
+    }
+
+    /** Rewards of each pair's two responses: the gold reward times {@code skill} plus noise. */
+    static float[][] rewards(List<PreferencePair> pairs, double skill, Random rnd) {
+        float[][] s = new float[2][pairs.size()];
+        for (int i = 0; i < pairs.size(); i++) {
+            PreferencePair p = pairs.get(i);
+            // The gold fields name the responses as they are labelled here.
+            s[0][i] = (float) (skill * p.number("gold_chosen").getAsDouble() + rnd.nextGaussian());
+            s[1][i] = (float) (skill * p.number("gold_rejected").getAsDouble() + rnd.nextGaussian());
+        }
+        return s;
+    }
+
+    /** A training curve written through the trainer's own MetricsFile listener. */
+    static void curve(Path file, int steps, double offset, Random rnd, boolean evals) {
+        MetricsFile m = new MetricsFile(file);
+        m.onStart(steps, TrainState.start());
+        for (int s = 1; s <= steps; s++) {
+            double loss = 0.69 * Math.exp(-s / 30.0) + 0.3 + offset + 0.05 * rnd.nextGaussian();
+            m.onStep(new TrainListener.StepStats(s, steps, 0, loss, Math.min(1, 0.5 + s / 150.0 + 0.05 * rnd.nextGaussian()),
+                    1e-4, 1.0, false, 512, 0.2, 0.2 * s, Double.NaN));
+            if (evals && s % 10 == 0) {
+                float[] c = new float[50], r = new float[50];
+                for (int i = 0; i < 50; i++) {
+                    c[i] = (float) (s / 40.0 + rnd.nextGaussian());
+                    r[i] = (float) rnd.nextGaussian();
+                }
+                m.onEval(s, PairMetrics.of(c, r), s == steps, null);
+            }
+        }
+    }
+}
