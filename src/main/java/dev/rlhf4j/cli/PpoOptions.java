@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** PPO's options, shared by {@code ppo} and {@code rlhf}. */
 public final class PpoOptions {
-    @Option(names = "--iterations", defaultValue = "200", description = "PPO iterations (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--iterations", defaultValue = "100", description = "PPO iterations; 100 keeps rlhf --rounds 2 (three PPO runs) near 30 minutes on 2 cores (default: ${DEFAULT-VALUE}).")
     int iterations;
     @Option(names = "--prompts-per-iter", defaultValue = "16", description = "Prompts per iteration (default: ${DEFAULT-VALUE}).")
     int promptsPerIter;

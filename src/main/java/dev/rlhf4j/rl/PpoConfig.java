@@ -8,7 +8,7 @@ package dev.rlhf4j.rl;
  * normalised by running moments then clipped at 5 (the paper clips the raw score at 0.8 in the MetaRM runs; on
  * normalised rewards that would cut most of the signal).
  *
- * @param iterations       PPO iterations (rollout batch, then update) (200)
+ * @param iterations       PPO iterations (rollout batch, then update) (100)
  * @param promptsPerIter   prompts per iteration (16)
  * @param rollouts         responses per prompt (4)
  * @param maxNewTokens     tokens generated at most (48)
@@ -43,7 +43,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
     }
 
     public static PpoConfig defaults() {
-        return new PpoConfig(200, 16, 4, 48, 0.8, 0.9, 1.1, 0.05, 5.0, true, 1.0, 0.95, 0.2, 0.2, 2, 32,
+        return new PpoConfig(100, 16, 4, 48, 0.8, 0.9, 1.1, 0.05, 5.0, true, 1.0, 0.95, 0.2, 0.2, 2, 32,
                 1e-4, 2e-4, 1.0, 42, 25, 64);
     }
 
