@@ -17,8 +17,17 @@ public final class DataOptions {
             description = "Skip and count malformed records instead of stopping at the first (default: ${DEFAULT-VALUE}).")
     boolean skipInvalid;
 
+    /** {@code auto}, {@code hh}, {@code pairs} or {@code moss}. */
+    public String format() {
+        return format;
+    }
+
+    public boolean skipInvalid() {
+        return skipInvalid;
+    }
+
     /** Loads a file and prints its data report to {@code log}. */
-    LoadResult load(Path file, PrintStream log) {
+    public LoadResult load(Path file, PrintStream log) {
         LoadResult r = PreferenceDataset.load(file, format, skipInvalid);
         for (String line : r.report().summaryLines()) log.println("  " + line);
         return r;

@@ -55,7 +55,7 @@ public final class ModelOptions {
                     + "directory, a llama2.c model .bin or a llama2.c tokenizer .bin (no default).")
     String vocabFrom;
 
-    ModelSpec spec() {
+    public ModelSpec spec() {
         Pooling p = pooling.equalsIgnoreCase("auto") ? null : Pooling.parse(pooling);
         ScratchDecoder scratch = switch (init.toLowerCase()) {
             case "pretrained" -> null;

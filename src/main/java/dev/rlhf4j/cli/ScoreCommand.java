@@ -57,13 +57,7 @@ public final class ScoreCommand implements Callable<Integer> {
             }
             List<ObjectNode> records = singleResponses(data);
             if (records != null) {
-                List<List<Turn>> ctx = new ArrayList<>();
-                List<String> resp = new ArrayList<>();
-                for (ObjectNode r : records) {
-                    ctx.add(List.of(Turn.user(r.path("prompt").asText())));
-                    resp.add(r.path("response").asText());
-                }
-                float[] rewards = rm.score(rm.encoder().encode(ctx, resp), batchSize);
+                float[] rewards = responseRewards(rm, records, batchSize);
                 for (int i = 0; i < records.size(); i++) records.get(i).put("reward", rewards[i]);
             } else {
                 List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
@@ -82,6 +76,22 @@ public final class ScoreCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /** Rewards of {prompt, response} records (the prompt as one user turn): what {@code score} adds as 'reward'. */
+    public static float[] responseRewards(RewardModel rm, List<ObjectNode> records, int batchSize) {
+        List<List<Turn>> ctx = new ArrayList<>();
+        List<String> resp = new ArrayList<>();
+        for (ObjectNode r : records) {
+            ctx.add(List.of(Turn.user(r.path("prompt").asText())));
+            resp.add(r.path("response").asText());
+        }
+        return rm.score(rm.encoder().encode(ctx, resp), batchSize);
+    }
+
+    /** Whether a record is a single response ({prompt, response}) rather than a pair. */
+    public static boolean isSingleResponse(JsonNode n) {
+        return n.isObject() && n.has("response") && !n.has("chosen");
+    }
+
     /** The records when the file holds single responses ({prompt, response} objects), else null. */
     private static List<ObjectNode> singleResponses(Path file) throws Exception {
         try (BufferedReader in = Jsonl.openText(file)) {
@@ -89,7 +99,7 @@ public final class ScoreCommand implements Callable<Integer> {
             while ((first = in.readLine()) != null && first.isBlank()) { }
             if (first == null) throw new IllegalArgumentException(file + ": empty file");
             JsonNode n = Json.MAPPER.readTree(first);
-            if (!n.isObject() || !n.has("response") || n.has("chosen")) return null;
+            if (!isSingleResponse(n)) return null;
             List<ObjectNode> out = new ArrayList<>();
             int line = 1;
             out.add((ObjectNode) n);

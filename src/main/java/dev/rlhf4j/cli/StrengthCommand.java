@@ -77,20 +77,11 @@ public final class StrengthCommand implements Callable<Integer> {
         Files.createDirectories(out);
         StrengthEstimator.Result r = StrengthEstimator.estimate(pairs, sc, modelOptions.spec(), cfg,
                 trainOptions.lossFunction(), System.err);
-        Jsonl.write(out.resolve("strength.jsonl"), r.records());
-        ObjectNode summary = summarize(r);
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);
         ObjectNode prov = Provenance.of("strength", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(),
                 Engines.describe());
-        prov.set("config", cfg.toJson());
-        prov.put("scheme", sc.scheme().name().toLowerCase());
-        prov.put("members", members);
-        summary.set("provenance", prov);
-        ArrayNode ms = summary.putArray("members");
-        for (var m : r.members()) ms.add(Json.MAPPER.valueToTree(m));
-        summary.put("wall_seconds", r.wallSeconds());
-        Json.write(out.resolve("strength.json"), summary);
+        ObjectNode summary = write(out, r, prov, sc, cfg);
         StrengthSummary.print(summary, System.out);
         System.out.printf("%d members (%s) in %s%n", members, scheme, ProgressListener.duration(r.wallSeconds()));
         System.out.println("strength file: " + out.resolve("strength.jsonl").toAbsolutePath());
@@ -98,8 +89,27 @@ public final class StrengthCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    /**
+     * Writes OUT/strength.jsonl and OUT/strength.json (the summary, {@code prov} with the settings added, the members'
+     * costs, the wall time) and returns the summary: what the local and the Spark strength both write.
+     */
+    public static ObjectNode write(Path out, StrengthEstimator.Result r, ObjectNode prov, StrengthEstimator.Config sc,
+                                   TrainConfig cfg) throws java.io.IOException {
+        Jsonl.write(out.resolve("strength.jsonl"), r.records());
+        ObjectNode summary = summarize(r);
+        prov.set("config", cfg.toJson());
+        prov.put("scheme", sc.scheme().name().toLowerCase());
+        prov.put("members", sc.members());
+        summary.set("provenance", prov);
+        ArrayNode ms = summary.putArray("members");
+        for (var m : r.members()) ms.add(Json.MAPPER.valueToTree(m));
+        summary.put("wall_seconds", r.wallSeconds());
+        Json.write(out.resolve("strength.json"), summary);
+        return summary;
+    }
+
     /** The summary over the pairs that got at least one score. */
-    static ObjectNode summarize(StrengthEstimator.Result r) {
+    public static ObjectNode summarize(StrengthEstimator.Result r) {
         List<Integer> scored = new java.util.ArrayList<>();
         for (int i = 0; i < r.pairs().size(); i++) if (r.strengths().get(i).members() > 0) scored.add(i);
         double[] mean = new double[scored.size()], std = new double[scored.size()];

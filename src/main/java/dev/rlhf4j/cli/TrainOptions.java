@@ -75,13 +75,13 @@ public final class TrainOptions {
     @Option(names = "--margin-scale", defaultValue = "1.0", description = "Multiplies each pair's margin (default: ${DEFAULT-VALUE}).")
     double marginScale;
 
-    TrainConfig config() {
+    public TrainConfig config() {
         if (betas.length != 2) throw new IllegalArgumentException("--betas takes two numbers, e.g. 0.9,0.95");
         return new TrainConfig(epochs, batchSize, gradAccum, lr, betas[0], betas[1], eps, weightDecay, warmup, schedule,
                 clip, seed, evalEvery, maxSteps, !noGrouping, dropout, freezeEmbeddings, trainTopLayers);
     }
 
-    PairwiseLoss lossFunction() {
+    public PairwiseLoss lossFunction() {
         return PairwiseLoss.byName(loss, labelSmoothing);
     }
 }

@@ -45,6 +45,16 @@ public final class Engines {
         Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)) & 0x7fffffff);
     }
 
+    /**
+     * Readies the calling thread for tensor work. libtorch's grad mode is per thread, and DJL turns it off only on the
+     * thread that starts the engine; on any other thread (a Spark task, a server's worker) it is on, so in-place
+     * updates of trained weights (AdamW) fail and scoring records graphs. Call once on such a thread.
+     */
+    public static void prepareThread() {
+        Engine.getInstance(); // start the engine first: that turns grad mode off on its own thread only
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     /** Engine name and version, for provenance. */
     public static String describe() {
         Engine e = Engine.getInstance();

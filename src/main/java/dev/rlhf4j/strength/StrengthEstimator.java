@@ -3,7 +3,6 @@ package dev.rlhf4j.strength;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.PreferencePair;
-import dev.rlhf4j.data.Split;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.train.LowerLayerCache;
@@ -16,7 +15,6 @@ import dev.rlhf4j.train.loss.PairwiseLoss;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.function.IntFunction;
 
 /**
@@ -92,94 +90,86 @@ public final class StrengthEstimator {
     public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
                                   PairwiseLoss loss, PrintStream progress, MemberHook hook, LowerLayerCache lower,
                                   IntFunction<List<TrainListener>> listeners) {
-        int n = pairs.size();
         int m = cfg.members();
-        List<List<Float>> chosen = new ArrayList<>(n), rejected = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            chosen.add(new ArrayList<>());
-            rejected.add(new ArrayList<>());
-        }
-        int[] fold = new int[n];
-        for (int i = 0; i < n; i++) fold[i] = Math.min(m - 1, (int) (Split.unit(pairs.get(i).promptText()) * m));
+        EnsemblePlan plan = EnsemblePlan.of(pairs, cfg);
+        EnsembleScores scores = new EnsembleScores(pairs.size());
         List<Member> members = new ArrayList<>();
         long t0 = System.nanoTime();
         double memberSecs = 0;
-        // Members that train only the top layers share one cache of the frozen layers below, which
-        // also makes their scoring cheap.
-        if (train.trainTopLayers() == 0) {
-            lower = null;
-        } else {
-            try (RewardModel any = spec.create(cfg.seed())) {
-                lower = LowerLayerCache.reuseOrCreate(lower, any, LowerLayerCache.firstTrainedLayer(any, train.trainTopLayers()));
-                lower.ensurePairs(any, pairs);
-            }
-            if (progress != null) {
-                progress.printf("strength: lower %d layers computed once for %d sequences in %.0f s%n", lower.from(),
-                        lower.size(), lower.seconds());
-            }
-        }
+        lower = lowerLayers(pairs, cfg, spec, train, lower, progress);
         for (int k = 0; k < m; k++) {
-            List<Integer> trainIdx = new ArrayList<>(), scoreIdx = new ArrayList<>();
-            switch (cfg.scheme()) {
-                case ORDER -> {
-                    for (int i = 0; i < n; i++) {
-                        trainIdx.add(i);
-                        scoreIdx.add(i);
-                    }
-                }
-                case KFOLD -> {
-                    for (int i = 0; i < n; i++) (fold[i] == k ? scoreIdx : trainIdx).add(i);
-                }
-                case BOOTSTRAP -> {
-                    Random rnd = new Random(cfg.seed() * 7919 + k);
-                    boolean[] drawn = new boolean[n];
-                    for (int d = 0; d < n; d++) {
-                        int i = rnd.nextInt(n);
-                        trainIdx.add(i);
-                        drawn[i] = true;
-                    }
-                    for (int i = 0; i < n; i++) if (!drawn[i]) scoreIdx.add(i);
-                }
-            }
-            List<PreferencePair> trainPairs = trainIdx.stream().map(pairs::get).toList();
-            String label = "strength member " + (k + 1) + "/" + m;
             long ts = System.nanoTime();
-            TrainJob job = new TrainJob(spec, train.withSeed(cfg.seed() + k), loss, 1.0, null, null, progress, label, lower);
-            TrainJob.Outcome o = job.run(trainPairs, List.of(), false, listeners.apply(k));
+            TrainJob.Outcome o = trainMember(pairs, plan, k, spec, train, loss, progress, lower, listeners.apply(k));
             double trainSecs = (System.nanoTime() - ts) / 1e9;
             long ss = System.nanoTime();
             double scoreSecs, hookSecs;
+            List<Integer> scoreIdx = plan.scoreIndices(k);
             try (RewardModel model = o.model()) {
-                List<PreferencePair> scored = scoreIdx.stream().map(pairs::get).toList();
-                float[][] s = LowerLayerCache.score(lower, model, scored);
-                for (int j = 0; j < scoreIdx.size(); j++) {
-                    chosen.get(scoreIdx.get(j)).add(s[0][j]);
-                    rejected.get(scoreIdx.get(j)).add(s[1][j]);
-                }
+                scores.add(scoreIdx, scoreMember(model, pairs, scoreIdx, lower));
                 scoreSecs = (System.nanoTime() - ss) / 1e9;
                 long hs = System.nanoTime();
                 hook.accept(k, model);
                 hookSecs = (System.nanoTime() - hs) / 1e9;
             }
-            members.add(new Member(k, trainPairs.size(), scoreIdx.size(), trainSecs, scoreSecs));
+            members.add(new Member(k, plan.trainIndices(k).size(), scoreIdx.size(), trainSecs, scoreSecs));
             if (progress != null) {
                 // The ETA counts members' own time only: what the hook does (the demo evaluates and saves member 1
                 // as its baseline) happens once and would otherwise be extrapolated to every remaining member.
                 memberSecs += trainSecs + scoreSecs;
-                progress.printf("%s done: trained %.0f s, scored %d pairs in %.0f s%s; ensemble ETA %s%n", label, trainSecs,
-                        scoreIdx.size(), scoreSecs, hookSecs >= 1 ? String.format(" (then %.0f s outside the ensemble)", hookSecs) : "",
+                progress.printf("%s done: trained %.0f s, scored %d pairs in %.0f s%s; ensemble ETA %s%n", memberLabel(k, m),
+                        trainSecs, scoreIdx.size(), scoreSecs,
+                        hookSecs >= 1 ? String.format(" (then %.0f s outside the ensemble)", hookSecs) : "",
                         ProgressListener.duration(memberSecs / (k + 1) * (m - k - 1)));
             }
         }
-        List<PairStrength> strengths = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) strengths.add(PairStrength.of(toArray(chosen.get(i)), toArray(rejected.get(i))));
-        return new Result(pairs, strengths, members, (System.nanoTime() - t0) / 1e9);
+        return new Result(pairs, scores.strengths(), members, (System.nanoTime() - t0) / 1e9);
     }
 
-    private static float[] toArray(List<Float> l) {
-        float[] a = new float[l.size()];
-        for (int i = 0; i < a.length; i++) a[i] = l.get(i);
-        return a;
+    /**
+     * The lower-layer cache members share when they train only their top layers (filled for every pair), or null
+     * when they fine-tune every weight. Members that train only the top layers share one cache of the frozen
+     * layers below, which also makes their scoring cheap.
+     *
+     * @param lower a cache to reuse when it fits, or null
+     */
+    public static LowerLayerCache lowerLayers(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
+                                              LowerLayerCache lower, PrintStream progress) {
+        if (train.trainTopLayers() == 0) return null;
+        try (RewardModel any = spec.create(cfg.seed())) {
+            lower = LowerLayerCache.reuseOrCreate(lower, any, LowerLayerCache.firstTrainedLayer(any, train.trainTopLayers()));
+            lower.ensurePairs(any, pairs);
+        }
+        if (progress != null) {
+            progress.printf("strength: lower %d layers computed once for %d sequences in %.0f s%n", lower.from(),
+                    lower.size(), lower.seconds());
+        }
+        return lower;
+    }
+
+    /**
+     * Trains member {@code k} (seed {@code cfg.seed() + k}, on the pairs the plan gives it, in that order): the unit
+     * the local ensemble and the Spark job both run. The caller closes the returned model.
+     *
+     * @param lower the cache of {@link #lowerLayers}, or null
+     * @param extra listeners called after the standard ones
+     */
+    public static TrainJob.Outcome trainMember(List<PreferencePair> pairs, EnsemblePlan plan, int k, ModelSpec spec,
+                                               TrainConfig train, PairwiseLoss loss, PrintStream progress,
+                                               LowerLayerCache lower, List<TrainListener> extra) {
+        List<PreferencePair> trainPairs = plan.trainIndices(k).stream().map(pairs::get).toList();
+        TrainJob job = new TrainJob(spec, train.withSeed(plan.config().seed() + k), loss, 1.0, null, null, progress,
+                memberLabel(k, plan.config().members()), lower);
+        return job.run(trainPairs, List.of(), false, extra);
+    }
+
+    /** Rewards ({@code [0]} chosen, {@code [1]} rejected) of the pairs at {@code indices}, from one member. */
+    public static float[][] scoreMember(RewardModel model, List<PreferencePair> pairs, List<Integer> indices,
+                                        LowerLayerCache lower) {
+        return LowerLayerCache.score(lower, model, indices.stream().map(pairs::get).toList());
+    }
+
+    private static String memberLabel(int k, int m) {
+        return "strength member " + (k + 1) + "/" + m;
     }
 
     public static ObjectNode withStrength(ObjectNode record, PairStrength s) {

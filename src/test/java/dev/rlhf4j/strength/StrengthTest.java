@@ -63,6 +63,34 @@ class StrengthTest {
     }
 
     @Test
+    void ensemblePlanGivesEachMemberItsDataAndItsPairsToScore() {
+        List<PreferencePair> pairs = withMeans(new double[300]);
+        for (StrengthScheme scheme : StrengthScheme.values()) {
+            EnsemblePlan plan = EnsemblePlan.of(pairs, new StrengthEstimator.Config(3, scheme, 5));
+            int[] scoredBy = new int[pairs.size()];
+            for (int k = 0; k < 3; k++) {
+                List<Integer> train = plan.trainIndices(k);
+                assertThat(plan.trainIndices(k)).as("a pure function of the pairs and the config").isEqualTo(train);
+                java.util.Set<Integer> trained = new java.util.HashSet<>(train);
+                for (int i : plan.scoreIndices(k)) {
+                    scoredBy[i]++;
+                    if (scheme != StrengthScheme.ORDER) assertThat(trained).as(scheme + ": no pair scored by a member that saw it").doesNotContain(i);
+                }
+                switch (scheme) {
+                    case ORDER -> assertThat(train).hasSize(300).isEqualTo(plan.scoreIndices(k));
+                    case KFOLD -> assertThat(train.size() + plan.scoreIndices(k).size()).isEqualTo(300);
+                    case BOOTSTRAP -> {
+                        assertThat(train).hasSize(300); // n draws with replacement
+                        assertThat(trained.size() + plan.scoreIndices(k).size()).isEqualTo(300); // out-of-bag = the rest
+                    }
+                }
+            }
+            if (scheme == StrengthScheme.ORDER) assertThat(scoredBy).containsOnly(3);
+            if (scheme == StrengthScheme.KFOLD) assertThat(scoredBy).containsOnly(1);
+        }
+    }
+
+    @Test
     void meanAndPopulationStd() {
         PairStrength s = PairStrength.of(new float[] {3, 1, 2}, new float[] {1, 1, 0});
         // differences 2, 0, 2 → mean 4/3, population std sqrt(((2/3)²·2 + (4/3)²)/3)
