@@ -17,7 +17,6 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -72,8 +71,7 @@ public final class JudgeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         threads.apply();
-        List<String> ps = new ArrayList<>();
-        for (Demonstrations.Example e : Demonstrations.prompts(prompts)) ps.add(e.prompt());
+        List<String> ps = Demonstrations.promptTexts(prompts);
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
         GenerationConfig gen = new GenerationConfig(maxNew, greedy, temperature, 0, topP, repetition, List.of(), true, true, seed);
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");

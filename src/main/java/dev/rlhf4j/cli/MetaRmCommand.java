@@ -18,7 +18,6 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +57,7 @@ public final class MetaRmCommand implements Callable<Integer> {
         MetaRm.Config c = meta.config();
         List<PreferencePair> all = PreferenceDataset.load(data).pairs();
         Split split = Split.byHash(all, validFraction);
-        List<String> ps = new ArrayList<>();
-        for (Demonstrations.Example e : Demonstrations.prompts(prompts)) ps.add(e.prompt());
+        List<String> ps = Demonstrations.promptTexts(prompts);
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);
         inputs.put("prompts", prompts);

@@ -33,6 +33,13 @@ public final class Demonstrations {
         return readAll(file, false);
     }
 
+    /** The prompt texts of a prompt set, in order. */
+    public static List<String> promptTexts(Path file) {
+        List<String> out = new ArrayList<>();
+        for (Example e : prompts(file)) out.add(e.prompt());
+        return out;
+    }
+
     private static List<Example> readAll(Path file, boolean needResponse) {
         List<Example> out = new ArrayList<>();
         try (BufferedReader r = Jsonl.openText(file)) {

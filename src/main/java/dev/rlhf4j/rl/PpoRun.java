@@ -8,7 +8,6 @@ import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.synth.GoldReward;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -24,8 +23,7 @@ public final class PpoRun {
 
     public static ObjectNode run(Path policy, String rewardSpec, Path promptsFile, Path pplData, boolean logGold, PpoConfig cfg,
                                  Path out, boolean resume, Device device, ObjectNode provenance) {
-        List<String> prompts = new ArrayList<>();
-        for (Demonstrations.Example e : Demonstrations.prompts(promptsFile)) prompts.add(e.prompt());
+        List<String> prompts = Demonstrations.promptTexts(promptsFile);
         List<Demonstrations.Example> ppl = pplData == null ? List.of() : Demonstrations.read(pplData);
         boolean task = logGold && GoldReward.familyOf(prompts.get(0)) != null;
         try (CausalLm actor = CausalLm.load(resume ? out.resolve("resume") : policy, device);

@@ -89,8 +89,7 @@ public final class RlhfPipeline {
         }
         List<Demonstrations.Example> pplSet = sftValid.subList(0, Math.min(64, sftValid.size()));
 
-        List<String> prompts = new ArrayList<>();
-        for (Demonstrations.Example e : Demonstrations.prompts(heldout)) prompts.add(e.prompt());
+        List<String> prompts = Demonstrations.promptTexts(heldout);
         List<String> judgeOn = prompts.subList(0, Math.min(c.judgePrompts(), prompts.size()));
         GenerationConfig judgeGen = new GenerationConfig(c.ppo().maxNewTokens(), false, c.ppo().temperature(), 0, c.ppo().topP(),
                 c.ppo().repetitionPenalty(), List.of(), true, true, c.seed() + 7);
@@ -113,8 +112,7 @@ public final class RlhfPipeline {
             Path metarm = dir.resolve("metarm");
             if (!Files.isRegularFile(metarm.resolve("config.json"))) {
                 stage("round " + r + ": meta set from " + policy);
-                List<String> trainP = new ArrayList<>();
-                for (Demonstrations.Example e : Demonstrations.prompts(trainPrompts)) trainP.add(e.prompt());
+                List<String> trainP = Demonstrations.promptTexts(trainPrompts);
                 List<String> metaPrompts = PpoTrainer.batchPrompts(trainP, r, c.meta().metaPrompts(), c.seed() + 1000L * r);
                 MetaRm.Config mc = new MetaRm.Config(c.meta().eta(), c.meta().metaGroups(), c.meta().batchPairs(), c.meta().k(),
                         c.meta().steps(), c.meta().lr(), c.meta().trainTopLayers(), c.meta().metaPrompts(), c.meta().temperature(),
