@@ -55,6 +55,19 @@ public final class Engines {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     }
 
+    /**
+     * Whether {@code a}'s gradient buffer exists and is dense. libtorch leaves it undefined until the first backward
+     * pass, and DJL's {@code getGradient} then hands out fresh zeros that are not the buffer.
+     */
+    public static boolean hasDenseGradient(NDArray a) {
+        if (!a.hasGradient()) return false;
+        ai.djl.pytorch.engine.PtNDArray g = ai.djl.pytorch.jni.JniUtils.getGradient((ai.djl.pytorch.engine.PtNDArray) a);
+        if (g == null) return false;
+        try (g) {
+            return !g.isSparse();
+        }
+    }
+
     /** Engine name and version, for provenance. */
     public static String describe() {
         Engine e = Engine.getInstance();

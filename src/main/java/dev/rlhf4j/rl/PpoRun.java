@@ -28,17 +28,18 @@ public final class PpoRun {
         boolean task = logGold && GoldReward.familyOf(prompts.get(0)) != null;
         try (CausalLm actor = CausalLm.load(resume ? out.resolve("resume") : policy, device);
              CausalLm reference = CausalLm.load(policy, device);
-             ValueModel critic = ValueModel.fromActor(reference);
-             RewardFunction rm = reward(rewardSpec, device)) {
-            System.err.printf(Locale.ROOT, "ppo: actor %s (%,d parameters), reward %s, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s%n",
-                    policy, actor.parameters().count(), rm.name(), prompts.size(), cfg.iterations(), cfg.promptsPerIter(),
-                    cfg.rollouts(), cfg.klBeta());
+             RewardFunction rm = reward(rewardSpec, device);
+             ValueModel critic = ValueModel.forPpo(reference, rm)) {
+            System.err.printf(Locale.ROOT, "ppo: actor %s (%,d parameters), reward %s, critic from the %s, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s%n",
+                    policy, actor.parameters().count(), rm.name(), critic.initialisedFrom(), prompts.size(), cfg.iterations(),
+                    cfg.promptsPerIter(), cfg.rollouts(), cfg.klBeta());
             PpoTrainer.Result r = new PpoTrainer(actor, reference, critic, rm, task ? new GoldRewardFunction() : null, cfg, ppl)
                     .train(prompts, out, resume, provenance);
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("iterations", r.iterations());
             o.put("seconds", r.seconds());
             o.put("reward_model", rewardSpec);
+            o.put("critic_init", critic.initialisedFrom());
             o.put("policy_in", policy.toString());
             o.put("policy_out", out.resolve("policy").toString());
             o.set("config", Json.MAPPER.valueToTree(cfg));

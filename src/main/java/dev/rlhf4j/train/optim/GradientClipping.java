@@ -28,10 +28,32 @@ public final class GradientClipping {
     private static double globalNorm(ModelParameters params) {
         NDArray sum = null;
         for (NDArray p : params.asMap().values()) {
-            NDArray s = p.getGradient().square().sum();
+            NDArray s = squaredSum(p.getGradient());
             sum = sum == null ? s : sum.add(s);
         }
         return Math.sqrt(sum.getFloat());
+    }
+
+    /** Elements squared per block: a 4 MiB temporary, below glibc's mmap threshold, so reused from the heap. */
+    static final long BLOCK = 1L << 20;
+
+    /**
+     * Σ g² with libtorch's pairwise sum, in row blocks for large tensors: squaring MiniLM's 30,522 × 384 embedding
+     * gradient at once makes a fresh 47 MB temporary each step, page-faulted in (about 0.3 s per step measured on
+     * this machine's CPU, against 5 ms in blocks). A single dot product would avoid the temporary but sums in float
+     * with a relative error near 1e-4 on that table; blocks keep the accurate sum.
+     */
+    static NDArray squaredSum(NDArray g) {
+        if (g.size() <= BLOCK || g.getShape().dimension() == 0) return g.square().sum();
+        long rows = g.getShape().get(0);
+        long perBlock = Math.max(1, BLOCK / (g.size() / rows));
+        if (perBlock >= rows) return g.square().sum();
+        NDArray sum = null;
+        for (long r = 0; r < rows; r += perBlock) {
+            NDArray s = g.get(r + ":" + Math.min(rows, r + perBlock)).square().sum();
+            sum = sum == null ? s : sum.add(s);
+        }
+        return sum;
     }
 
     /** Names of the parameters whose gradient holds a NaN or an infinity (for the message of a skipped step). */
@@ -39,7 +61,7 @@ public final class GradientClipping {
         java.util.List<String> bad = new java.util.ArrayList<>();
         try (NDScope scope = new NDScope()) {
             for (var e : params.asMap().entrySet()) {
-                float s = e.getValue().getGradient().square().sum().getFloat();
+                float s = squaredSum(e.getValue().getGradient()).getFloat();
                 if (!Float.isFinite(s)) bad.add(e.getKey());
             }
         }

@@ -1,0 +1,135 @@
+package dev.rlhf4j.model.bert;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The encoder's two speed paths give what the plain pass gives: a batch run a few sequences at a time (what large
+ * score tensors trigger) and the sparse word-embedding backward after the first step.
+ */
+class BertEncoderTest {
+    static final BertConfig TINY = new BertConfig(50, 16, 2, 4, 32, 32, 2, 1e-12, 0, 0);
+
+    @Test
+    void chunkSizeFollowsTheLargestIntermediate() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            BertConfig minilm = new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12, 0, 0);
+            BertEncoder e = new BertEncoder(m, minilm);
+            assertThat(e.sequencesPerChunk(128)).isEqualTo(21);
+            assertThat(e.sequencesPerChunk(256)).isEqualTo(5);
+            assertThat(e.sequencesPerChunk(512)).isEqualTo(1);
+            assertThat(e.sequencesPerChunk(2048)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void chunkedPassEqualsTheWholeBatch() {
+        Result whole = pass(Long.MAX_VALUE);
+        Result chunked = pass(1); // one sequence per chunk: 7 chunks
+        Result uneven = pass(4L * 4 * 12 * 12 * 3); // 3 sequences per chunk: 2 + 2 + 3
+        for (Result r : new Result[] {chunked, uneven}) {
+            assertThat(r.states).hasSameSizeAs(whole.states);
+            for (int i = 0; i < whole.states.length; i++) assertThat(r.states[i]).isCloseTo(whole.states[i], within(1e-5f));
+            assertThat(r.grads.keySet()).isEqualTo(whole.grads.keySet());
+            for (String name : whole.grads.keySet()) {
+                float[] a = whole.grads.get(name), b = r.grads.get(name);
+                for (int i = 0; i < a.length; i++) assertThat(b[i]).as(name + "[" + i + "]").isCloseTo(a[i], within(1e-4f));
+            }
+        }
+        double gradMass = 0;
+        for (float[] g : whole.grads.values()) for (float v : g) gradMass += Math.abs(v);
+        assertThat(gradMass).as("the test exercises real gradients").isGreaterThan(1e-3);
+    }
+
+    /**
+     * The first backward pass builds the dense gradient buffer; later ones add a sparse gradient into it. Both must
+     * give the same word-embedding gradient for the same loss, and the buffer must stay dense.
+     */
+    @Test
+    void sparseEmbeddingBackwardAddsTheDenseGradient() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            BertEncoder e = new BertEncoder(m, TINY);
+            e.initRandom(11);
+            NDArray table = e.parameters().asMap().get("embeddings.word_embeddings.weight");
+            for (NDArray p : e.parameters().asMap().values()) p.setRequiresGradient(true);
+            Shape shape = new Shape(2, 6);
+            NDArray ids = m.create(new long[] {3, 9, 9, 4, 17, 2, 3, 3, 40, 1, 0, 0}, shape);
+            NDArray types = m.zeros(shape, ai.djl.ndarray.types.DataType.INT64);
+            NDArray mask = m.create(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, shape);
+            assertThat(dev.rlhf4j.engine.Engines.hasDenseGradient(table)).isFalse();
+            float[] w = new float[2 * 6 * TINY.hiddenSize()];
+            Random rnd = new Random(2);
+            for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+            NDArray weights = m.create(w, new Shape(2, 6, TINY.hiddenSize()));
+            float[][] grads = new float[3][];
+            for (int pass = 0; pass < 3; pass++) {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray h = e.hiddenStates(ids, types, mask, true);
+                    gc.backward(h.mul(weights).sum());
+                }
+                assertThat(dev.rlhf4j.engine.Engines.hasDenseGradient(table)).as("pass " + pass).isTrue();
+                grads[pass] = table.getGradient().toFloatArray();
+                if (pass == 0) dev.rlhf4j.train.optim.GradientClipping.zero(e.parameters());
+            }
+            float[] dense = grads[0], sparse = grads[1], accumulated = grads[2];
+            double mass = 0;
+            for (int i = 0; i < dense.length; i++) {
+                float tol = 1e-6f * (1 + Math.abs(dense[i]));
+                assertThat(sparse[i]).as("row %d", i / TINY.hiddenSize()).isCloseTo(dense[i], within(tol));
+                assertThat(accumulated[i]).isCloseTo(2 * dense[i], within(2 * tol));
+                mass += Math.abs(dense[i]);
+            }
+            assertThat(mass).isGreaterThan(1e-3);
+            assertThat(dense[5 * TINY.hiddenSize()]).as("a row no token uses").isZero();
+        }
+    }
+
+    record Result(float[] states, Map<String, float[]> grads) {}
+
+    /** Hidden states of 7 sequences of 12 tokens (some padded) and the gradients of a weighted sum of them. */
+    static Result pass(long chunkBytes) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            BertEncoder e = new BertEncoder(m, TINY);
+            e.initRandom(7);
+            e.chunkBytes(chunkBytes);
+            int b = 7, t = 12;
+            Random rnd = new Random(3);
+            long[] ids = new long[b * t];
+            float[] mask = new float[b * t];
+            for (int r = 0; r < b; r++) {
+                int len = r % 3 == 0 ? t : 4 + rnd.nextInt(t - 4);
+                for (int c = 0; c < len; c++) {
+                    ids[r * t + c] = 1 + rnd.nextInt(TINY.vocabSize() - 1);
+                    mask[r * t + c] = 1;
+                }
+            }
+            Shape shape = new Shape(b, t);
+            NDArray idArr = m.create(ids, shape), types = m.zeros(shape, ai.djl.ndarray.types.DataType.INT64);
+            NDArray maskArr = m.create(mask, shape);
+            float[] w = new float[b * t * TINY.hiddenSize()];
+            for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * mask[i / TINY.hiddenSize()];
+            NDArray weights = m.create(w, new Shape(b, t, TINY.hiddenSize()));
+            for (NDArray p : e.parameters().asMap().values()) p.setRequiresGradient(true);
+            float[] states;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray h = e.hiddenStates(idArr, types, maskArr, true);
+                states = h.mul(maskArr.expandDims(2)).toFloatArray();
+                gc.backward(h.mul(weights).sum());
+            }
+            Map<String, float[]> grads = new LinkedHashMap<>();
+            e.parameters().asMap().forEach((name, p) -> grads.put(name, p.getGradient().toFloatArray()));
+            return new Result(states, grads);
+        }
+    }
+}
