@@ -43,16 +43,8 @@ public final class JudgeCommand implements Callable<Integer> {
     String apiKeyEnv;
     @Option(names = "--limit", defaultValue = "0", description = "Judge only the first N prompts, 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Tokens per answer at most (default: ${DEFAULT-VALUE}).")
-    int maxNew;
     @Option(names = "--greedy", description = "Arg-max answers (default: sampled as in PPO).")
     boolean greedy;
-    @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
-    double temperature;
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass (default: ${DEFAULT-VALUE}).")
-    double topP;
-    @Option(names = "--repetition-penalty", defaultValue = "1.1", description = "Repetition penalty (default: ${DEFAULT-VALUE}).")
-    double repetition;
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, the same for both policies (default: ${DEFAULT-VALUE}).")
@@ -64,6 +56,7 @@ public final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @picocli.CommandLine.Mixin SamplingOptions sampling;
     @picocli.CommandLine.Mixin RlThreads threads;
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -73,7 +66,8 @@ public final class JudgeCommand implements Callable<Integer> {
         threads.apply();
         List<String> ps = Demonstrations.promptTexts(prompts);
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
-        GenerationConfig gen = new GenerationConfig(maxNew, greedy, temperature, 0, topP, repetition, List.of(), true, true, seed);
+        GenerationConfig gen = new GenerationConfig(sampling.maxNew, greedy, sampling.temperature, 0, sampling.topP, sampling.repetition,
+                List.of(), true, true, seed);
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
         ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.describe());
         try (Judge j = judge(judge)) {

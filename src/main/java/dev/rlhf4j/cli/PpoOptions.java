@@ -11,14 +11,7 @@ public final class PpoOptions {
     int promptsPerIter;
     @Option(names = "--rollouts", defaultValue = "4", description = "Responses per prompt (default: ${DEFAULT-VALUE}, the paper's).")
     int rollouts;
-    @Option(names = "--max-new-tokens", defaultValue = "48", description = "Tokens per response at most (default: ${DEFAULT-VALUE}; the paper's 512 is for open-ended answers).")
-    int maxNew;
-    @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature (default: ${DEFAULT-VALUE}, the paper's).")
-    double temperature;
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass (default: ${DEFAULT-VALUE}, the paper's).")
-    double topP;
-    @Option(names = "--repetition-penalty", defaultValue = "1.1", description = "Repetition penalty (default: ${DEFAULT-VALUE}, the paper's).")
-    double repetition;
+    @picocli.CommandLine.Mixin SamplingOptions sampling;
     @Option(names = "--kl-beta", defaultValue = "0.05", description = "β of the token-level KL penalty to the reference; 0 exposes RM weaknesses (default: ${DEFAULT-VALUE}, the paper's MetaRM runs).")
     double klBeta;
     @Option(names = "--reward-clip", defaultValue = "5", description = "Clip of the normalised reward (default: ${DEFAULT-VALUE}; the paper clips raw 7B-RM scores at 0.8).")
@@ -51,7 +44,7 @@ public final class PpoOptions {
     int maxPrompt;
 
     public PpoConfig config() {
-        return new PpoConfig(iterations, promptsPerIter, rollouts, maxNew, temperature, topP, repetition, klBeta, rewardClip,
+        return new PpoConfig(iterations, promptsPerIter, rollouts, sampling.maxNew, sampling.temperature, sampling.topP, sampling.repetition, klBeta, rewardClip,
                 !noNorm, gamma, lambda, clip, valueClip, epochs, minibatch, actorLr, criticLr, clipNorm, seed, checkpointEvery, maxPrompt);
     }
 }

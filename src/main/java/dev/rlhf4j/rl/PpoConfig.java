@@ -42,6 +42,12 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         if (klBeta < 0) throw new IllegalArgumentException("--kl-beta must be ≥ 0, got " + klBeta);
     }
 
+    /** PPO's rollout sampling (temperature, top-p, repetition penalty, length) with {@code seed}; judging reuses it. */
+    public dev.rlhf4j.model.decoder.GenerationConfig sampling(long seed) {
+        return new dev.rlhf4j.model.decoder.GenerationConfig(maxNewTokens, false, temperature, 0, topP, repetitionPenalty,
+                java.util.List.of(), true, true, seed);
+    }
+
     public static PpoConfig defaults() {
         return new PpoConfig(100, 16, 4, 48, 0.8, 0.9, 1.1, 0.05, 5.0, true, 1.0, 0.95, 0.2, 0.2, 2, 32,
                 1e-4, 2e-4, 1.0, 42, 25, 64);

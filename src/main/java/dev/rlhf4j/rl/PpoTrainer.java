@@ -48,8 +48,8 @@ public final class PpoTrainer {
     private final RewardFunction gold;
     private final PpoConfig cfg;
     private final PolicyText text;
-    private final List<SftTrainer.Sequence> pplSet;
-    private final SftTrainer pplMeter;
+    private final List<ResponseTokens.Sequence> pplSet;
+    private final ResponseTokens pplTokens;
     private final RunningMoments moments = new RunningMoments();
 
     /** Summary of a run: the last iteration's metrics and the wall time. */
@@ -68,9 +68,8 @@ public final class PpoTrainer {
         this.gold = gold;
         this.cfg = cfg;
         this.text = new PolicyText(actor, cfg.maxPromptTokens());
-        this.pplMeter = new SftTrainer(actor, new SftConfig(1, 16, 1e-3, 0, "constant", 0, 0, 0,
-                cfg.maxPromptTokens() + cfg.maxNewTokens(), cfg.maxPromptTokens(), false, 0));
-        this.pplSet = pplMeter.encode(pplSet);
+        this.pplTokens = new ResponseTokens(actor, cfg.maxPromptTokens(), cfg.maxPromptTokens() + cfg.maxNewTokens());
+        this.pplSet = pplTokens.encode(pplSet);
     }
 
     /** One sampled response and what it earned. */
@@ -187,8 +186,7 @@ public final class PpoTrainer {
                 rowIds.add(ids);
             }
         }
-        GenerationConfig gc = new GenerationConfig(cfg.maxNewTokens(), false, cfg.temperature(), 0, cfg.topP(),
-                cfg.repetitionPenalty(), List.of(), true, true, cfg.seed() * 1_000_003L + it);
+        GenerationConfig gc = cfg.sampling(cfg.seed() * 1_000_003L + it);
         Generator.Result g = gen.generate(rowIds, gc);
         double genSecs = (System.nanoTime() - tGen) / 1e9;
 
@@ -270,7 +268,7 @@ public final class PpoTrainer {
             }
         }
         double updSecs = (System.nanoTime() - tUpd) / 1e9;
-        double ppl = pplSet.isEmpty() ? Double.NaN : pplMeter.perplexity(pplSet);
+        double ppl = pplSet.isEmpty() ? Double.NaN : pplTokens.perplexity(pplSet, 64);
 
         ObjectNode m = Json.MAPPER.createObjectNode();
         m.put("iteration", it + 1);

@@ -91,8 +91,7 @@ public final class RlhfPipeline {
 
         List<String> prompts = Demonstrations.promptTexts(heldout);
         List<String> judgeOn = prompts.subList(0, Math.min(c.judgePrompts(), prompts.size()));
-        GenerationConfig judgeGen = new GenerationConfig(c.ppo().maxNewTokens(), false, c.ppo().temperature(), 0, c.ppo().topP(),
-                c.ppo().repetitionPenalty(), List.of(), true, true, c.seed() + 7);
+        GenerationConfig judgeGen = c.ppo().sampling(c.seed() + 7);
 
         // ---- vanilla PPO ----
         Path vanilla = out.resolve("ppo-vanilla");

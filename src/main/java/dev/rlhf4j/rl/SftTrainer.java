@@ -1,8 +1,6 @@
 package dev.rlhf4j.rl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.engine.Engine;
 import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.NDScope;
@@ -11,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.decoder.CausalLm;
+import dev.rlhf4j.rl.ResponseTokens.Sequence;
 import dev.rlhf4j.train.BatchPlan;
 import dev.rlhf4j.train.optim.AdamW;
 import dev.rlhf4j.train.optim.GradientClipping;
@@ -37,13 +36,10 @@ import java.util.Locale;
 public final class SftTrainer {
     private final CausalLm policy;
     private final SftConfig cfg;
-    private final PolicyText text;
+    private final ResponseTokens tokens;
 
     /** What training gave: final validation perplexity (NaN without validation), steps, seconds, tokens/s. */
     public record Result(double validPerplexity, double firstValidPerplexity, long steps, double seconds, double tokensPerSecond) {}
-
-    /** One tokenised row: ids, and for each token whether it is learnt (a response token). */
-    record Sequence(int[] ids, boolean[] learn) {}
 
     /** Stop (as if killed) after this optimizer step, without the final save; −1 = never. For resume tests. */
     long stopAfter = -1;
@@ -51,21 +47,7 @@ public final class SftTrainer {
     public SftTrainer(CausalLm policy, SftConfig cfg) {
         this.policy = policy;
         this.cfg = cfg;
-        this.text = new PolicyText(policy, cfg.maxPromptTokens());
-    }
-
-    List<Sequence> encode(List<Demonstrations.Example> data) {
-        List<Sequence> out = new ArrayList<>(data.size());
-        for (Demonstrations.Example e : data) {
-            int[] p = text.prompt(e.prompt());
-            int[] r = text.response(e.response(), cfg.maxLength() - p.length);
-            int[] ids = Arrays.copyOf(p, p.length + r.length);
-            System.arraycopy(r, 0, ids, p.length, r.length);
-            boolean[] learn = new boolean[ids.length];
-            Arrays.fill(learn, p.length, ids.length, true);
-            out.add(new Sequence(ids, learn));
-        }
-        return out;
+        this.tokens = new ResponseTokens(policy, cfg.maxPromptTokens(), cfg.maxLength());
     }
 
     /**
@@ -74,8 +56,8 @@ public final class SftTrainer {
      */
     public Result fit(List<Demonstrations.Example> train, List<Demonstrations.Example> valid, Path out, boolean resume,
                       ObjectNode provenance) {
-        List<Sequence> seqs = encode(train);
-        List<Sequence> validSeqs = encode(valid);
+        List<Sequence> seqs = tokens.encode(train);
+        List<Sequence> validSeqs = tokens.encode(valid);
         int batchesPerEpoch = cfg.packing() ? (packedRows(seqs, 0).size() + cfg.batchSize() - 1) / cfg.batchSize()
                 : (seqs.size() + cfg.batchSize() - 1) / cfg.batchSize();
         long total = (long) batchesPerEpoch * cfg.epochs();
@@ -181,63 +163,25 @@ public final class SftTrainer {
     /** Mean response-token loss, then backward. Returns {loss, 0, response tokens}. */
     private double[] forwardBackward(List<Sequence> batch) {
         try (NDScope scope = new NDScope()) {
-            Tensors t = tensors(batch);
+            ResponseTokens.Tensors t = tokens.tensors(batch);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray lp = policy.tokenLogProbs(t.ids, t.mask, true);
-                NDArray loss = lp.mul(t.lossMask).sum().neg().div(Math.max(1f, t.count));
+                NDArray lp = policy.tokenLogProbs(t.ids(), t.mask(), true);
+                NDArray loss = lp.mul(t.lossMask()).sum().neg().div(Math.max(1f, t.count()));
                 double v = loss.getFloat();
                 if (Double.isFinite(v)) gc.backward(loss);
-                return new double[] {v, 0, t.count};
+                return new double[] {v, 0, t.count()};
             }
         }
     }
 
     /** exp(mean negative log-likelihood of the response tokens). */
-    public double perplexity(List<Sequence> seqs) {
-        double nll = 0, count = 0;
-        for (int start = 0; start < seqs.size(); start += 4 * cfg.batchSize()) {
-            try (NDScope scope = new NDScope()) {
-                Tensors t = tensors(seqs.subList(start, Math.min(seqs.size(), start + 4 * cfg.batchSize())));
-                nll -= policy.tokenLogProbs(t.ids, t.mask, false).mul(t.lossMask).sum().getFloat();
-                count += t.count;
-            }
-        }
-        return Math.exp(nll / Math.max(count, 1));
+    double perplexity(List<Sequence> seqs) {
+        return tokens.perplexity(seqs, 4 * cfg.batchSize());
     }
 
     /** Perplexity of the policy on {@code data}'s responses. */
     public double perplexityOf(List<Demonstrations.Example> data) {
-        return perplexity(encode(data));
-    }
-
-    private record Tensors(NDArray ids, NDArray mask, NDArray lossMask, float count) {}
-
-    private Tensors tensors(List<Sequence> batch) {
-        int cols = 2;
-        for (Sequence s : batch) cols = Math.max(cols, s.ids().length);
-        int rows = batch.size();
-        long[] ids = new long[rows * cols];
-        float[] mask = new float[rows * cols];
-        float[] loss = new float[rows * (cols - 1)];
-        Arrays.fill(ids, policy.config().padOrEos());
-        float count = 0;
-        for (int r = 0; r < rows; r++) {
-            Sequence s = batch.get(r);
-            for (int c = 0; c < s.ids().length; c++) {
-                ids[r * cols + c] = s.ids()[c];
-                mask[r * cols + c] = 1f;
-            }
-            // Column c of the log-probabilities predicts token c + 1.
-            for (int c = 1; c < s.ids().length; c++) {
-                if (s.learn()[c]) {
-                    loss[r * (cols - 1) + c - 1] = 1f;
-                    count++;
-                }
-            }
-        }
-        NDManager m = policy.manager();
-        return new Tensors(m.create(ids, new Shape(rows, cols)), m.create(mask, new Shape(rows, cols)),
-                m.create(loss, new Shape(rows, cols - 1)), count);
+        return perplexity(tokens.encode(data));
     }
 
     private List<Sequence> packedRows(List<Sequence> seqs, int epoch) {
