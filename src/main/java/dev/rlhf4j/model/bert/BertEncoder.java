@@ -15,6 +15,7 @@ import ai.djl.nn.norm.LayerNorm;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.model.Backbone;
+import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
 
 /**
@@ -170,44 +171,22 @@ public final class BertEncoder implements Backbone {
 
     /**
      * Layers [from, to) over (B, T, H) hidden states, a few sequences at a time when the batch's largest
-     * intermediate (the B·heads·T² attention scores or the B·T×F feed-forward activations) would exceed
-     * {@link #CHUNK_BYTES}; see there for why.
+     * intermediate (the B·heads·T² attention scores or the B·T×F feed-forward activations) would exceed the budget
+     * ({@link Chunking}).
      */
     private NDArray run(NDArray input, NDArray mask, int from, int to, boolean training) {
         if (from >= to) return input;
-        long b = input.getShape().get(0);
         long t = input.getShape().get(1);
-        long perChunk = sequencesPerChunk(t);
-        if (b <= perChunk) return runChunk(input, mask, from, to, training);
-        int chunks = (int) ((b + perChunk - 1) / perChunk);
-        long[] cuts = new long[chunks - 1]; // equal chunks: 32 sequences of 128 tokens run as 16 + 16, not 21 + 11
-        for (int i = 0; i < cuts.length; i++) cuts[i] = (i + 1) * b / chunks;
-        // split, not slicing: its backward concatenates the chunks' gradients instead of one zero tensor per chunk
-        NDList in = input.split(cuts, 0);
-        NDList masks = mask.split(cuts, 0);
-        NDList out = new NDList(in.size());
-        for (int i = 0; i < in.size(); i++) out.add(runChunk(in.get(i), masks.get(i), from, to, training));
-        return NDArrays.concat(out, 0);
+        return Chunking.byRows(input, mask, sequencesPerChunk(t), (in, m) -> runChunk(in, m, from, to, training));
     }
 
-    /**
-     * Sequences per chunk so that no intermediate of a layer exceeds {@link #CHUNK_BYTES} (at least one). For
-     * MiniLM: 21 sequences of 128 tokens, 5 of 256, 1 of 512.
-     */
+    /** Sequences per chunk (at least one). For MiniLM: 21 sequences of 128 tokens, 5 of 256, 1 of 512. */
     long sequencesPerChunk(long t) {
         long perSequence = 4L * Math.max(config.numHeads() * t * t, t * Math.max(config.intermediateSize(), 3L * config.hiddenSize()));
-        return Math.max(1, chunkBytes / perSequence);
+        return Chunking.sequencesPerChunk(perSequence, chunkBytes);
     }
 
-    /**
-     * Largest intermediate tensor a layer makes at once. glibc serves allocations above 32 MiB (its largest mmap
-     * threshold) with fresh mmap'd pages, and each of them is page-faulted in again on every use: at 32 sequences of
-     * 256 tokens the 100 MB score tensors made scoring 8x slower than at 128 tokens instead of 2.3x. Chunks below
-     * the threshold are reused from the heap and stay in cache.
-     */
-    static final long CHUNK_BYTES = 16L << 20;
-
-    private long chunkBytes = CHUNK_BYTES;
+    private long chunkBytes = Chunking.BUDGET_BYTES;
 
     /** For tests: a smaller budget forces the chunked path on tiny models. */
     void chunkBytes(long bytes) {

@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.model.Backbone;
+import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
 
 import java.util.Random;
@@ -88,6 +89,30 @@ public abstract class Decoder implements Backbone {
      * @param cache   keys and values of earlier tokens, extended by this call; null runs without a cache
      */
     public NDArray forward(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
+        if (cache == null) { // a few sequences at a time when the batch's intermediates would exceed the budget
+            long t = ids.getShape().get(1);
+            return Chunking.byRows(ids, keyMask, sequencesPerChunk(t), (i, m) -> pass(i, m, null, training));
+        }
+        return pass(ids, keyMask, cache, training);
+    }
+
+    /**
+     * Sequences per chunk of a cache-free pass (at least one): the largest per-sequence intermediate is the score
+     * tensor (heads × T²) or a feed-forward activation (T × F).
+     */
+    long sequencesPerChunk(long t) {
+        long perSequence = 4L * Math.max(config.numHeads() * t * t, t * Math.max(config.intermediateSize(), 3L * config.hiddenSize()));
+        return Chunking.sequencesPerChunk(perSequence, chunkBytes);
+    }
+
+    private long chunkBytes = Chunking.BUDGET_BYTES;
+
+    /** For tests: a smaller budget forces the chunked path on tiny models. */
+    void chunkBytes(long bytes) {
+        this.chunkBytes = bytes;
+    }
+
+    private NDArray pass(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
         Step s = step(ids, keyMask, cache, training);
         NDArray x = embed(ids, s);
         for (int i = 0; i < config.numLayers(); i++) x = layer(i, x, s);
@@ -164,20 +189,24 @@ public abstract class Decoder implements Backbone {
 
     @Override
     public NDArray lowerStates(NDArray ids, NDArray typeIds, NDArray mask, int upTo, boolean training) {
-        Step s = step(ids, mask, null, training);
-        NDArray x = embed(ids, s);
-        for (int i = 0; i < upTo; i++) x = layer(i, x, s);
-        return x.reshape(s.batch(), s.tokens(), config.hiddenSize());
+        return Chunking.byRows(ids, mask, sequencesPerChunk(ids.getShape().get(1)), (rows, m) -> {
+            Step s = step(rows, m, null, training);
+            NDArray x = embed(rows, s);
+            for (int i = 0; i < upTo; i++) x = layer(i, x, s);
+            return x.reshape(s.batch(), s.tokens(), config.hiddenSize());
+        });
     }
 
     @Override
     public NDArray upperStates(NDArray lower, NDArray mask, int from, boolean training) {
-        long b = lower.getShape().get(0);
-        long t = lower.getShape().get(1);
-        Step s = step(mask, training, b, t);
-        NDArray x = lower.reshape(b * t, config.hiddenSize());
-        for (int i = from; i < config.numLayers(); i++) x = layer(i, x, s);
-        return finalNorm(x).reshape(b, t, config.hiddenSize());
+        return Chunking.byRows(lower, mask, sequencesPerChunk(lower.getShape().get(1)), (rows, m) -> {
+            long b = rows.getShape().get(0);
+            long t = rows.getShape().get(1);
+            Step s = step(m, training, b, t);
+            NDArray x = rows.reshape(b * t, config.hiddenSize());
+            for (int i = from; i < config.numLayers(); i++) x = layer(i, x, s);
+            return finalNorm(x).reshape(b, t, config.hiddenSize());
+        });
     }
 
     private Step step(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
