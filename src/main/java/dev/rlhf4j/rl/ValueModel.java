@@ -22,6 +22,8 @@ public final class ValueModel implements AutoCloseable {
     private final Decoder decoder;
     private final ModelParameters params = new ModelParameters();
     private final NDArray head, bias;
+    /** Where the weights came from: "actor" or "reward model". */
+    private String source = "actor";
 
     private ValueModel(NDManager manager, Decoder decoder) {
         this.manager = manager;
@@ -81,8 +83,6 @@ public final class ValueModel implements AutoCloseable {
         v.source = "reward model";
         return v;
     }
-
-    private String source = "actor";
 
     /** {@code "actor"} or {@code "reward model"}: where the critic's weights came from (logged, and in ppo.json). */
     public String initialisedFrom() {
