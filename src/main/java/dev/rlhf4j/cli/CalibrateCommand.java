@@ -44,8 +44,7 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Mixin DataOptions dataOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -60,7 +59,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode prov = Provenance.of("calibrate", spec.commandLine().getParseResult().originalArgs(), inputs, 0,
                 Engines.describe());
         ObjectNode source = source(data, pairs.size(), "all pairs of the file");
-        ObjectNode report = calibrateCheckpoint(model, pairs, source, prov, batchSize, device, System.out);
+        ObjectNode report = calibrateCheckpoint(model, pairs, source, prov, batchSize, device.get(), System.out);
         report.set("provenance", prov);
         if (outFile != null) Json.write(outFile, report);
         return Main.OK;
@@ -81,9 +80,9 @@ public final class CalibrateCommand implements Callable<Integer> {
      * prints the fit. Returns the report: the fit, the metrics before and after, and both reliability tables.
      */
     static ObjectNode calibrateCheckpoint(Path dir, List<PreferencePair> pairs, ObjectNode source, ObjectNode provenance,
-                                          int batchSize, String device, PrintStream out) {
+                                          int batchSize, ai.djl.Device device, PrintStream out) {
         float[][] s;
-        try (RewardModel rm = RewardModels.load(dir, Engines.device(device), false)) {
+        try (RewardModel rm = RewardModels.load(dir, device, false)) {
             s = PairScorer.score(rm, pairs, batchSize);
         }
         TemperatureScaling.Calibrated c = TemperatureScaling.calibrate(s[0], s[1]);

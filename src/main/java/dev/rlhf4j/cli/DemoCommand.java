@@ -82,8 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + "the baseline's training time each (default: ${DEFAULT-VALUE}: the demo stays within 15 minutes).")
     boolean contrastive;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -92,7 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         TrainConfig d = TrainConfig.defaults();
         TrainConfig train = new TrainConfig(epochs, batchSize, 1, lr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(),
                 d.warmupRatio(), d.schedule(), d.clipNorm(), seed, 0, 0, true, d.dropout(), false, trainTopLayers);
-        ModelSpec model = new ModelSpec(backbone, Pooling.CLS, maxLength, Engines.device(device));
+        ModelSpec model = new ModelSpec(backbone, Pooling.CLS, maxLength, device.get());
         DemoConfig c = new DemoConfig(trainPairs, testPairs, validPairs, flipRate, members, flipBelow, marginScale,
                 smoothing, seed, model, train, contrastive);
         ObjectNode prov = Provenance.of("demo", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed,

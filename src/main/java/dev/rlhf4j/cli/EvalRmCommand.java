@@ -70,8 +70,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Mixin DataOptions dataOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -80,8 +79,8 @@ public final class EvalRmCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
         // Both checkpoints load before any scoring, so a bad --compare directory fails at once.
-        try (RewardModel rm = RewardModels.load(model, Engines.device(device), false);
-             RewardModel other = compare == null ? null : RewardModels.load(compare, Engines.device(device), !uncalibrated)) {
+        try (RewardModel rm = RewardModels.load(model, device.get(), false);
+             RewardModel other = compare == null ? null : RewardModels.load(compare, device.get(), !uncalibrated)) {
             // Raw rewards, then the calibrated scale by the same division RewardModel.score applies: both scales from one pass.
             float[][] raw = PairScorer.score(rm, pairs, batchSize);
             double t = rm.calibration() == null ? 1 : rm.calibration().path("temperature").asDouble();

@@ -86,8 +86,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the sampler; the same seed gives the same text (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -98,7 +97,7 @@ public final class GenerateCommand implements Callable<Integer> {
         double penalty = repetitionPenalty != null ? repetitionPenalty : greedy ? 1.0 : 1.1;
         GenerationConfig cfg = new GenerationConfig(maxNewTokens, greedy, temperature, topK, topP, penalty, stop,
                 !ignoreEos, !noCache, seed);
-        try (CausalLm lm = CausalLm.load(model, Engines.device(device))) {
+        try (CausalLm lm = CausalLm.load(model, device.get())) {
             PromptRenderer renderer = chat ? ChatTemplates.renderer(lm.tokenizerConfig()) : null;
             Generator gen = new Generator(lm);
             List<ObjectNode> records = new ArrayList<>();

@@ -53,8 +53,7 @@ public final class JudgeCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--json", description = "Print judge.json instead of a summary line (default: the summary).")
     boolean json;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin SamplingOptions sampling;
     @picocli.CommandLine.Mixin RlThreads threads;
@@ -71,7 +70,7 @@ public final class JudgeCommand implements Callable<Integer> {
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
         ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.describe());
         try (Judge j = judge(judge)) {
-            ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, Engines.device(device), dir, prov);
+            ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, device.get(), dir, prov);
             if (json) {
                 System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
             } else {
@@ -92,6 +91,6 @@ public final class JudgeCommand implements Callable<Integer> {
             if (apiKeyEnv != null && key == null) throw new IllegalArgumentException("--api-key-env " + apiKeyEnv + " is not set");
             return new HttpJudge(spec, key, tieBand);
         }
-        return new RewardModelJudge(Path.of(spec), Engines.device(device), tieBand);
+        return new RewardModelJudge(Path.of(spec), device.get(), tieBand);
     }
 }

@@ -44,8 +44,7 @@ public final class MetaRmCommand implements Callable<Integer> {
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens the policy keeps (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @Mixin MetaRmOptions meta;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin RlThreads threads;
 
@@ -64,9 +63,9 @@ public final class MetaRmCommand implements Callable<Integer> {
         ObjectNode prov = Provenance.of("metarm", spec.commandLine().getParseResult().originalArgs(), inputs, c.seed(), Engines.describe());
         Files.createDirectories(out);
         List<MetaStep.Group> set = MetaRm.sampleMetaSet(policy, PpoTrainer.batchPromptsOf(ps, c.metaPrompts(), c.seed()), c, maxPrompt,
-                Engines.device(device));
+                device.get());
         MetaRm.writeMetaSet(set, out.resolve("meta_set.jsonl"));
-        TrainResult r = MetaRm.train(rm, out, split.train(), split.valid(), set, c, Engines.device(device), prov);
+        TrainResult r = MetaRm.train(rm, out, split.train(), split.valid(), set, c, device.get(), prov);
         System.out.printf("metarm: %d steps; validation accuracy %.4f -> %s%n", r.state().optimizerSteps(),
                 r.best() != null ? r.best().accuracy() : Double.NaN, out.toAbsolutePath());
         return Main.OK;

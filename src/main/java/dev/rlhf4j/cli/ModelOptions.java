@@ -1,6 +1,5 @@
 package dev.rlhf4j.cli;
 
-import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.model.decoder.ScratchDecoder;
@@ -24,9 +23,7 @@ public final class ModelOptions {
                     + "scored as well as 256 at half the time (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--device", defaultValue = "cpu",
-            description = "cpu, gpu or gpu:N; a GPU needs the CUDA native jar of your platform (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Option(names = "--init", defaultValue = "pretrained",
             description = "pretrained: the --backbone weights; scratch: a Llama-shaped decoder with random weights "
@@ -62,6 +59,6 @@ public final class ModelOptions {
             case "scratch" -> new ScratchDecoder(layers, dim, heads, kvHeads == 0 ? heads : kvHeads, ffn, vocabFrom);
             default -> throw new IllegalArgumentException("--init must be pretrained or scratch, got '" + init + "'");
         };
-        return new ModelSpec(backbone, p, maxLength, Engines.device(device), scratch);
+        return new ModelSpec(backbone, p, maxLength, device.get(), scratch);
     }
 }

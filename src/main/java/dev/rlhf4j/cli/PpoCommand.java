@@ -49,8 +49,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin RlThreads threads;
 
@@ -64,7 +63,7 @@ public final class PpoCommand implements Callable<Integer> {
         inputs.put("prompts", prompts);
         ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(), Engines.describe());
         ObjectNode summary = PpoRun.run(policy, rewardModel, prompts, pplData, !gold.equals("off"), cfg, out, resume,
-                Engines.device(device), prov);
+                device.get(), prov);
         System.out.println("ppo: " + Json.MAPPER.valueToTree(summary.path("last")).toString());
         System.out.println("wrote " + out.toAbsolutePath() + " (metrics.jsonl, policy/, ppo.json)");
         return Main.OK;

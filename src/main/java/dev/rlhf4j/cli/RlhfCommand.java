@@ -81,8 +81,7 @@ public final class RlhfCommand implements Callable<Integer> {
     @Mixin PpoOptions ppo;
     @Mixin MetaRmOptions meta;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin RlThreads threads;
 
@@ -95,7 +94,7 @@ public final class RlhfCommand implements Callable<Integer> {
         TrainConfig d = TrainConfig.defaults();
         TrainConfig rmTrain = new TrainConfig(1, 8, 1, rmLr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(), d.warmupRatio(),
                 d.schedule(), d.clipNorm(), seed, d.evalEvery(), 0, true, 0.0, false, rmTop);
-        ModelSpec rmModel = new ModelSpec(rmBackbone, null, rmMaxLength, Engines.device(device));
+        ModelSpec rmModel = new ModelSpec(rmBackbone, null, rmMaxLength, device.get());
         SftConfig sc = SftConfig.defaults().withEpochs(sftEpochs).withSeed(seed);
         RlhfPipeline.Config c = new RlhfPipeline.Config(rounds, pairs, flipRate, NoiseModel.of(noise), trainPrompts, heldoutPrompts,
                 sftDemos, judgePrompts, seed, rmModel, rmTrain, sc, new Policies.Shape(layers, dim, heads, heads, 0, 256, null),
@@ -103,7 +102,7 @@ public final class RlhfCommand implements Callable<Integer> {
         Map<String, Path> inputs = new LinkedHashMap<>();
         for (Path p : new Path[] {data, rewardModel, prompts, heldout, sftData}) if (p != null && p.toFile().isFile()) inputs.put(p.getFileName().toString(), p);
         ObjectNode prov = Provenance.of("rlhf", spec.commandLine().getParseResult().originalArgs(), inputs, seed, Engines.describe());
-        ObjectNode s = RlhfPipeline.run(c, out, Engines.device(device), prov);
+        ObjectNode s = RlhfPipeline.run(c, out, device.get(), prov);
         System.out.println("policy             vs SFT (win / tie / lose)     vs vanilla PPO");
         for (JsonNode r : s.path("rounds")) {
             System.out.printf(Locale.ROOT, "%-18s %-29s %s%n", r.path("name").asText(), tally(r.path("vs_sft")),

@@ -6,7 +6,6 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Jsonl;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Turn;
-import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
@@ -37,8 +36,7 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Option(names = "--uncalibrated", defaultValue = "false",
             description = "Write raw rewards even when the checkpoint carries a calibrated temperature (default: "
@@ -49,7 +47,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (RewardModel rm = RewardModels.load(model, Engines.device(device), !uncalibrated)) {
+        try (RewardModel rm = RewardModels.load(model, device.get(), !uncalibrated)) {
             if (rm.calibration() != null) {
                 System.err.printf(java.util.Locale.ROOT, "rewards on the %s scale (calibrated temperature %.4f%s)%n",
                         uncalibrated ? "raw" : "calibrated", rm.calibration().path("temperature").asDouble(),

@@ -1,6 +1,5 @@
 package dev.rlhf4j.cli;
 
-import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.serving.RewardServer;
 import dev.rlhf4j.serving.ServedModel;
 import dev.rlhf4j.serving.ServerConfig;
@@ -44,8 +43,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "On SIGTERM, how long requests in flight may take to finish (default: ${DEFAULT-VALUE}).")
     int drainSeconds;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Mixin ServingOptions serving;
 
@@ -53,7 +51,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerConfig config = serving.config(host, port, ServingOptions.apiKey(apiKeyEnv));
         RewardServer.requireKeyOffLoopback(config); // before minutes of model loading
-        List<ServedModel> loaded = load(models, device);
+        List<ServedModel> loaded = load(models, device.get());
         try {
             RewardServer server = RewardServer.start(loaded, config);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -72,12 +70,12 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** Loads every checkpoint; names clash only if two directories share a name, and then get a suffix. */
-    static List<ServedModel> load(List<Path> dirs, String device) {
+    static List<ServedModel> load(List<Path> dirs, ai.djl.Device device) {
         List<ServedModel> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         try {
             for (Path d : dirs) {
-                ServedModel m = ServedModel.load(d, Engines.device(device));
+                ServedModel m = ServedModel.load(d, device);
                 String name = m.name();
                 for (int k = 2; !names.add(name); k++) name = m.name() + "-" + k;
                 out.add(new ServedModel(name, m.source(), m.model()));

@@ -57,8 +57,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/serve-load.json", description = "Report file (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Mixin ServingOptions serving;
     @Mixin DataOptions dataOptions;
@@ -79,7 +78,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
         }
         String key = ServingOptions.apiKey(apiKeyEnv);
         ServerConfig config = serving.config(ServerConfig.LOOPBACK, 0, key);
-        List<ServedModel> loaded = url == null ? ServeCommand.load(models, device) : List.of();
+        List<ServedModel> loaded = url == null ? ServeCommand.load(models, device.get()) : List.of();
         RewardServer server = null;
         try {
             if (url == null) server = RewardServer.start(loaded, config);

@@ -78,8 +78,7 @@ public final class SftCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu (default: ${DEFAULT-VALUE}).")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin RlThreads threads;
 
@@ -96,12 +95,12 @@ public final class SftCommand implements Callable<Integer> {
         ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed, Engines.describe());
         CausalLm policy;
         if (resume) {
-            policy = Policies.load(out.resolve("resume"), Engines.device(device));
+            policy = Policies.load(out.resolve("resume"), device.get());
         } else if (init.equals("scratch")) {
             policy = Policies.scratch(new Policies.Shape(layers, dim, heads, kvHeads, ffn, Math.max(256, maxLength), vocabFrom),
-                    train, Engines.device(device), seed);
+                    train, device.get(), seed);
         } else {
-            policy = Policies.load(Path.of(init), Engines.device(device));
+            policy = Policies.load(Path.of(init), device.get());
         }
         java.nio.file.Files.createDirectories(out);
         try (policy) {

@@ -167,7 +167,7 @@ public final class TrainRmCommand implements Callable<Integer> {
                 calProv.put("command", "train-rm --calibrate-on-valid");
                 try {
                     ObjectNode report = CalibrateCommand.calibrateCheckpoint(out, validPairs, source, calProv,
-                            4 * cfg.batchPairs(), modelOptions.device, System.out);
+                            4 * cfg.batchPairs(), modelOptions.device.get(), System.out);
                     summary.set("calibration", report.get("calibration"));
                 } catch (IllegalArgumentException e) {
                     // A model no better than chance (or one that separates every pair) has no finite temperature;
