@@ -21,8 +21,12 @@ public final class Chunking {
     /** Largest intermediate tensor a layer makes at once. */
     public static final long BUDGET_BYTES = 16L << 20;
 
-    /** Sequences per chunk (at least one) when each sequence's largest intermediate takes {@code bytesPerSequence}. */
-    public static long sequencesPerChunk(long bytesPerSequence, long budgetBytes) {
+    /**
+     * Sequences per chunk (at least one) of a transformer layer over {@code t} tokens: a sequence's largest fp32
+     * intermediate is its attention scores (heads × t²) or a projection's output (t × max(ffn, 3·hidden)).
+     */
+    public static long sequencesPerChunk(long t, int heads, int ffn, int hidden, long budgetBytes) {
+        long bytesPerSequence = 4L * Math.max(heads * t * t, t * Math.max(ffn, 3L * hidden));
         return Math.max(1, budgetBytes / Math.max(1, bytesPerSequence));
     }
 

@@ -177,13 +177,19 @@ public final class BertEncoder implements Backbone {
     private NDArray run(NDArray input, NDArray mask, int from, int to, boolean training) {
         if (from >= to) return input;
         long t = input.getShape().get(1);
-        return Chunking.byRows(input, mask, sequencesPerChunk(t), (in, m) -> runChunk(in, m, from, to, training));
+        // Q, K and V as one projection: their weights joined once per pass, not once per chunk.
+        NDArray[] qkvW = new NDArray[to - from], qkvB = new NDArray[to - from];
+        for (int i = from; i < to; i++) {
+            Layer l = layers[i];
+            qkvW[i - from] = NDArrays.concat(new NDList(l.qW, l.kW, l.vW), 0);
+            qkvB[i - from] = NDArrays.concat(new NDList(l.qB, l.kB, l.vB), 0);
+        }
+        return Chunking.byRows(input, mask, sequencesPerChunk(t), (in, m) -> runChunk(in, m, from, to, qkvW, qkvB, training));
     }
 
     /** Sequences per chunk (at least one). For MiniLM: 21 sequences of 128 tokens, 5 of 256, 1 of 512. */
     long sequencesPerChunk(long t) {
-        long perSequence = 4L * Math.max(config.numHeads() * t * t, t * Math.max(config.intermediateSize(), 3L * config.hiddenSize()));
-        return Chunking.sequencesPerChunk(perSequence, chunkBytes);
+        return Chunking.sequencesPerChunk(t, config.numHeads(), config.intermediateSize(), config.hiddenSize(), chunkBytes);
     }
 
     private long chunkBytes = Chunking.BUDGET_BYTES;
@@ -193,7 +199,8 @@ public final class BertEncoder implements Backbone {
         this.chunkBytes = bytes;
     }
 
-    private NDArray runChunk(NDArray input, NDArray mask, int from, int to, boolean training) {
+    /** Layers [from, to) over one chunk; {@code qkvW[i − from]} / {@code qkvB[i − from]} are layer i's joined Q, K, V. */
+    private NDArray runChunk(NDArray input, NDArray mask, int from, int to, NDArray[] qkvW, NDArray[] qkvB, boolean training) {
         long b = input.getShape().get(0);
         long t = input.getShape().get(1);
         int h = config.hiddenSize();
@@ -206,7 +213,7 @@ public final class BertEncoder implements Backbone {
             Layer l = layers[i];
             // One projection for Q, K and V, and one copy into head-major layout: (3, B·nh, T, hd), contiguous, so the
             // batched matmuls below read their operands in place (three projections cost three copies plus one per matmul).
-            NDArray qkv = linear(x, NDArrays.concat(new NDList(l.qW, l.kW, l.vW), 0), NDArrays.concat(new NDList(l.qB, l.kB, l.vB), 0))
+            NDArray qkv = linear(x, qkvW[i - from], qkvB[i - from])
                     .reshape(b, t, 3, nh, hd).transpose(2, 0, 3, 1, 4).reshape(3, b * nh, t, hd);
             NDList parts = qkv.split(3, 0);
             NDArray q = parts.get(0).squeeze(0), k = parts.get(1).squeeze(0), v = parts.get(2).squeeze(0); // (B·nh, T, hd)

@@ -101,8 +101,7 @@ public abstract class Decoder implements Backbone {
      * tensor (heads × T²) or a feed-forward activation (T × F).
      */
     long sequencesPerChunk(long t) {
-        long perSequence = 4L * Math.max(config.numHeads() * t * t, t * Math.max(config.intermediateSize(), 3L * config.hiddenSize()));
-        return Chunking.sequencesPerChunk(perSequence, chunkBytes);
+        return Chunking.sequencesPerChunk(t, config.numHeads(), config.intermediateSize(), config.hiddenSize(), chunkBytes);
     }
 
     private long chunkBytes = Chunking.BUDGET_BYTES;
