@@ -253,14 +253,17 @@ public final class BertEncoder implements Backbone {
     }
 
     /**
-     * The word-embedding lookup. Once the table has a dense gradient buffer, its backward is sparse (the rows of this
-     * batch) and libtorch adds it into that buffer in place: the dense backward builds a zero tensor the size of the
-     * table (47 MB for MiniLM, page-faulted in afresh each step) and adds all of it. The first backward stays dense
-     * so that the buffer every reader of gradients sees (clipping, AdamW, zeroing) is an ordinary dense tensor.
+     * The word-embedding lookup. When the table is trained its backward is sparse (the rows of this batch), and
+     * libtorch adds it into the table's dense gradient buffer in place: the dense backward builds a zero tensor the
+     * size of the table (47 MB for MiniLM, page-faulted in afresh each step) and adds all of it. Before the first
+     * backward there is no buffer, and a sparse gradient would become one; a zero-weighted dense term then makes
+     * libtorch create it dense (what clipping, AdamW and zeroing read), and the batch's rows are added into it by the
+     * same sparse accumulation as every later step, so a resumed run repeats the uninterrupted one bit for bit.
      */
     private NDArray wordEmbeddings(NDArray ids) {
-        SparseFormat backward = dev.rlhf4j.engine.Engines.hasDenseGradient(wordEmb) ? SparseFormat.COO : SparseFormat.DENSE;
-        return Embedding.embedding(ids, wordEmb, backward).singletonOrThrow();
+        if (!wordEmb.hasGradient()) return emb(ids, wordEmb);
+        NDArray e = Embedding.embedding(ids, wordEmb, SparseFormat.COO).singletonOrThrow();
+        return dev.rlhf4j.engine.Engines.hasDenseGradient(wordEmb) ? e : e.add(wordEmb.sum().mul(0f));
     }
 
     private static NDArray emb(NDArray ids, NDArray table) {
