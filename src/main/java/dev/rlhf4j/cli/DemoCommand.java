@@ -88,9 +88,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig d = TrainConfig.defaults();
-        TrainConfig train = new TrainConfig(epochs, batchSize, 1, lr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(),
-                d.warmupRatio(), d.schedule(), d.clipNorm(), seed, 0, 0, true, d.dropout(), false, trainTopLayers);
+        TrainConfig train = TrainConfig.builder().epochs(epochs).batchPairs(batchSize).lr(lr).seed(seed).evalEvery(0)
+                .trainTopLayers(trainTopLayers).build();
         ModelSpec model = new ModelSpec(backbone, Pooling.CLS, maxLength, device.get());
         DemoConfig c = new DemoConfig(trainPairs, testPairs, validPairs, flipRate, members, flipBelow, marginScale,
                 smoothing, seed, model, train, contrastive);

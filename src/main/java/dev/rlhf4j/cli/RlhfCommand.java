@@ -91,9 +91,8 @@ public final class RlhfCommand implements Callable<Integer> {
     public Integer call() {
         threads.apply();
         long seed = ppo.seed;
-        TrainConfig d = TrainConfig.defaults();
-        TrainConfig rmTrain = new TrainConfig(1, 8, 1, rmLr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(), d.warmupRatio(),
-                d.schedule(), d.clipNorm(), seed, d.evalEvery(), 0, true, 0.0, false, rmTop);
+        TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(rmLr).seed(seed).dropout(0.0)
+                .trainTopLayers(rmTop).build();
         ModelSpec rmModel = new ModelSpec(rmBackbone, null, rmMaxLength, device.get());
         SftConfig sc = SftConfig.defaults().withEpochs(sftEpochs).withSeed(seed);
         RlhfPipeline.Config c = new RlhfPipeline.Config(rounds, pairs, flipRate, NoiseModel.of(noise), trainPrompts, heldoutPrompts,

@@ -150,7 +150,7 @@ public final class RlhfPipeline {
                             Device device, ObjectNode provenance, String label) {
         if (Files.isRegularFile(out.resolve("ppo.json"))) return;
         stage(label + " against " + rm);
-        boolean resume = Files.isRegularFile(out.resolve("resume").resolve(PolicyState.STATE));
+        boolean resume = dev.rlhf4j.train.checkpoint.ResumeState.exists(out);
         Path pplFile = out.resolve("ppl_set.jsonl");
         try {
             Files.createDirectories(out);

@@ -49,7 +49,7 @@ class TrainingTest {
     }
 
     static TrainConfig config(int evalEvery) {
-        return new TrainConfig(2, 8, 1, 3e-3, 0.9, 0.95, 1e-6, 0.0, 0.1, "linear", 1.0, 7, evalEvery, 0, true, 0.0, false, 0);
+        return TrainConfig.builder().epochs(2).batchPairs(8).lr(3e-3).seed(7).evalEvery(evalEvery).dropout(0.0).build();
     }
 
     @Test
