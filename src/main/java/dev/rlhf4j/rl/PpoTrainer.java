@@ -74,7 +74,7 @@ public final class PpoTrainer {
         critic.parameters().requireGradients(true);
         AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.parameters());
         AdamW criticOpt = cfg.criticOptim().create(critic.manager(), critic.parameters());
-        Loop<Minibatch> loop = new Loop<>(this::step, new Loop.Settings(1, cfg.clipNorm(), cfg.seed()), List.of(
+        Loop<Minibatch> loop = new Loop<>(Loop.Step.of(STATS, this::step), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()), List.of(
                 new Loop.Group(ACTOR, actor.parameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr())),
                 new Loop.Group(CRITIC, critic.parameters(), criticOpt, LrSchedule.constant(cfg.criticOptim().lr()))));
         int start = 0;
@@ -116,9 +116,10 @@ public final class PpoTrainer {
                     ObjectNode extra = Json.MAPPER.createObjectNode();
                     extra.put("iteration", it + 1);
                     extra.set("reward_moments", moments.toJson());
+                    String iteration = Integer.toString(it + 1);
                     ResumeState.save(out, dir -> {
                         actor.save(dir, provenance);
-                        Safetensors.write(dir.resolve(CRITIC_FILE), critic.toHost(), Map.of());
+                        Safetensors.write(dir.resolve(CRITIC_FILE), critic.toHost(), Map.of("iteration", iteration));
                     }, loop.optimizers(), loop.state(secs), extra);
                 }
             }

@@ -48,6 +48,21 @@ public final class Loop<B> {
 
         /** After every applied update (SwAV normalises its prototypes). */
         default void afterUpdate() {}
+
+        /** A step that is only a forward pass reporting the values {@code statNames}. */
+        static <B> Step<B> of(List<String> statNames, java.util.function.Function<B, Micro> forward) {
+            return new Step<>() {
+                @Override
+                public List<String> statNames() {
+                    return statNames;
+                }
+
+                @Override
+                public Micro forward(B batch) {
+                    return forward.apply(batch);
+                }
+            };
+        }
     }
 
     /**
