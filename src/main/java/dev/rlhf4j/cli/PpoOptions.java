@@ -36,8 +36,7 @@ public final class PpoOptions {
     double criticLr;
     @Option(names = "--clip-norm", defaultValue = PpoConfig.Defaults.CLIP_NORM, description = "Gradient-norm clip (default: ${DEFAULT-VALUE}).")
     double clipNorm;
-    @Option(names = "--seed", defaultValue = PpoConfig.Defaults.SEED, description = "Seed of sampling and minibatch order; in rlhf, of the whole run (task, models, sampling) (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
     @Option(names = "--checkpoint-every", defaultValue = PpoConfig.Defaults.CHECKPOINT_EVERY, description = "Iterations between resume checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
     @Option(names = "--max-prompt-tokens", defaultValue = PpoConfig.Defaults.MAX_PROMPT_TOKENS, description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
@@ -48,7 +47,7 @@ public final class PpoOptions {
                 .maxNewTokens(sampling.maxNew).temperature(sampling.temperature).topP(sampling.topP)
                 .repetitionPenalty(sampling.repetition).klBeta(klBeta).rewardClip(rewardClip).normalizeRewards(!noNorm)
                 .gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs).minibatch(minibatch)
-                .actorLr(actorLr).criticLr(criticLr).clipNorm(clipNorm).seed(seed).checkpointEvery(checkpointEvery)
+                .actorLr(actorLr).criticLr(criticLr).clipNorm(clipNorm).seed(seed.get()).checkpointEvery(checkpointEvery)
                 .maxPromptTokens(maxPrompt).build();
     }
 }

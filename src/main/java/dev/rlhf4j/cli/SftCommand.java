@@ -36,19 +36,7 @@ public final class SftCommand implements Callable<Integer> {
             description = "'scratch' (a small random Llama shape) or a decoder checkpoint: HF directory or llama2.c .bin (default: ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--layers", defaultValue = "2", description = "--init scratch: layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-    @Option(names = "--dim", defaultValue = "128", description = "--init scratch: hidden size (default: ${DEFAULT-VALUE}).")
-    int dim;
-    @Option(names = "--heads", defaultValue = "4", description = "--init scratch: attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
-    @Option(names = "--kv-heads", defaultValue = "0", description = "--init scratch: key/value heads, 0 = --heads (default: ${DEFAULT-VALUE}).")
-    int kvHeads;
-    @Option(names = "--ffn", defaultValue = "0", description = "--init scratch: SwiGLU width, 0 = llama2.c's rule (default: ${DEFAULT-VALUE}).")
-    int ffn;
-    @Option(names = "--vocab-from", description = "--init scratch: a tokenizer.json, HF directory or llama2.c tokenizer "
-            + "(default: a WordPiece vocabulary built from the data's words).")
-    String vocabFrom;
+    @picocli.CommandLine.Mixin ScratchShapeOptions shape;
 
     @Option(names = "--epochs", defaultValue = SftConfig.Defaults.EPOCHS, description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -74,8 +62,7 @@ public final class SftCommand implements Callable<Integer> {
     int evalEvery;
     @Option(names = "--valid-fraction", defaultValue = "0.05", description = "Share of prompts held out for perplexity, by prompt hash (default: ${DEFAULT-VALUE}).")
     double validFraction;
-    @Option(names = "--seed", defaultValue = SftConfig.Defaults.SEED, description = "Seed of the init, data order and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
     @picocli.CommandLine.Mixin DeviceOption device;
@@ -88,19 +75,19 @@ public final class SftCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         threads.apply();
         SftConfig cfg = SftConfig.builder().epochs(epochs).batchSize(batch).lr(lr).weightDecay(weightDecay).warmupRatio(warmup)
-                .schedule(schedule).clipNorm(clip).seed(seed).maxLength(maxLength).maxPromptTokens(maxPrompt).packing(packing)
+                .schedule(schedule).clipNorm(clip).seed(seed.get()).maxLength(maxLength).maxPromptTokens(maxPrompt).packing(packing)
                 .evalEvery(evalEvery).build();
         List<Demonstrations.Example> all = Demonstrations.read(data);
         List<Demonstrations.Example> train = new ArrayList<>(), valid = new ArrayList<>();
         for (Demonstrations.Example e : all) (Split.unit(e.prompt()) < validFraction ? valid : train).add(e);
         if (train.isEmpty()) throw new IllegalArgumentException(data + ": every prompt fell into the validation share; lower --valid-fraction");
-        ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed, Engines.describe());
+        ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed.get(), Engines.describe());
         CausalLm policy;
         if (resume) {
             policy = Policies.load(out.resolve("resume"), device.get());
         } else if (init.equals("scratch")) {
-            policy = Policies.scratch(new Policies.Shape(layers, dim, heads, kvHeads, ffn, Math.max(256, maxLength), vocabFrom),
-                    train, device.get(), seed);
+            policy = Policies.scratch(shape.policy(Math.max(256, maxLength)),
+                    train, device.get(), seed.get());
         } else {
             policy = Policies.load(Path.of(init), device.get());
         }

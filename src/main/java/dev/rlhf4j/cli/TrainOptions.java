@@ -39,8 +39,7 @@ public final class TrainOptions {
     @Option(names = "--clip", defaultValue = Defaults.CLIP_NORM, description = "Global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double clip;
 
-    @Option(names = "--seed", defaultValue = Defaults.SEED, description = "Seed of data order, dropout and head init (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
 
     @Option(names = "--eval-every", defaultValue = Defaults.EVAL_EVERY,
             description = "Optimizer steps between validations and resume checkpoints; 0 = once per epoch (default: ${DEFAULT-VALUE}).")
@@ -80,7 +79,7 @@ public final class TrainOptions {
         if (betas.length != 2) throw new IllegalArgumentException("--betas takes two numbers, e.g. 0.9,0.95");
         return TrainConfig.builder().epochs(epochs).batchPairs(batchSize).gradAccum(gradAccum)
                 .optim(new OptimConfig(lr, betas[0], betas[1], eps, weightDecay)).warmupRatio(warmup).schedule(schedule)
-                .clipNorm(clip).seed(seed).evalEvery(evalEvery).maxSteps(maxSteps).groupByLength(!noGrouping)
+                .clipNorm(clip).seed(seed.get()).evalEvery(evalEvery).maxSteps(maxSteps).groupByLength(!noGrouping)
                 .dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers).build();
     }
 

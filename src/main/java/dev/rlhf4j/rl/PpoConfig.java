@@ -46,7 +46,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         public static final String ITERATIONS = "100", PROMPTS_PER_ITER = "16", ROLLOUTS = "4", MAX_NEW_TOKENS = "48",
                 TEMPERATURE = "0.8", TOP_P = "0.9", REPETITION_PENALTY = "1.1", KL_BETA = "0.05", REWARD_CLIP = "5",
                 GAMMA = "1.0", LAMBDA = "0.95", CLIP = "0.2", VALUE_CLIP = "0.2", EPOCHS = "2", MINIBATCH = "32",
-                ACTOR_LR = "1e-4", CRITIC_LR = "2e-4", CLIP_NORM = "1.0", SEED = "42", CHECKPOINT_EVERY = "25",
+                ACTOR_LR = "1e-4", CRITIC_LR = "2e-4", CLIP_NORM = "1.0", SEED = dev.rlhf4j.train.TrainConfig.Defaults.SEED, CHECKPOINT_EVERY = "25",
                 MAX_PROMPT_TOKENS = "64";
 
         private Defaults() {}

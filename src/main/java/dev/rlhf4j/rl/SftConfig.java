@@ -25,7 +25,7 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
         public static final String EPOCHS = "3", BATCH_SIZE = "16", LR = "1e-3", WARMUP_RATIO = "0.05",
-                SCHEDULE = "cosine", CLIP_NORM = "1.0", WEIGHT_DECAY = "0.01", SEED = "42", MAX_LENGTH = "128",
+                SCHEDULE = "cosine", CLIP_NORM = "1.0", WEIGHT_DECAY = "0.01", SEED = dev.rlhf4j.train.TrainConfig.Defaults.SEED, MAX_LENGTH = "128",
                 MAX_PROMPT_TOKENS = "64", EVAL_EVERY = "100";
 
         private Defaults() {}
