@@ -89,7 +89,7 @@ public final class RlhfCommand implements Callable<Integer> {
         TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(rmLr).seed(seed).dropout(0.0)
                 .trainTopLayers(rmTop).build();
         ModelSpec rmModel = new ModelSpec(rmBackbone, null, rmMaxLength, device.get());
-        SftConfig sc = SftConfig.defaults().withEpochs(sftEpochs).withSeed(seed);
+        SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(seed).build();
         RlhfPipeline.Config c = new RlhfPipeline.Config(rounds, pairs, flipRate, NoiseModel.of(noise), trainPrompts, heldoutPrompts,
                 sftDemos, judgePrompts, seed, rmModel, rmTrain, sc, policyShape.policy(256),
                 ppo.config(), meta.config(), data, rewardModel, sft, prompts, heldout, sftData);

@@ -74,46 +74,11 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
     }
 
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.iterations = iterations;
-        b.promptsPerIter = promptsPerIter;
-        b.rollouts = rollouts;
-        b.maxNewTokens = maxNewTokens;
-        b.temperature = temperature;
-        b.topP = topP;
-        b.repetitionPenalty = repetitionPenalty;
-        b.klBeta = klBeta;
-        b.rewardClip = rewardClip;
-        b.normalizeRewards = normalizeRewards;
-        b.gamma = gamma;
-        b.lambda = lambda;
-        b.clip = clip;
-        b.valueClip = valueClip;
-        b.epochs = epochs;
-        b.minibatch = minibatch;
-        b.actorOptim = actorOptim;
-        b.criticOptim = criticOptim;
-        b.clipNorm = clipNorm;
-        b.seed = seed;
-        b.checkpointEvery = checkpointEvery;
-        b.maxPromptTokens = maxPromptTokens;
-        return b;
-    }
-
-    public PpoConfig withIterations(int n) {
-        return toBuilder().iterations(n).build();
-    }
-
-    public PpoConfig withKlBeta(double b) {
-        return toBuilder().klBeta(b).build();
-    }
-
-    public PpoConfig withSeed(long s) {
-        return toBuilder().seed(s).build();
-    }
-
-    public PpoConfig withPromptsPerIter(int n) {
-        return toBuilder().promptsPerIter(n).build();
+        return new Builder().iterations(iterations).promptsPerIter(promptsPerIter).rollouts(rollouts).maxNewTokens(maxNewTokens)
+                .temperature(temperature).topP(topP).repetitionPenalty(repetitionPenalty).klBeta(klBeta).rewardClip(rewardClip)
+                .normalizeRewards(normalizeRewards).gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs)
+                .minibatch(minibatch).actorOptim(actorOptim).criticOptim(criticOptim).clipNorm(clipNorm).seed(seed)
+                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens);
     }
 
     /** Named setters over {@link Defaults}. */

@@ -53,18 +53,6 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
                 .evalEvery(evalEvery);
     }
 
-    public SftConfig withEpochs(int e) {
-        return toBuilder().epochs(e).build();
-    }
-
-    public SftConfig withSeed(long s) {
-        return toBuilder().seed(s).build();
-    }
-
-    public SftConfig withPacking(boolean p) {
-        return toBuilder().packing(p).build();
-    }
-
     /** Named setters over {@link Defaults}. */
     public static final class Builder {
         private int epochs = Integer.parseInt(Defaults.EPOCHS), batchSize = Integer.parseInt(Defaults.BATCH_SIZE),

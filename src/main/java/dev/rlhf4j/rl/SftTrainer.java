@@ -137,11 +137,6 @@ public final class SftTrainer {
         return tokens.perplexity(seqs, 4 * cfg.batchSize());
     }
 
-    /** Perplexity of the policy on {@code data}'s responses. */
-    public double perplexityOf(List<Demonstrations.Example> data) {
-        return perplexity(tokens.encode(data));
-    }
-
     private List<Sequence> packedRows(List<Sequence> seqs, int epoch) {
         Integer[] order = new Integer[seqs.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;

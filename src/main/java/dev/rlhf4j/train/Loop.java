@@ -179,10 +179,17 @@ public final class Loop<B> {
         double[] norms = clip();
         boolean ok = finite && allFinite(norms), wasReplayed = false;
         if (!ok) {
-            // Recompute the step's micro-batches with the same seeds: the gradient the run would have had.
+            // Recompute the step's micro-batches with the same seeds: the gradient (and loss) the run would have had.
             zero();
             boolean again = true;
-            for (int k = 0; k < micro.size(); k++) again &= Double.isFinite(micro(micro.get(k), first + k, new double[2]).loss());
+            loss = 0;
+            java.util.Arrays.fill(sums, 0);
+            for (int k = 0; k < micro.size(); k++) {
+                Micro r = micro(micro.get(k), first + k, new double[2]);
+                again &= Double.isFinite(r.loss());
+                loss += r.loss() / settings.gradAccum();
+                for (int i = 0; i < n; i++) sums[i] += r.stats()[i] / settings.gradAccum();
+            }
             norms = clip();
             ok = again && allFinite(norms);
             wasReplayed = true;

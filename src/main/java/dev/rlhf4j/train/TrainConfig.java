@@ -55,42 +55,9 @@ public record TrainConfig(
 
     /** A builder holding this config's values. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.epochs = epochs;
-        b.batchPairs = batchPairs;
-        b.gradAccum = gradAccum;
-        b.optim = optim;
-        b.warmupRatio = warmupRatio;
-        b.schedule = schedule;
-        b.clipNorm = clipNorm;
-        b.seed = seed;
-        b.evalEvery = evalEvery;
-        b.maxSteps = maxSteps;
-        b.groupByLength = groupByLength;
-        b.dropout = dropout;
-        b.freezeEmbeddings = freezeEmbeddings;
-        b.trainTopLayers = trainTopLayers;
-        return b;
-    }
-
-    public TrainConfig withSeed(long s) {
-        return toBuilder().seed(s).build();
-    }
-
-    public TrainConfig withEpochs(int e) {
-        return toBuilder().epochs(e).build();
-    }
-
-    public TrainConfig withTrainTopLayers(int k) {
-        return toBuilder().trainTopLayers(k).build();
-    }
-
-    public TrainConfig withBatchPairs(int b) {
-        return toBuilder().batchPairs(b).build();
-    }
-
-    public TrainConfig withEvalEvery(int n) {
-        return toBuilder().evalEvery(n).build();
+        return new Builder().epochs(epochs).batchPairs(batchPairs).gradAccum(gradAccum).optim(optim).warmupRatio(warmupRatio)
+                .schedule(schedule).clipNorm(clipNorm).seed(seed).evalEvery(evalEvery).maxSteps(maxSteps)
+                .groupByLength(groupByLength).dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers);
     }
 
     /** Named setters over {@link Defaults}. */

@@ -79,7 +79,7 @@ class RlLoopTest {
         }
         // Packing trains too.
         try (CausalLm p = Policies.scratch(TINY, train, Device.cpu(), 3)) {
-            SftTrainer.Result r = new SftTrainer(p, SFT.withPacking(true)).fit(train, valid, dir.resolve("d"), false, null);
+            SftTrainer.Result r = new SftTrainer(p, SFT.toBuilder().packing(true).build()).fit(train, valid, dir.resolve("d"), false, null);
             assertThat(r.validPerplexity()).isLessThan(r.firstValidPerplexity() * 0.5);
         }
     }
@@ -141,7 +141,7 @@ class RlLoopTest {
 
         // Resume from the checkpoint at iteration 7 of a copy: iterations 8–14 repeat exactly.
         Path copy = dir.resolve("ppo2");
-        PpoConfig half = cfg.withIterations(7);
+        PpoConfig half = cfg.toBuilder().iterations(7).build();
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
              ValueModel critic = ValueModel.fromActor(ref)) {
             new PpoTrainer(actor, ref, critic, shorter, null, half, List.of()).train(prompts, copy, false, null);

@@ -118,7 +118,7 @@ class TrainingTest {
         try (RewardModel before = TINY.create(7)) {
             before.parameters().asMap().forEach((k, v) -> init.put(k, v.toFloatArray()));
         }
-        TrainConfig top1 = config(0).withTrainTopLayers(1);
+        TrainConfig top1 = config(0).toBuilder().trainTopLayers(1).build();
         TrainJob.Outcome o = new TrainJob(TINY, top1, new BradleyTerryLoss(), 1.0, null, null, null, "top").run(train, valid, false);
         try (RewardModel m = o.model()) {
             assertThat(o.result().last().accuracy()).isGreaterThan(0.9);
@@ -129,7 +129,7 @@ class TrainingTest {
                         .as("parameter %s unchanged", e.getKey()).isEqualTo(!trains);
             }
         }
-        assertThatThrownBy(() -> new TrainJob(TINY, config(0).withTrainTopLayers(3), new BradleyTerryLoss(), 1.0, null, null,
+        assertThatThrownBy(() -> new TrainJob(TINY, config(0).toBuilder().trainTopLayers(3).build(), new BradleyTerryLoss(), 1.0, null, null,
                 null, "t").run(train, List.of(), false)).hasMessageContaining("exceeds the backbone's 2 layers");
     }
 
