@@ -140,10 +140,6 @@ public final class Loop<B> {
         return microSteps;
     }
 
-    public long optimizerSteps() {
-        return optimizerSteps;
-    }
-
     /** Where this loop stands, for a resume checkpoint written outside {@link #run} (PPO's). */
     public TrainState state(double elapsedSeconds) {
         return new TrainState(0, 0, optimizerSteps, microSteps, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, -1,

@@ -18,13 +18,7 @@ public interface TrainListener {
      */
     record StepStats(long step, long totalSteps, int epoch, double loss, Map<String, Double> stats, double lr,
                      double gradNorm, boolean skipped, boolean replayed, long tokens, double stepSeconds,
-                     double elapsedSeconds) {
-        /** A stat by name, NaN when the trainer does not report it. */
-        public double stat(String name) {
-            Double v = stats.get(name);
-            return v == null ? Double.NaN : v;
-        }
-    }
+                     double elapsedSeconds) {}
 
     /**
      * A validation.

@@ -14,8 +14,6 @@ import dev.rlhf4j.model.ModelParameters;
  */
 public record OptimConfig(double lr, double beta1, double beta2, double eps, double weightDecay) {
     public static final double BETA1 = 0.9, BETA2 = 0.95;
-    /** ε of reward-model training (METHODS.md §1). */
-    public static final double EPS_RM = 1e-6;
     /** ε of the policy and critic optimizers (SFT, PPO), PyTorch's default. */
     public static final double EPS_POLICY = 1e-8;
 
