@@ -1,13 +1,8 @@
 package dev.rlhf4j.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
-import ai.djl.training.GradientCollector;
 import dev.rlhf4j.contrastive.ContrastiveConfig;
 import dev.rlhf4j.contrastive.ContrastiveObjective;
 import dev.rlhf4j.contrastive.ContrastiveObjectives;
-import dev.rlhf4j.contrastive.TwoViews;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
@@ -29,8 +24,10 @@ import dev.rlhf4j.text.Tokenizer;
 import dev.rlhf4j.text.EncodedSequence;
 import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
-import dev.rlhf4j.train.optim.AdamW;
-import dev.rlhf4j.train.optim.GradientClipping;
+import dev.rlhf4j.text.SequenceEncoder.EncodedPair;
+import dev.rlhf4j.train.Loop;
+import dev.rlhf4j.train.RewardTrainer;
+import dev.rlhf4j.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -49,8 +46,8 @@ import java.util.concurrent.Callable;
 
 /** {@code rlhf4j bench}: times one training step (forward, backward, clip, AdamW) on random tokens. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Time reward-model training steps on random tokens of a fixed shape: forward, backward, "
-                + "optimizer; prints the median of the measured steps and tokens per second.",
+        description = {"Time train-rm's training step (the same code) on random tokens of a fixed shape: forward, backward, "
+                + "clip and AdamW; prints the median of the measured steps and tokens per second.",
                 "With --generate N: time greedy generation of N new tokens from an 8-token prompt by a decoder "
                         + "(--backbone PATH or --init scratch), with and without the KV cache."})
 public final class BenchCommand implements Callable<Integer> {
@@ -175,50 +172,33 @@ public final class BenchCommand implements Callable<Integer> {
             rows.add(randomSequence(rnd, len, vocab));
         }
         TokenBatch batch = TokenBatch.of(rows, rm.encoder().padId());
-        List<EncodedSequence> doubled = new ArrayList<>(rows);
-        doubled.addAll(rows);
-        TokenBatch twice = TokenBatch.of(doubled, rm.encoder().padId());
-        ContrastiveObjective objective = null;
+        // The production step (train-rm's) over these pairs, at a constant learning rate: one batch, every step.
+        List<EncodedPair> enc = new ArrayList<>();
+        for (int i = 0; i < pairs; i++) enc.add(new EncodedPair(rows.get(i), rows.get(pairs + i)));
+        int[] all = new int[pairs];
+        for (int i = 0; i < pairs; i++) all[i] = i;
+        TrainConfig tc = TrainConfig.builder().lr(1e-5).warmupRatio(0).schedule("constant").dropout(dropout).build();
+        RewardTrainer trainer = new RewardTrainer(rm, tc, new BradleyTerryLoss(), 1.0, List.of());
         if (cl != null) {
-            objective = ContrastiveObjectives.create(cl, rm.manager(), rm.backbone().hiddenSize(), 0);
+            ContrastiveObjective objective = ContrastiveObjectives.create(cl, rm.manager(), rm.backbone().hiddenSize(), 0);
             rm.attachAuxiliary(objective.parameters());
-            rm.backbone().setDropout((float) cl.dropout());
+            trainer.withContrastive(cl, objective);
         }
-        rm.parameters().requireGradients(true);
-        AdamW opt = new AdamW(rm.manager(), rm.parameters(), 0.9, 0.95, 1e-6, 0);
-        BradleyTerryLoss loss = new BradleyTerryLoss();
+        Loop<int[]> loop = trainer.loop(enc, null, null, steps + 2);
         double[] fwd = new double[steps], bwd = new double[steps], upd = new double[steps], tot = new double[steps];
         double[] cpu = new double[steps]; // process CPU seconds per step: less swayed than wall time by other processes
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double firstLoss = Double.NaN;
         for (int s = -2; s < steps; s++) {
             if (s == 0 && profile != null) Engines.startProfile();
-            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime(), t1, t2;
-            try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray l;
-                if (objective != null) {
-                    NDArray f = rm.features(twice, true); // both views in one pass, as train-rm does
-                    l = TwoViews.losses(f.get("0:" + 2 * pairs), f.get(2 * pairs + ":"), pairs, rm::headOf,
-                            (c, r) -> loss.perPair(c, r, null).mean(), cl, objective).total();
-                } else {
-                    NDArray r = rm.rewards(batch, true);
-                    l = loss.perPair(r.get("0:" + pairs), r.get(pairs + ":"), null).mean();
-                }
-                float lv = l.getFloat();
-                if (s == -2) firstLoss = lv;
-                t1 = System.nanoTime();
-                gc.backward(l);
-            }
-            t2 = System.nanoTime();
-            GradientClipping.clip(rm.parameters(), 1.0);
-            opt.step(1e-5);
-            if (objective != null) objective.afterStep();
-            GradientClipping.zero(rm.parameters());
+            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+            Loop.Update u = loop.update(List.of(all));
             long t3 = System.nanoTime();
+            if (s == -2) firstLoss = u.loss();
             if (s >= 0) {
-                fwd[s] = (t1 - t0) / 1e9;
-                bwd[s] = (t2 - t1) / 1e9;
-                upd[s] = (t3 - t2) / 1e9;
+                fwd[s] = u.forwardSeconds();
+                bwd[s] = u.backwardSeconds();
+                upd[s] = u.updateSeconds();
                 tot[s] = (t3 - t0) / 1e9;
                 cpu[s] = (os.getProcessCpuTime() - c0) / 1e9;
             }

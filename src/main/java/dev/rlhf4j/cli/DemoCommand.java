@@ -52,8 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--label-smoothing", defaultValue = "0.1", description = "α on pairs with μ̂ < 0 for Soft Label + Margin (default: ${DEFAULT-VALUE}).")
     double smoothing;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the task, ensemble and models (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
 
     @Option(names = "--backbone", defaultValue = "minilm", description = "Backbone of every reward model (default: ${DEFAULT-VALUE}).")
     String backbone;
@@ -88,13 +87,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig d = TrainConfig.defaults();
-        TrainConfig train = new TrainConfig(epochs, batchSize, 1, lr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(),
-                d.warmupRatio(), d.schedule(), d.clipNorm(), seed, 0, 0, true, d.dropout(), false, trainTopLayers);
+        TrainConfig train = TrainConfig.builder().epochs(epochs).batchPairs(batchSize).lr(lr).seed(seed.get()).evalEvery(0)
+                .trainTopLayers(trainTopLayers).build();
         ModelSpec model = new ModelSpec(backbone, Pooling.CLS, maxLength, device.get());
         DemoConfig c = new DemoConfig(trainPairs, testPairs, validPairs, flipRate, members, flipBelow, marginScale,
-                smoothing, seed, model, train, contrastive);
-        ObjectNode prov = Provenance.of("demo", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed,
+                smoothing, seed.get(), model, train, contrastive);
+        ObjectNode prov = Provenance.of("demo", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed.get(),
                 Engines.describe());
         DemoPipeline.run(c, out, prov, System.err);
         System.out.println();

@@ -83,8 +83,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", description = "Prompts generated together, left-padded (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the sampler; the same seed gives the same text (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
 
     @picocli.CommandLine.Mixin DeviceOption device;
 
@@ -96,7 +95,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (batchSize <= 0) throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
         double penalty = repetitionPenalty != null ? repetitionPenalty : greedy ? 1.0 : 1.1;
         GenerationConfig cfg = new GenerationConfig(maxNewTokens, greedy, temperature, topK, topP, penalty, stop,
-                !ignoreEos, !noCache, seed);
+                !ignoreEos, !noCache, seed.get());
         try (CausalLm lm = CausalLm.load(model, device.get())) {
             PromptRenderer renderer = chat ? ChatTemplates.renderer(lm.tokenizerConfig()) : null;
             Generator gen = new Generator(lm);
@@ -134,7 +133,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 Map<String, Path> inputs = new LinkedHashMap<>();
                 inputs.put("model", Files.isDirectory(model) ? model.resolve("model.safetensors") : model);
                 inputs.put("prompts", promptFile);
-                ObjectNode prov = Provenance.of("generate", spec.commandLine().getParseResult().originalArgs(), inputs, seed,
+                ObjectNode prov = Provenance.of("generate", spec.commandLine().getParseResult().originalArgs(), inputs, seed.get(),
                         Engines.describe());
                 prov.put("new_tokens", tokens);
                 prov.put("seconds", seconds);

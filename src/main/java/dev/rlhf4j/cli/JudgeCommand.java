@@ -47,8 +47,7 @@ public final class JudgeCommand implements Callable<Integer> {
     boolean greedy;
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed, the same for both policies (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
     @Option(names = "--out", description = "Directory for judge.json and judge.jsonl (default: --a when it is a directory, else the current one).")
     Path out;
     @Option(names = "--json", description = "Print judge.json instead of a summary line (default: the summary).")
@@ -66,9 +65,9 @@ public final class JudgeCommand implements Callable<Integer> {
         List<String> ps = Demonstrations.promptTexts(prompts);
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
         GenerationConfig gen = new GenerationConfig(sampling.maxNew, greedy, sampling.temperature, 0, sampling.topP, sampling.repetition,
-                List.of(), true, true, seed);
+                List.of(), true, true, seed.get());
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
-        ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.describe());
+        ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.describe());
         try (Judge j = judge(judge)) {
             ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, device.get(), dir, prov);
             if (json) {

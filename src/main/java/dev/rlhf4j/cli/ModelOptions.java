@@ -30,33 +30,13 @@ public final class ModelOptions {
                     + "(--layers, --dim, --heads, --kv-heads, --ffn, --vocab-from) (default: ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--layers", defaultValue = "4", description = "--init scratch: decoder layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--dim", defaultValue = "128", description = "--init scratch: hidden size (default: ${DEFAULT-VALUE}).")
-    int dim;
-
-    @Option(names = "--heads", defaultValue = "4", description = "--init scratch: attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
-
-    @Option(names = "--kv-heads", defaultValue = "0",
-            description = "--init scratch: key/value heads; 0 = --heads (default: ${DEFAULT-VALUE}).")
-    int kvHeads;
-
-    @Option(names = "--ffn", defaultValue = "0",
-            description = "--init scratch: SwiGLU width; 0 = llama2.c's rule, 2/3 of 4·dim rounded up to 32 (default: ${DEFAULT-VALUE}).")
-    int ffn;
-
-    @Option(names = "--vocab-from",
-            description = "--init scratch: the tokenizer whose vocabulary the decoder uses: tokenizer.json, a Hugging Face "
-                    + "directory, a llama2.c model .bin or a llama2.c tokenizer .bin (no default).")
-    String vocabFrom;
+    @picocli.CommandLine.Mixin ScratchShapeOptions shape;
 
     public ModelSpec spec() {
         Pooling p = pooling.equalsIgnoreCase("auto") ? null : Pooling.parse(pooling);
         ScratchDecoder scratch = switch (init.toLowerCase()) {
             case "pretrained" -> null;
-            case "scratch" -> new ScratchDecoder(layers, dim, heads, kvHeads == 0 ? heads : kvHeads, ffn, vocabFrom);
+            case "scratch" -> new ScratchDecoder(shape.layers, shape.dim, shape.heads, shape.kvHeadsOrHeads(), shape.ffn, shape.vocabFrom);
             default -> throw new IllegalArgumentException("--init must be pretrained or scratch, got '" + init + "'");
         };
         return new ModelSpec(backbone, p, maxLength, device.get(), scratch);

@@ -71,12 +71,7 @@ public final class RlhfCommand implements Callable<Integer> {
 
     @Option(names = "--sft-epochs", defaultValue = "3", description = "SFT epochs (default: ${DEFAULT-VALUE}).")
     int sftEpochs;
-    @Option(names = "--layers", defaultValue = "2", description = "Policy layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-    @Option(names = "--dim", defaultValue = "128", description = "Policy hidden size (default: ${DEFAULT-VALUE}).")
-    int dim;
-    @Option(names = "--heads", defaultValue = "4", description = "Policy attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
+    @Mixin ScratchShapeOptions policyShape;
 
     @Mixin PpoOptions ppo;
     @Mixin MetaRmOptions meta;
@@ -90,14 +85,13 @@ public final class RlhfCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         threads.apply();
-        long seed = ppo.seed;
-        TrainConfig d = TrainConfig.defaults();
-        TrainConfig rmTrain = new TrainConfig(1, 8, 1, rmLr, d.beta1(), d.beta2(), d.eps(), d.weightDecay(), d.warmupRatio(),
-                d.schedule(), d.clipNorm(), seed, d.evalEvery(), 0, true, 0.0, false, rmTop);
+        long seed = ppo.seed.get();
+        TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(rmLr).seed(seed).dropout(0.0)
+                .trainTopLayers(rmTop).build();
         ModelSpec rmModel = new ModelSpec(rmBackbone, null, rmMaxLength, device.get());
-        SftConfig sc = SftConfig.defaults().withEpochs(sftEpochs).withSeed(seed);
+        SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(seed).build();
         RlhfPipeline.Config c = new RlhfPipeline.Config(rounds, pairs, flipRate, NoiseModel.of(noise), trainPrompts, heldoutPrompts,
-                sftDemos, judgePrompts, seed, rmModel, rmTrain, sc, new Policies.Shape(layers, dim, heads, heads, 0, 256, null),
+                sftDemos, judgePrompts, seed, rmModel, rmTrain, sc, policyShape.policy(256),
                 ppo.config(), meta.config(), data, rewardModel, sft, prompts, heldout, sftData);
         Map<String, Path> inputs = new LinkedHashMap<>();
         for (Path p : new Path[] {data, rewardModel, prompts, heldout, sftData}) if (p != null && p.toFile().isFile()) inputs.put(p.getFileName().toString(), p);

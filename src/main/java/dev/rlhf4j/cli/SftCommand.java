@@ -36,46 +36,33 @@ public final class SftCommand implements Callable<Integer> {
             description = "'scratch' (a small random Llama shape) or a decoder checkpoint: HF directory or llama2.c .bin (default: ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--layers", defaultValue = "2", description = "--init scratch: layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-    @Option(names = "--dim", defaultValue = "128", description = "--init scratch: hidden size (default: ${DEFAULT-VALUE}).")
-    int dim;
-    @Option(names = "--heads", defaultValue = "4", description = "--init scratch: attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
-    @Option(names = "--kv-heads", defaultValue = "0", description = "--init scratch: key/value heads, 0 = --heads (default: ${DEFAULT-VALUE}).")
-    int kvHeads;
-    @Option(names = "--ffn", defaultValue = "0", description = "--init scratch: SwiGLU width, 0 = llama2.c's rule (default: ${DEFAULT-VALUE}).")
-    int ffn;
-    @Option(names = "--vocab-from", description = "--init scratch: a tokenizer.json, HF directory or llama2.c tokenizer "
-            + "(default: a WordPiece vocabulary built from the data's words).")
-    String vocabFrom;
+    @picocli.CommandLine.Mixin ScratchShapeOptions shape;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = SftConfig.Defaults.EPOCHS, description = "Passes over the data (default: ${DEFAULT-VALUE}).")
     int epochs;
-    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = SftConfig.Defaults.BATCH_SIZE, description = "Sequences per step (default: ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate; about 2e-5 for a pretrained checkpoint (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = SftConfig.Defaults.LR, description = "Peak learning rate; about 2e-5 for a pretrained checkpoint (default: ${DEFAULT-VALUE}).")
     double lr;
-    @Option(names = "--warmup-ratio", defaultValue = "0.05", description = "Share of steps warming up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-ratio", defaultValue = SftConfig.Defaults.WARMUP_RATIO, description = "Share of steps warming up (default: ${DEFAULT-VALUE}).")
     double warmup;
-    @Option(names = "--schedule", defaultValue = "cosine", description = "linear, cosine or constant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = SftConfig.Defaults.SCHEDULE, description = "linear, cosine or constant (default: ${DEFAULT-VALUE}).")
     String schedule;
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = SftConfig.Defaults.WEIGHT_DECAY, description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
-    @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clip", defaultValue = SftConfig.Defaults.CLIP_NORM, description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double clip;
-    @Option(names = "--max-length", defaultValue = "128", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = SftConfig.Defaults.MAX_LENGTH, description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
     int maxLength;
-    @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-prompt-tokens", defaultValue = SftConfig.Defaults.MAX_PROMPT_TOKENS, description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @Option(names = "--packing", description = "Pack several examples per row of --max-length instead of padding (default: padded, length-grouped).")
     boolean packing;
-    @Option(names = "--eval-every", defaultValue = "100", description = "Steps between validations and checkpoints, 0 = each epoch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-every", defaultValue = SftConfig.Defaults.EVAL_EVERY, description = "Steps between validations and checkpoints, 0 = each epoch (default: ${DEFAULT-VALUE}).")
     int evalEvery;
     @Option(names = "--valid-fraction", defaultValue = "0.05", description = "Share of prompts held out for perplexity, by prompt hash (default: ${DEFAULT-VALUE}).")
     double validFraction;
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the init, data order and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
     @picocli.CommandLine.Mixin DeviceOption device;
@@ -87,18 +74,20 @@ public final class SftCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         threads.apply();
-        SftConfig cfg = new SftConfig(epochs, batch, lr, warmup, schedule, clip, weightDecay, seed, maxLength, maxPrompt, packing, evalEvery);
+        SftConfig cfg = SftConfig.builder().epochs(epochs).batchSize(batch).lr(lr).weightDecay(weightDecay).warmupRatio(warmup)
+                .schedule(schedule).clipNorm(clip).seed(seed.get()).maxLength(maxLength).maxPromptTokens(maxPrompt).packing(packing)
+                .evalEvery(evalEvery).build();
         List<Demonstrations.Example> all = Demonstrations.read(data);
         List<Demonstrations.Example> train = new ArrayList<>(), valid = new ArrayList<>();
         for (Demonstrations.Example e : all) (Split.unit(e.prompt()) < validFraction ? valid : train).add(e);
         if (train.isEmpty()) throw new IllegalArgumentException(data + ": every prompt fell into the validation share; lower --valid-fraction");
-        ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed, Engines.describe());
+        ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed.get(), Engines.describe());
         CausalLm policy;
         if (resume) {
             policy = Policies.load(out.resolve("resume"), device.get());
         } else if (init.equals("scratch")) {
-            policy = Policies.scratch(new Policies.Shape(layers, dim, heads, kvHeads, ffn, Math.max(256, maxLength), vocabFrom),
-                    train, device.get(), seed);
+            policy = Policies.scratch(shape.policy(Math.max(256, maxLength)),
+                    train, device.get(), seed.get());
         } else {
             policy = Policies.load(Path.of(init), device.get());
         }

@@ -39,8 +39,7 @@ public final class SynthCommand implements Callable<Integer> {
             description = "A clean test set: no flips, temperature 0 (default: ${DEFAULT-VALUE}).")
     boolean clean;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed; the same seed gives the same file (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
 
     @Option(names = "--noise", defaultValue = "uniform",
             description = {"Which labels are flipped (default: ${DEFAULT-VALUE}):",
@@ -74,19 +73,19 @@ public final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SynthConfig cfg = clean ? SynthConfig.cleanTest(pairs, seed)
-                : new SynthConfig(pairs, flipRate, temperature, seed, List.of(), dev.rlhf4j.synth.NoiseModel.of(noise));
+        SynthConfig cfg = clean ? SynthConfig.cleanTest(pairs, seed.get())
+                : new SynthConfig(pairs, flipRate, temperature, seed.get(), List.of(), dev.rlhf4j.synth.NoiseModel.of(noise));
         List<PreferencePair> data = SyntheticTask.generate(cfg);
         SyntheticTask.write(data, out);
         SynthStats stats = SynthStats.of(data);
         ObjectNode o = Json.MAPPER.valueToTree(stats);
-        o.set("provenance", Provenance.of("synth", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed, null));
+        o.set("provenance", Provenance.of("synth", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed.get(), null));
         Path statsFile = out.resolveSibling(out.getFileName() + ".stats.json");
         Json.write(statsFile, o);
         System.out.println(stats);
         System.out.println("wrote " + data.size() + " pairs -> " + out.toAbsolutePath() + " (stats: " + statsFile + ")");
         if (rlOut != null) {
-            dev.rlhf4j.synth.RlSets.Sets sets = dev.rlhf4j.synth.RlSets.generate(rlTrain, rlHeldout, sftDemos, seed);
+            dev.rlhf4j.synth.RlSets.Sets sets = dev.rlhf4j.synth.RlSets.generate(rlTrain, rlHeldout, sftDemos, seed.get());
             dev.rlhf4j.synth.RlSets.write(sets, rlOut);
             System.out.printf("wrote %d train prompts, %d held-out prompts and %d SFT demonstrations -> %s%n",
                     sets.train().size(), sets.heldout().size(), sets.sft().size(), rlOut.toAbsolutePath());

@@ -1,64 +1,64 @@
 package dev.rlhf4j.cli;
 
 import dev.rlhf4j.train.TrainConfig;
+import dev.rlhf4j.train.TrainConfig.Defaults;
+import dev.rlhf4j.train.optim.OptimConfig;
 import dev.rlhf4j.train.loss.PairwiseLoss;
 import picocli.CommandLine.Option;
 
-/** Optimisation settings of reward-model training (defaults: {@link TrainConfig#defaults()}). */
+/** Optimisation settings of reward-model training (defaults: {@link TrainConfig.Defaults}). */
 public final class TrainOptions {
-    private static final TrainConfig D = TrainConfig.defaults();
 
-    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training pairs (default: ${DEFAULT-VALUE}).")
-    int epochs = D.epochs();
+    @Option(names = "--epochs", defaultValue = Defaults.EPOCHS, description = "Passes over the training pairs (default: ${DEFAULT-VALUE}).")
+    int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Pairs per micro-batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = Defaults.BATCH_PAIRS, description = "Pairs per micro-batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--grad-accum", defaultValue = Defaults.GRAD_ACCUM, description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
     int gradAccum;
 
-    @Option(names = "--lr", defaultValue = "3e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = Defaults.LR, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = Defaults.WEIGHT_DECAY, description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--betas", defaultValue = "0.9,0.95", split = ",", description = "AdamW β1,β2 (default: ${DEFAULT-VALUE}, the paper's).")
+    @Option(names = "--betas", defaultValue = Defaults.BETAS, split = ",", description = "AdamW β1,β2 (default: ${DEFAULT-VALUE}, the paper's).")
     double[] betas;
 
-    @Option(names = "--adam-eps", defaultValue = "1e-6", description = "AdamW ε (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--adam-eps", defaultValue = Defaults.EPS, description = "AdamW ε (default: ${DEFAULT-VALUE}).")
     double eps;
 
-    @Option(names = "--warmup-ratio", defaultValue = "0.1", description = "Fraction of steps warming up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-ratio", defaultValue = Defaults.WARMUP_RATIO, description = "Fraction of steps warming up (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--schedule", defaultValue = "linear", description = "Decay after warmup: linear, cosine or constant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", defaultValue = Defaults.SCHEDULE, description = "Decay after warmup: linear, cosine or constant (default: ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clip", defaultValue = Defaults.CLIP_NORM, description = "Global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double clip;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of data order, dropout and head init (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @picocli.CommandLine.Mixin SeedOption seed;
 
-    @Option(names = "--eval-every", defaultValue = "50",
+    @Option(names = "--eval-every", defaultValue = Defaults.EVAL_EVERY,
             description = "Optimizer steps between validations and resume checkpoints; 0 = once per epoch (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = no limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-steps", defaultValue = Defaults.MAX_STEPS, description = "Stop after this many optimizer steps, 0 = no limit (default: ${DEFAULT-VALUE}).")
     long maxSteps;
 
     @Option(names = "--no-group-by-length", negatable = false, defaultValue = "false",
             description = "Shuffle fully instead of batching pairs of similar length (default: grouped).")
     boolean noGrouping;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "Backbone dropout while training; negative = the backbone's own (0.1 for the presets); 0 turns it off, as TRL does for reward models (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dropout", defaultValue = Defaults.DROPOUT, description = "Backbone dropout while training; negative = the backbone's own (0.1 for the presets); 0 turns it off, as TRL does for reward models (default: ${DEFAULT-VALUE}).")
     double dropout;
 
     @Option(names = "--freeze-embeddings", defaultValue = "false", description = "Keep the token-embedding table fixed: faster steps (default: ${DEFAULT-VALUE}).")
     boolean freezeEmbeddings;
 
-    @Option(names = "--train-top-layers", defaultValue = "0",
+    @Option(names = "--train-top-layers", defaultValue = Defaults.TRAIN_TOP_LAYERS,
             description = "Train only the top K backbone layers and the head; the layers below are run once over the "
                     + "data and cached, so an epoch costs about K/L of a full one. 0 trains every weight (default: ${DEFAULT-VALUE}).")
     int trainTopLayers;
@@ -77,8 +77,10 @@ public final class TrainOptions {
 
     public TrainConfig config() {
         if (betas.length != 2) throw new IllegalArgumentException("--betas takes two numbers, e.g. 0.9,0.95");
-        return new TrainConfig(epochs, batchSize, gradAccum, lr, betas[0], betas[1], eps, weightDecay, warmup, schedule,
-                clip, seed, evalEvery, maxSteps, !noGrouping, dropout, freezeEmbeddings, trainTopLayers);
+        return TrainConfig.builder().epochs(epochs).batchPairs(batchSize).gradAccum(gradAccum)
+                .optim(new OptimConfig(lr, betas[0], betas[1], eps, weightDecay)).warmupRatio(warmup).schedule(schedule)
+                .clipNorm(clip).seed(seed.get()).evalEvery(evalEvery).maxSteps(maxSteps).groupByLength(!noGrouping)
+                .dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers).build();
     }
 
     public PairwiseLoss lossFunction() {

@@ -115,7 +115,7 @@ public final class TrainRmCommand implements Callable<Integer> {
         ContrastiveConfig contrastive = contrastiveOptions.config();
         // In-batch negatives want a larger batch: with --contrastive the default is the paper's 16 pairs.
         if (contrastive != null && !spec.commandLine().getParseResult().hasMatchedOption("--batch-size")) {
-            cfg = cfg.withBatchPairs(ContrastiveConfig.DEFAULT_BATCH_PAIRS);
+            cfg = cfg.toBuilder().batchPairs(ContrastiveConfig.DEFAULT_BATCH_PAIRS).build();
         }
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);

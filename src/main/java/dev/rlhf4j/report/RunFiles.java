@@ -2,6 +2,7 @@ package dev.rlhf4j.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.data.Json;
+import dev.rlhf4j.train.MetricsFile;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,9 +19,9 @@ import java.util.stream.Stream;
  * The files of a run directory the report can use, found by what they hold rather than by where
  * a particular command puts them: a {@code summary.json} with {@code variants} is a demo summary,
  * JSON with {@code groups} of μ̂/σ̂ a strength summary, JSON with decile {@code rows} the decile
- * experiment, JSON with {@code representations} an {@code eval-rm --representations} report, a
- * JSONL whose lines have a {@code type} of train/eval a training curve, and one whose lines have
- * {@code rm_reward}, {@code gold_reward}, {@code kl} or {@code ppl} a PPO log.
+ * experiment, JSON with {@code representations} an {@code eval-rm --representations} report; a
+ * {@code metrics.jsonl} ({@link MetricsFile}'s schema, any name) by its records' {@code type}: start, resume, train
+ * or eval a training curve, ppo a PPO log.
  */
 public final class RunFiles {
     /** Subdirectories this deep are searched (run/variant/ppo/metrics.jsonl). */
@@ -30,8 +31,8 @@ public final class RunFiles {
     /** Checkpoint files: never a report input, and tokenizer.json is large. */
     private static final Set<String> CHECKPOINT_FILES = Set.of("tokenizer.json", "config.json", "tokenizer_config.json",
             "provenance.json", "trainer_state.json", "special_tokens_map.json", "generation_config.json");
-    static final Set<String> PPO_FIELDS = Set.of("rm_reward", "gold_reward", "kl", "ppl");
-    private static final Set<String> TRAIN_TYPES = Set.of("start", "resume", "train", "eval");
+    private static final Set<String> TRAIN_TYPES = Set.of(MetricsFile.START, MetricsFile.RESUME, MetricsFile.TRAIN,
+            MetricsFile.EVAL);
 
     /** A JSON document and where it came from. */
     public record Doc(Path file, JsonNode json) {}
@@ -108,7 +109,7 @@ public final class RunFiles {
             target = strengthPairs;
         } else if (TRAIN_TYPES.contains(first.path("type").asText())) {
             target = trainCurves;
-        } else if (PPO_FIELDS.stream().anyMatch(first::has)) {
+        } else if (first.path("type").asText().equals(MetricsFile.PPO)) {
             target = ppoCurves;
         } else {
             return;

@@ -306,16 +306,18 @@ public final class RunReport {
                 double[] step = field(train, "step");
                 int w = Math.max(1, train.size() / 10);
                 loss.add(Svg.Series.line(name, step, smooth(field(train, "loss"), w)));
-                acc.add(Svg.Series.line(name, step, smooth(field(train, "accuracy"), w)));
+                if (!train.isEmpty() && train.get(0).has("accuracy")) {
+                    acc.add(Svg.Series.line(name, step, smooth(field(train, "accuracy"), w)));
+                }
                 if (!train.isEmpty() && train.get(0).has("contrastive_loss")) {
                     cl.add(Svg.Series.line(name, step, smooth(field(train, "contrastive_loss"), w)));
                 }
                 List<JsonNode> ev = recs.stream().filter(r -> r.path("type").asText().equals("eval")).toList();
-                if (!ev.isEmpty()) eval.add(new Svg.Series(name, field(ev, "step"), field(ev, "accuracy"), Svg.Style.LINE_POINTS, false));
+                if (!ev.isEmpty() && ev.get(0).has("accuracy")) eval.add(new Svg.Series(name, field(ev, "step"), field(ev, "accuracy"), Svg.Style.LINE_POINTS, false));
             }
             StringBuilder b = new StringBuilder("<div class=\"plots\">\n");
             b.append(Svg.line("Training loss (running mean)", "optimizer step", "loss", loss));
-            b.append(Svg.line("Training batch accuracy (running mean)", "optimizer step", "accuracy", acc));
+            if (!acc.isEmpty()) b.append(Svg.line("Training batch accuracy (running mean)", "optimizer step", "accuracy", acc));
             if (!cl.isEmpty()) b.append(Svg.line("Contrastive loss (running mean)", "optimizer step", "L_cl", cl));
             if (!eval.isEmpty()) b.append(Svg.line("Validation accuracy", "optimizer step", "accuracy", eval));
             b.append("</div>\n<p class=\"note\">Per-step values averaged over a trailing window of a tenth of each run.</p>\n");
@@ -389,10 +391,7 @@ public final class RunReport {
                 use(l.file(), "ppo");
                 String name = curveName(l.file());
                 List<JsonNode> recs = l.records();
-                String xf = recs.isEmpty() ? "" : recs.get(0).has("iteration") ? "iteration" : recs.get(0).has("iter") ? "iter"
-                        : recs.get(0).has("step") ? "step" : "";
-                double[] x = new double[recs.size()];
-                for (int i = 0; i < x.length; i++) x[i] = xf.isEmpty() ? i + 1 : recs.get(i).path(xf).asDouble(Double.NaN);
+                double[] x = field(recs, "iteration");
                 for (var e : byField.entrySet()) {
                     if (recs.stream().anyMatch(r -> r.has(e.getKey()))) e.getValue().add(Svg.Series.line(name, x, field(recs, e.getKey())));
                 }

@@ -89,17 +89,17 @@ public final class MetaRm {
     /** Trains from the reward model in {@code rmIn} and saves the result to {@code out} (best on {@code valid}, if any). */
     public static TrainResult train(Path rmIn, Path out, List<PreferencePair> train, List<PreferencePair> valid,
                                     List<MetaStep.Group> meta, Config c, Device device, ObjectNode provenance) {
-        TrainConfig tc = new TrainConfig(1000, c.batchPairs(), 1, c.lr(), 0.9, 0.95, 1e-6, 0, 0.1, "linear", 1.0, c.seed(),
-                Math.max(1, c.steps() / 3), c.steps(), true, 0.0, false, c.trainTopLayers());
+        TrainConfig tc = TrainConfig.builder().epochs(1000).batchPairs(c.batchPairs()).lr(c.lr()).seed(c.seed())
+                .evalEvery(Math.max(1, c.steps() / 3)).maxSteps(c.steps()).dropout(0.0).trainTopLayers(c.trainTopLayers()).build();
         try (RewardModel rm = RewardModels.load(rmIn, device)) {
             Files.createDirectories(out);
             List<TrainListener> ls = new ArrayList<>();
             ls.add(new ProgressListener(System.err, "metarm", 10));
-            ls.add(new MetricsFile(out.resolve("metrics.jsonl")));
-            ls.add(new CheckpointListener(out, provenance, !valid.isEmpty()));
+            ls.add(new MetricsFile(out.resolve(MetricsFile.NAME)));
+            ls.add(new CheckpointListener(out, provenance, !valid.isEmpty(), rm));
             RewardTrainer t = new RewardTrainer(rm, tc, new BradleyTerryLoss(), 1.0, ls)
                     .withMetaStep(new MetaStep(c.eta(), c.metaGroups(), meta, c.seed()));
-            return t.fit(train, valid, null, null);
+            return t.fit(train, valid, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }

@@ -1,31 +1,24 @@
 package dev.rlhf4j.rl;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
-import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.model.decoder.Generator;
 import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.train.Loop;
+import dev.rlhf4j.train.MetricsFile;
+import dev.rlhf4j.train.checkpoint.ResumeState;
 import dev.rlhf4j.train.optim.AdamW;
-import dev.rlhf4j.train.optim.GradientClipping;
+import dev.rlhf4j.train.optim.LrSchedule;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -79,38 +72,37 @@ public final class PpoTrainer {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to train on");
         actor.parameters().requireGradients(true);
         critic.parameters().requireGradients(true);
-        AdamW actorOpt = new AdamW(actor.manager(), actor.parameters(), 0.9, 0.95, 1e-8, 0);
-        AdamW criticOpt = new AdamW(critic.manager(), critic.parameters(), 0.9, 0.95, 1e-8, 0);
-        Path resumeDir = out.resolve("resume");
+        AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.parameters());
+        AdamW criticOpt = cfg.criticOptim().create(critic.manager(), critic.parameters());
+        Loop<Minibatch> loop = new Loop<>(Loop.Step.of(STATS, this::step), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()), List.of(
+                new Loop.Group(ACTOR, actor.parameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr())),
+                new Loop.Group(CRITIC, critic.parameters(), criticOpt, LrSchedule.constant(cfg.criticOptim().lr()))));
         int start = 0;
         double elapsedBefore = 0;
-        try {
-            Files.createDirectories(out);
-            if (resume) {
-                JsonNode st = PolicyState.loadState(resumeDir);
-                start = st.path("iteration").asInt();
-                elapsedBefore = st.path("elapsed_seconds").asDouble();
-                moments.restore(st.path("reward_moments"));
-                critic.load(Safetensors.read(resumeDir.resolve("critic.safetensors")).tensors());
-                PolicyState.loadOptimizer(resumeDir, "optimizer_actor", actorOpt, start);
-                PolicyState.loadOptimizer(resumeDir, "optimizer_critic", criticOpt, start);
-                System.err.printf(Locale.ROOT, "ppo: resuming at iteration %d/%d%n", start, cfg.iterations());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        if (resume) {
+            ResumeState.Loaded st = ResumeState.load(out);
+            start = st.extra().path("iteration").asInt();
+            elapsedBefore = st.state().elapsedSeconds();
+            moments.restore(st.extra().path("reward_moments"));
+            critic.load(Safetensors.read(st.dir().resolve(CRITIC_FILE)).tensors());
+            st.restore(ACTOR, actorOpt);
+            st.restore(CRITIC, criticOpt);
+            loop.resumeFrom(st.state());
+            System.err.printf(Locale.ROOT, "ppo: resuming at iteration %d/%d%n", start, cfg.iterations());
         }
+        MetricsFile metrics = MetricsFile.open(out.resolve(MetricsFile.NAME), resume);
         long t0 = System.nanoTime();
         ObjectNode last = null;
         Generator gen = new Generator(actor);
-        try (BufferedWriter metrics = Files.newBufferedWriter(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+        try {
             for (int it = start; it < cfg.iterations(); it++) {
-                last = iteration(it, prompts, gen, actorOpt, criticOpt);
+                long skippedBefore = loop.skippedSteps(), replayedBefore = loop.replayedSteps();
+                last = iteration(it, prompts, gen, loop);
+                last.put("skipped_updates", loop.skippedSteps() - skippedBefore);
+                last.put("replayed_updates", loop.replayedSteps() - replayedBefore);
                 double secs = elapsedBefore + (System.nanoTime() - t0) / 1e9;
                 last.put("elapsed_s", secs);
-                metrics.write(Json.MAPPER.writeValueAsString(last));
-                metrics.write('\n');
-                metrics.flush();
+                metrics.record(MetricsFile.PPO, last);
                 double per = (System.nanoTime() - t0) / 1e9 / (it + 1 - start);
                 System.err.printf(Locale.ROOT, "ppo: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  vloss %.3f  "
                                 + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", it + 1, cfg.iterations(),
@@ -121,20 +113,16 @@ public final class PpoTrainer {
                         Rl.duration(per * (cfg.iterations() - it - 1)));
                 boolean lastIt = it == cfg.iterations() - 1;
                 if ((it + 1) % cfg.checkpointEvery() == 0 || lastIt) {
-                    Files.createDirectories(resumeDir);
-                    actor.save(resumeDir, provenance);
-                    Safetensors.write(resumeDir.resolve("critic.safetensors"), critic.toHost(), Map.of("iteration", Integer.toString(it + 1)));
-                    PolicyState.saveOptimizer(resumeDir, "optimizer_actor", actorOpt, it + 1);
-                    PolicyState.saveOptimizer(resumeDir, "optimizer_critic", criticOpt, it + 1);
-                    ObjectNode st = Json.MAPPER.createObjectNode();
-                    st.put("iteration", it + 1);
-                    st.put("elapsed_seconds", secs);
-                    st.set("reward_moments", moments.toJson());
-                    PolicyState.saveState(resumeDir, st);
+                    ObjectNode extra = Json.MAPPER.createObjectNode();
+                    extra.put("iteration", it + 1);
+                    extra.set("reward_moments", moments.toJson());
+                    String iteration = Integer.toString(it + 1);
+                    ResumeState.save(out, dir -> {
+                        actor.save(dir, provenance);
+                        Safetensors.write(dir.resolve(CRITIC_FILE), critic.toHost(), Map.of("iteration", iteration));
+                    }, loop.optimizers(), loop.state(secs), extra);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         } finally {
             actor.parameters().requireGradients(false);
             critic.parameters().requireGradients(false);
@@ -142,6 +130,8 @@ public final class PpoTrainer {
         actor.save(out.resolve("policy"), provenance);
         return new Result(cfg.iterations(), last, elapsedBefore + (System.nanoTime() - t0) / 1e9);
     }
+
+    static final String ACTOR = "actor", CRITIC = "critic", CRITIC_FILE = "critic.safetensors";
 
     /** The prompts of iteration {@code it}: consecutive slices of a seeded shuffle, reshuffled each pass. */
     public static List<String> batchPrompts(List<String> prompts, int it, int size, long seed) {
@@ -173,7 +163,7 @@ public final class PpoTrainer {
         return p;
     }
 
-    private ObjectNode iteration(int it, List<String> prompts, Generator gen, AdamW actorOpt, AdamW criticOpt) {
+    private ObjectNode iteration(int it, List<String> prompts, Generator gen, Loop<Minibatch> loop) {
         // ---- rollouts ----
         long tGen = System.nanoTime();
         List<String> batch = batchPrompts(prompts, it, cfg.promptsPerIter(), cfg.seed());
@@ -259,7 +249,7 @@ public final class PpoTrainer {
             int[] perm = permutation(n, cfg.seed() * 31 + it * 101L + e);
             for (int s0 = 0; s0 < n; s0 += cfg.minibatch()) {
                 int[] rows = Arrays.copyOfRange(perm, s0, Math.min(n, s0 + cfg.minibatch()));
-                double[] st = update(all, rows, oldLp, oldV, adv, ret, act, actorOpt, criticOpt);
+                double[] st = loop.update(List.of(minibatch(all, rows, oldLp, oldV, adv, ret, act))).stats();
                 pgLoss += st[0];
                 vLoss += st[1];
                 clipFrac += st[2];
@@ -293,9 +283,10 @@ public final class PpoTrainer {
         return m;
     }
 
-    /** One minibatch step of both losses; returns {policy loss, value loss, clip fraction, entropy}. */
-    private double[] update(Batch all, int[] rows, float[] oldLp, float[] oldV, float[] adv, float[] ret, float[] act,
-                            AdamW actorOpt, AdamW criticOpt) {
+    /** A minibatch of rollouts with its per-token targets (rows, cols − 1): old log-probs and values, advantages, returns, action mask. */
+    record Minibatch(Batch batch, float[][] targets) {}
+
+    private static Minibatch minibatch(Batch all, int[] rows, float[] oldLp, float[] oldV, float[] adv, float[] ret, float[] act) {
         Batch b = all.rows(rows);
         int c1 = all.cols - 1, bc1 = b.cols - 1;
         float[][] picked = new float[5][rows.length * bc1];
@@ -303,44 +294,38 @@ public final class PpoTrainer {
         for (int k = 0; k < 5; k++) {
             for (int r = 0; r < rows.length; r++) System.arraycopy(from[k], rows[r] * c1, picked[k], r * bc1, bc1);
         }
-        double[] stats;
-        try (NDScope scope = new NDScope()) {
-            NDManager m = actor.manager();
-            Shape sh = new Shape(rows.length, bc1);
-            NDArray ids = b.ids(m), mask = b.mask(m);
-            NDArray oLp = m.create(picked[0], sh), oV = m.create(picked[1], sh), A = m.create(picked[2], sh),
-                    R = m.create(picked[3], sh), M = m.create(picked[4], sh);
-            float count = Math.max(1f, M.sum().getFloat());
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray hidden = actor.decoder().forward(ids, mask, null, true).get(new NDIndex(":, :-1, :"));
-                NDArray logp = actor.logits(hidden).logSoftmax(-1);
-                NDArray targets = ids.get(new NDIndex(":, 1:")).expandDims(-1);
-                NDArray lp = logp.gather(targets, 2).squeeze(-1);
-                NDArray ent = logp.exp().mul(logp).sum(new int[] {-1}).neg();
-                NDArray ratio = lp.sub(oLp).exp();
-                NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
-                NDArray pg = NDArrays.minimum(s1, s2).neg().mul(M).sum().div(count);
-                NDArray v = critic.values(ids, mask, true).get(new NDIndex(":, :-1"));
-                NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
-                NDArray vl = NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum().div(count).mul(0.5f);
-                double pgv = pg.getFloat(), vlv = vl.getFloat();
-                double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
-                double entv = ent.mul(M).sum().getFloat() / count;
-                boolean finite = Double.isFinite(pgv) && Double.isFinite(vlv);
-                if (finite) gc.backward(pg.add(vl));
-                stats = new double[] {pgv, vlv, cf, entv};
-                if (!finite) return stats;
-            }
-            // Outside the collector: the optimizers update the leaves in place.
-            double an = GradientClipping.clip(actor.parameters(), cfg.clipNorm());
-            double cn = GradientClipping.clip(critic.parameters(), cfg.clipNorm());
-            if (Double.isFinite(an)) actorOpt.step(cfg.actorLr());
-            if (Double.isFinite(cn)) criticOpt.step(cfg.criticLr());
-            return stats;
-        } finally {
-            GradientClipping.zero(actor.parameters());
-            GradientClipping.zero(critic.parameters());
-        }
+        return new Minibatch(b, picked);
+    }
+
+    /** Stats of {@link #step}, in order. */
+    private static final List<String> STATS = List.of("policy_loss", "value_loss", "clip_fraction", "entropy");
+
+    /** The clipped policy loss plus the clipped value loss of one minibatch (both models differentiate their part). */
+    private Loop.Micro step(Minibatch mb) {
+        Batch b = mb.batch();
+        float[][] picked = mb.targets();
+        int rows = b.rolls.size(), bc1 = b.cols - 1;
+        NDManager m = actor.manager();
+        Shape sh = new Shape(rows, bc1);
+        NDArray ids = b.ids(m), mask = b.mask(m);
+        NDArray oLp = m.create(picked[0], sh), oV = m.create(picked[1], sh), A = m.create(picked[2], sh),
+                R = m.create(picked[3], sh), M = m.create(picked[4], sh);
+        float count = Math.max(1f, M.sum().getFloat());
+        NDArray hidden = actor.decoder().forward(ids, mask, null, true).get(new NDIndex(":, :-1, :"));
+        NDArray logp = actor.logits(hidden).logSoftmax(-1);
+        NDArray targets = ids.get(new NDIndex(":, 1:")).expandDims(-1);
+        NDArray lp = logp.gather(targets, 2).squeeze(-1);
+        NDArray ent = logp.exp().mul(logp).sum(new int[] {-1}).neg();
+        NDArray ratio = lp.sub(oLp).exp();
+        NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
+        NDArray pg = NDArrays.minimum(s1, s2).neg().mul(M).sum().div(count);
+        NDArray v = critic.values(ids, mask, true).get(new NDIndex(":, :-1"));
+        NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
+        NDArray vl = NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum().div(count).mul(0.5f);
+        double pgv = pg.getFloat(), vlv = vl.getFloat();
+        double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
+        double entv = ent.mul(M).sum().getFloat() / count;
+        return new Loop.Micro(pg.add(vl), pgv + vlv, (long) count, pgv, vlv, cf, entv);
     }
 
     /**

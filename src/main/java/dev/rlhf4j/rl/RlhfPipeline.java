@@ -127,7 +127,7 @@ public final class RlhfPipeline {
                 MetaRm.train(metaIn, metarm, split.train(), split.valid(), meta, mc, device, provenance);
             }
             Path ppoDir = dir.resolve("ppo");
-            ppo(policy, metarm.toString(), trainPrompts, pplSet, c.ppo().withSeed(c.ppo().seed() + r), ppoDir, device, provenance,
+            ppo(policy, metarm.toString(), trainPrompts, pplSet, c.ppo().toBuilder().seed(c.ppo().seed() + r).build(), ppoDir, device, provenance,
                     "round " + r + " PPO");
             ObjectNode vsSft = judge(ppoDir, sft, judgeOn, judgeGen, c, dir.resolve("judge-vs-sft"), device, provenance);
             ObjectNode vsVan = judge(ppoDir, vanilla, judgeOn, judgeGen, c, dir.resolve("judge-vs-vanilla"), device, provenance);
@@ -150,7 +150,7 @@ public final class RlhfPipeline {
                             Device device, ObjectNode provenance, String label) {
         if (Files.isRegularFile(out.resolve("ppo.json"))) return;
         stage(label + " against " + rm);
-        boolean resume = Files.isRegularFile(out.resolve("resume").resolve(PolicyState.STATE));
+        boolean resume = dev.rlhf4j.train.checkpoint.ResumeState.exists(out);
         Path pplFile = out.resolve("ppl_set.jsonl");
         try {
             Files.createDirectories(out);

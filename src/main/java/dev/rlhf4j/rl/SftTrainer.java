@@ -1,31 +1,26 @@
 package dev.rlhf4j.rl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.engine.Engine;
-import ai.djl.training.GradientCollector;
-import ai.djl.ndarray.NDScope;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
-import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.rl.ResponseTokens.Sequence;
 import dev.rlhf4j.train.BatchPlan;
+import dev.rlhf4j.train.Loop;
+import dev.rlhf4j.train.MetricsFile;
+import dev.rlhf4j.train.ProgressListener;
+import dev.rlhf4j.train.TrainListener;
+import dev.rlhf4j.train.TrainState;
+import dev.rlhf4j.train.checkpoint.ResumeState;
 import dev.rlhf4j.train.optim.AdamW;
-import dev.rlhf4j.train.optim.GradientClipping;
 import dev.rlhf4j.train.optim.LrSchedule;
 
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Supervised fine-tuning of a decoder policy: causal-LM loss on response tokens only (the prompt conditions but is
@@ -41,147 +36,105 @@ public final class SftTrainer {
     /** What training gave: final validation perplexity (NaN without validation), steps, seconds, tokens/s. */
     public record Result(double validPerplexity, double firstValidPerplexity, long steps, double seconds, double tokensPerSecond) {}
 
-    /** Stop (as if killed) after this optimizer step, without the final save; −1 = never. For resume tests. */
-    long stopAfter = -1;
-
     public SftTrainer(CausalLm policy, SftConfig cfg) {
         this.policy = policy;
         this.cfg = cfg;
         this.tokens = new ResponseTokens(policy, cfg.maxPromptTokens(), cfg.maxLength());
     }
 
+    /** The name of the policy's optimizer in the resume state. */
+    static final String OPTIMIZER = "policy";
+
+    public Result fit(List<Demonstrations.Example> train, List<Demonstrations.Example> valid, Path out, boolean resume,
+                      ObjectNode provenance) {
+        return fit(train, valid, out, resume, provenance, List.of());
+    }
+
     /**
      * Trains on {@code train}, validating on {@code valid} (may be empty). With {@code resume}, weights must already be
      * the resume directory's (the caller loads the policy from {@code out/resume}); optimizer and counters are read here.
+     * {@code extra} listeners run after the standard ones (metrics file, progress, checkpoints).
      */
     public Result fit(List<Demonstrations.Example> train, List<Demonstrations.Example> valid, Path out, boolean resume,
-                      ObjectNode provenance) {
+                      ObjectNode provenance, List<TrainListener> extra) {
         List<Sequence> seqs = tokens.encode(train);
         List<Sequence> validSeqs = tokens.encode(valid);
         int batchesPerEpoch = cfg.packing() ? (packedRows(seqs, 0).size() + cfg.batchSize() - 1) / cfg.batchSize()
                 : (seqs.size() + cfg.batchSize() - 1) / cfg.batchSize();
-        long total = (long) batchesPerEpoch * cfg.epochs();
-        LrSchedule schedule = new LrSchedule(cfg.lr(), Math.round(total * cfg.warmupRatio()), total, cfg.schedule());
+        long total = Loop.totalSteps(batchesPerEpoch, 1, cfg.epochs(), 0);
+        LrSchedule schedule = new LrSchedule(cfg.optim().lr(), Math.round(total * cfg.warmupRatio()), total, cfg.schedule());
         policy.parameters().requireGradients(true);
-        AdamW opt = new AdamW(policy.manager(), policy.parameters(), 0.9, 0.95, 1e-8, cfg.weightDecay());
-        Path resumeDir = out.resolve("resume");
-        int epoch0 = 0, batch0 = 0;
-        long step = 0;
-        double elapsedBefore = 0, firstPpl = Double.NaN;
+        AdamW opt = cfg.optim().create(policy.manager(), policy.parameters());
+        Loop<List<Sequence>> loop = new Loop<>(this::step, new Loop.Settings(1, cfg.clipNorm(), cfg.seed()),
+                List.of(new Loop.Group(OPTIMIZER, policy.parameters(), opt, schedule)));
+        TrainState start = TrainState.start();
+        double firstPpl = Double.NaN;
         if (resume) {
-            JsonNode st = PolicyState.loadState(resumeDir);
-            step = st.path("step").asLong();
-            epoch0 = st.path("epoch").asInt();
-            batch0 = st.path("next_batch").asInt();
-            elapsedBefore = st.path("elapsed_seconds").asDouble();
-            firstPpl = st.path("first_valid_ppl").asDouble(Double.NaN);
-            PolicyState.loadOptimizer(resumeDir, "optimizer", opt, step);
-            System.err.printf(Locale.ROOT, "sft: resuming at step %d/%d (epoch %d, batch %d)%n", step, total, epoch0 + 1, batch0);
+            ResumeState.Loaded st = ResumeState.load(out);
+            start = st.state();
+            firstPpl = st.extra().path("first_valid_ppl").asDouble(Double.NaN);
+            st.restore(OPTIMIZER, opt);
         } else if (!validSeqs.isEmpty()) {
             firstPpl = perplexity(validSeqs);
         }
         int[] lengths = new int[seqs.size()];
         for (int i = 0; i < lengths.length; i++) lengths[i] = seqs.get(i).ids().length;
-        long t0 = System.nanoTime(), tokens = 0, stepAtStart = step;
-        double ppl = Double.NaN;
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + out + ": " + e.getMessage(), e);
-        }
-        try (BufferedWriter metrics = Files.newBufferedWriter(out.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (int epoch = epoch0; epoch < cfg.epochs(); epoch++) {
-                List<int[]> plan = cfg.packing() ? null : BatchPlan.plan(lengths, cfg.batchSize(), cfg.seed(), epoch, true);
-                List<Sequence> rows = cfg.packing() ? packedRows(seqs, epoch) : null;
-                int batches = cfg.packing() ? (rows.size() + cfg.batchSize() - 1) / cfg.batchSize() : plan.size();
-                for (int b = epoch == epoch0 ? batch0 : 0; b < batches; b++) {
-                    List<Sequence> batch = new ArrayList<>();
-                    if (cfg.packing()) {
-                        batch.addAll(rows.subList(b * cfg.batchSize(), Math.min(rows.size(), (b + 1) * cfg.batchSize())));
-                    } else {
-                        for (int i : plan.get(b)) batch.add(seqs.get(i));
+        double[] ppl = {Double.NaN};
+        Loop.Evaluator evaluator = validSeqs.isEmpty() ? null : (step, st) -> {
+            ppl[0] = perplexity(validSeqs);
+            ObjectNode m = Json.MAPPER.createObjectNode();
+            m.put("valid_ppl", ppl[0]);
+            return new TrainListener.Evaluation(m, String.format(Locale.ROOT, "valid ppl %.3f", ppl[0]), false, Double.NaN,
+                    Double.NaN);
+        };
+        ObjectNode state = Json.MAPPER.createObjectNode();
+        state.put("first_valid_ppl", firstPpl);
+        List<TrainListener> listeners = new ArrayList<>(List.of(MetricsFile.open(out.resolve(MetricsFile.NAME), resume),
+                new ProgressListener(System.err, "sft", 20), new TrainListener() {
+                    @Override
+                    public void onCheckpoint(TrainState s, Map<String, AdamW> optimizers) {
+                        ResumeState.save(out, dir -> policy.save(dir, provenance), optimizers, s, state);
                     }
-                    Engines.seed(cfg.seed() * 1_000_003L + step);
-                    double lr = schedule.at(step);
-                    double[] lossTokens = forwardBackward(batch);
-                    double norm = GradientClipping.clip(policy.parameters(), cfg.clipNorm());
-                    if (Double.isFinite(norm)) opt.step(lr);
-                    GradientClipping.zero(policy.parameters());
-                    step++;
-                    tokens += (long) lossTokens[2];
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    ObjectNode m = Json.MAPPER.createObjectNode();
-                    m.put("step", step);
-                    m.put("epoch", epoch + 1);
-                    m.put("loss", lossTokens[0]);
-                    m.put("lr", lr);
-                    m.put("grad_norm", norm);
-                    m.put("tokens_per_s", tokens / Math.max(secs, 1e-9));
-                    boolean endOfEpoch = b == batches - 1;
-                    boolean evalNow = cfg.evalEvery() > 0 ? step % cfg.evalEvery() == 0 || step == total : endOfEpoch;
-                    if (evalNow && !validSeqs.isEmpty()) {
-                        ppl = perplexity(validSeqs);
-                        m.put("valid_ppl", ppl);
-                    }
-                    metrics.write(Json.MAPPER.writeValueAsString(m));
-                    metrics.write('\n');
-                    if (step % 20 == 0 || evalNow) {
-                        double rate = (step - stepAtStart) / Math.max(secs, 1e-9);
-                        double eta = (total - step) / Math.max(rate, 1e-9);
-                        System.err.printf(Locale.ROOT, "sft: step %d/%d epoch %d loss %.4f%s lr %.2e  %.0f tok/s  ETA %s%n", step, total,
-                                epoch + 1, lossTokens[0], evalNow && !validSeqs.isEmpty() ? String.format(Locale.ROOT, " valid ppl %.3f", ppl) : "",
-                                lr, tokens / Math.max(secs, 1e-9), Rl.duration(eta));
-                    }
-                    if (evalNow || endOfEpoch) {
-                        metrics.flush();
-                        ObjectNode st = Json.MAPPER.createObjectNode();
-                        st.put("step", step);
-                        st.put("epoch", endOfEpoch ? epoch + 1 : epoch);
-                        st.put("next_batch", endOfEpoch ? 0 : b + 1);
-                        st.put("elapsed_seconds", elapsedBefore + secs);
-                        st.put("first_valid_ppl", firstPpl);
-                        Files.createDirectories(resumeDir);
-                        policy.save(resumeDir, provenance);
-                        PolicyState.saveOptimizer(resumeDir, "optimizer", opt, step);
-                        PolicyState.saveState(resumeDir, st);
-                    }
-                    if (step == stopAfter) return null; // a simulated kill (tests)
+                }));
+        listeners.addAll(extra);
+        Loop.Epochs<List<Sequence>> epochs = epoch -> {
+            List<List<Sequence>> batches = new ArrayList<>();
+            if (cfg.packing()) {
+                List<Sequence> rows = packedRows(seqs, epoch);
+                for (int b = 0; b < rows.size(); b += cfg.batchSize()) {
+                    batches.add(rows.subList(b, Math.min(rows.size(), b + cfg.batchSize())));
+                }
+            } else {
+                for (int[] idx : BatchPlan.plan(lengths, cfg.batchSize(), cfg.seed(), epoch, true)) {
+                    List<Sequence> batch = new ArrayList<>(idx.length);
+                    for (int i : idx) batch.add(seqs.get(i));
+                    batches.add(batch);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+            return batches;
+        };
+        Loop.Result r;
+        try {
+            r = loop.run(epochs, new Loop.Schedule(cfg.epochs(), total, cfg.evalEvery()), start, evaluator, listeners);
         } finally {
             policy.parameters().requireGradients(false);
         }
-        if (Double.isNaN(ppl) && !validSeqs.isEmpty()) ppl = perplexity(validSeqs);
+        if (Double.isNaN(ppl[0]) && !validSeqs.isEmpty()) ppl[0] = perplexity(validSeqs);
         policy.save(out, provenance);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        return new Result(ppl, firstPpl, step, elapsedBefore + secs, tokens / Math.max(secs, 1e-9));
+        return new Result(ppl[0], firstPpl, r.state().optimizerSteps(), r.state().elapsedSeconds(), r.tokensPerSecond());
     }
 
-    /** Mean response-token loss, then backward. Returns {loss, 0, response tokens}. */
-    private double[] forwardBackward(List<Sequence> batch) {
-        try (NDScope scope = new NDScope()) {
-            ResponseTokens.Tensors t = tokens.tensors(batch);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray lp = policy.tokenLogProbs(t.ids(), t.mask(), true);
-                NDArray loss = lp.mul(t.lossMask()).sum().neg().div(Math.max(1f, t.count()));
-                double v = loss.getFloat();
-                if (Double.isFinite(v)) gc.backward(loss);
-                return new double[] {v, 0, t.count()};
-            }
-        }
+    /** Mean response-token loss of one batch. */
+    private Loop.Micro step(List<Sequence> batch) {
+        ResponseTokens.Tensors t = tokens.tensors(batch);
+        NDArray lp = policy.tokenLogProbs(t.ids(), t.mask(), true);
+        NDArray loss = lp.mul(t.lossMask()).sum().neg().div(Math.max(1f, t.count()));
+        return new Loop.Micro(loss, loss.getFloat(), (long) t.count());
     }
 
     /** exp(mean negative log-likelihood of the response tokens). */
     double perplexity(List<Sequence> seqs) {
         return tokens.perplexity(seqs, 4 * cfg.batchSize());
-    }
-
-    /** Perplexity of the policy on {@code data}'s responses. */
-    public double perplexityOf(List<Demonstrations.Example> data) {
-        return perplexity(tokens.encode(data));
     }
 
     private List<Sequence> packedRows(List<Sequence> seqs, int epoch) {

@@ -157,7 +157,7 @@ public final class StrengthEstimator {
                                                TrainConfig train, PairwiseLoss loss, PrintStream progress,
                                                LowerLayerCache lower, List<TrainListener> extra) {
         List<PreferencePair> trainPairs = plan.trainIndices(k).stream().map(pairs::get).toList();
-        TrainJob job = new TrainJob(spec, train.withSeed(plan.config().seed() + k), loss, 1.0, null, null, progress,
+        TrainJob job = new TrainJob(spec, train.toBuilder().seed(plan.config().seed() + k).build(), loss, 1.0, null, null, progress,
                 memberLabel(k, plan.config().members()), lower);
         return job.run(trainPairs, List.of(), false, extra);
     }

@@ -84,8 +84,8 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
             List<TrainListener> listeners = new ArrayList<>();
             if (progress != null) listeners.add(new ProgressListener(progress, label, 10));
             if (out != null) {
-                listeners.add(new MetricsFile(out.resolve("metrics.jsonl")));
-                listeners.add(new CheckpointListener(out, provenance, !valid.isEmpty()));
+                listeners.add(new MetricsFile(out.resolve(MetricsFile.NAME)));
+                listeners.add(new CheckpointListener(out, provenance, !valid.isEmpty(), rm));
             }
             listeners.addAll(extra);
             RewardTrainer trainer = new RewardTrainer(rm, config, loss, marginScale, listeners).withLowerLayers(lowerLayers);
@@ -96,8 +96,7 @@ public record TrainJob(ModelSpec model, TrainConfig config, PairwiseLoss loss, d
                 if (resume) restoreAuxiliary(rm, out.resolve(ResumeState.DIR).resolve(RewardModels.WEIGHTS));
                 trainer.withContrastive(contrastive, objective);
             }
-            ResumeState.Loaded l = loaded;
-            TrainResult result = trainer.fit(train, valid, l == null ? null : l.state(), l == null ? null : l::restore);
+            TrainResult result = trainer.fit(train, valid, loaded);
             return new Outcome(rm, result);
         } catch (RuntimeException e) {
             rm.close();

@@ -1,29 +1,44 @@
 package dev.rlhf4j.train;
 
-import dev.rlhf4j.eval.PairMetrics;
-import dev.rlhf4j.model.RewardModel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.train.optim.AdamW;
 
-/** Hooks of the training loop: progress, metrics files, checkpoints. */
+import java.util.Map;
+
+/** Hooks of {@link Loop}: progress, the metrics file, checkpoints (and tests that stop a run). */
 public interface TrainListener {
 
     /**
      * Statistics of one optimizer step.
      *
-     * @param loss            the reward (pairwise) loss
-     * @param contrastiveLoss the contrastive loss L_cl before its weight β, NaN when contrastive learning is off
+     * @param loss     the step's loss (mean over its micro-batches)
+     * @param stats    the trainer's own values (e.g. {@code accuracy}), means over the micro-batches, in a fixed order
+     * @param replayed the gradient was non-finite and the step's micro-batches were recomputed
+     * @param skipped  the gradient was non-finite after the replay too, and no update was applied
      */
-    record StepStats(long step, long totalSteps, int epoch, double loss, double accuracy, double lr, double gradNorm,
-                     boolean skipped, long tokens, double stepSeconds, double elapsedSeconds, double contrastiveLoss) {}
+    record StepStats(long step, long totalSteps, int epoch, double loss, Map<String, Double> stats, double lr,
+                     double gradNorm, boolean skipped, boolean replayed, long tokens, double stepSeconds,
+                     double elapsedSeconds) {}
+
+    /**
+     * A validation.
+     *
+     * @param metrics  what {@code metrics.jsonl}'s eval record holds
+     * @param summary  one line for the progress output
+     * @param best     the best validation so far (the checkpoint keeps this model)
+     * @param accuracy what "best" compares first (higher is better; NaN when nothing is compared)
+     * @param loss     what breaks a tie (lower is better)
+     */
+    record Evaluation(ObjectNode metrics, String summary, boolean best, double accuracy, double loss) {}
 
     default void onStart(long totalSteps, TrainState state) {}
 
     default void onStep(StepStats stats) {}
 
-    default void onEval(long step, PairMetrics metrics, boolean best, RewardModel model) {}
+    default void onEval(long step, Evaluation evaluation) {}
 
-    /** A consistent point to persist everything a resume needs. */
-    default void onCheckpoint(RewardModel model, AdamW optimizer, TrainState state) {}
+    /** A consistent point to persist everything a resume needs: the state and the loop's named optimizers. */
+    default void onCheckpoint(TrainState state, Map<String, AdamW> optimizers) {}
 
-    default void onEnd(TrainResult result) {}
+    default void onEnd(TrainState state) {}
 }

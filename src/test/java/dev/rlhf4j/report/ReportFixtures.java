@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -127,7 +128,7 @@ final class ReportFixtures {
         StringBuilder ppo = new StringBuilder();
         for (int it = 1; it <= 30; it++) {
             ppo.append(String.format(java.util.Locale.ROOT,
-                    "{\"iteration\":%d,\"rm_reward\":%.4f,\"gold_reward\":%.4f,\"kl\":%.4f,\"ppl\":%.3f}%n",
+                    "{\"type\":\"ppo\",\"iteration\":%d,\"rm_reward\":%.4f,\"gold_reward\":%.4f,\"kl\":%.4f,\"ppl\":%.3f}%n",
                     it, 0.05 * it + 0.1 * rnd.nextGaussian(), 0.03 * it, 0.01 * it * it / 30, 12 + 0.1 * it));
         }
         Files.createDirectories(dir.resolve("ppo"));
@@ -153,15 +154,17 @@ final class ReportFixtures {
         m.onStart(steps, TrainState.start());
         for (int s = 1; s <= steps; s++) {
             double loss = 0.69 * Math.exp(-s / 30.0) + 0.3 + offset + 0.05 * rnd.nextGaussian();
-            m.onStep(new TrainListener.StepStats(s, steps, 0, loss, Math.min(1, 0.5 + s / 150.0 + 0.05 * rnd.nextGaussian()),
-                    1e-4, 1.0, false, 512, 0.2, 0.2 * s, Double.NaN));
+            m.onStep(new TrainListener.StepStats(s, steps, 0, loss,
+                    Map.of("accuracy", Math.min(1, 0.5 + s / 150.0 + 0.05 * rnd.nextGaussian())), 1e-4, 1.0, false, false, 512,
+                    0.2, 0.2 * s));
             if (evals && s % 10 == 0) {
                 float[] c = new float[50], r = new float[50];
                 for (int i = 0; i < 50; i++) {
                     c[i] = (float) (s / 40.0 + rnd.nextGaussian());
                     r[i] = (float) rnd.nextGaussian();
                 }
-                m.onEval(s, PairMetrics.of(c, r), s == steps, null);
+                PairMetrics pm = PairMetrics.of(c, r);
+                m.onEval(s, new TrainListener.Evaluation(pm.toJson(), "", s == steps, pm.accuracy(), pm.loss()));
             }
         }
     }

@@ -57,7 +57,8 @@ class RunReportTest {
     @Test
     void ppoLogAloneGetsItsSection(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("ppo"));
-        Files.writeString(dir.resolve("ppo/metrics.jsonl"), "{\"iteration\":1,\"kl\":0.0,\"rm_reward\":0.1}\n{\"iteration\":2,\"kl\":0.02,\"rm_reward\":0.3}\n");
+        Files.writeString(dir.resolve("ppo/metrics.jsonl"), "{\"type\":\"ppo\",\"iteration\":1,\"kl\":0.0,\"rm_reward\":0.1}\n"
+                + "{\"type\":\"ppo\",\"iteration\":2,\"kl\":0.02,\"rm_reward\":0.3}\n");
         String html = RunReport.render(dir);
         assertThat(svgs(section(html, "ppo"))).hasSize(2);
         assertThat(html).doesNotContain("id=\"training\"");

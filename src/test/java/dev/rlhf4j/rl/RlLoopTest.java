@@ -6,6 +6,7 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.synth.RlSets;
+import dev.rlhf4j.train.TrainListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** SFT and PPO on a tiny policy: they learn, log every field, and resume to the same result. */
@@ -24,7 +26,8 @@ class RlLoopTest {
     static List<Demonstrations.Example> demos = new ArrayList<>();
     static List<String> prompts = new ArrayList<>();
     static final Policies.Shape TINY = new Policies.Shape(1, 32, 2, 2, 64, 128, null);
-    static final SftConfig SFT = new SftConfig(3, 16, 1e-2, 0.05, "cosine", 1.0, 0.0, 7, 64, 32, false, 0);
+    static final SftConfig SFT = SftConfig.builder().epochs(3).batchSize(16).lr(1e-2).warmupRatio(0.05).schedule("cosine")
+            .clipNorm(1.0).weightDecay(0.0).seed(7).maxLength(64).maxPromptTokens(32).packing(false).evalEvery(0).build();
 
     @BeforeAll
     static void data() {
@@ -47,15 +50,26 @@ class RlLoopTest {
             straight = p.parameters().toHost();
         }
         assertThat(ppl).isLessThan(before * 0.5); // from near-uniform over the vocabulary
-        assertThat(Files.readAllLines(dir.resolve("a/metrics.jsonl"))).hasSize(27); // 3 epochs × 9 batches
+        List<String> types = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("a/metrics.jsonl"))) types.add(Json.MAPPER.readTree(l).path("type").asText());
+        // start, then 3 epochs × 9 steps, each epoch ending with a validation
+        assertThat(types.stream().filter("train"::equals).count()).isEqualTo(27);
+        assertThat(types.stream().filter("eval"::equals).count()).isEqualTo(3);
+        assertThat(types.get(0)).isEqualTo("start");
         // Killed after step 12 (the checkpoint of step 9, the end of epoch 1, survives), then resumed: the same weights.
         Path b = dir.resolve("b");
         try (CausalLm p = Policies.scratch(TINY, train, Device.cpu(), 3)) {
-            SftTrainer t = new SftTrainer(p, SFT);
-            t.stopAfter = 12;
-            assertThat(t.fit(train, valid, b, false, null)).isNull();
+            TrainListener kill = new TrainListener() {
+                @Override
+                public void onStep(StepStats s) {
+                    if (s.step() == 12) throw new IllegalStateException("killed at step 12");
+                }
+            };
+            assertThatThrownBy(() -> new SftTrainer(p, SFT).fit(train, valid, b, false, null, List.of(kill)))
+                    .hasMessageContaining("killed");
         }
-        assertThat(Json.MAPPER.readTree(b.resolve("resume/trainer_state.json").toFile()).path("step").asLong()).isEqualTo(9);
+        assertThat(Json.MAPPER.readTree(b.resolve("resume/trainer_state.json").toFile()).path("state").path("optimizer_steps")
+                .asLong()).isEqualTo(9);
         try (CausalLm p = CausalLm.load(b.resolve("resume"), Device.cpu())) {
             new SftTrainer(p, SFT).fit(train, valid, b, true, null);
             Map<String, HostTensor> resumed = p.parameters().toHost();
@@ -65,7 +79,7 @@ class RlLoopTest {
         }
         // Packing trains too.
         try (CausalLm p = Policies.scratch(TINY, train, Device.cpu(), 3)) {
-            SftTrainer.Result r = new SftTrainer(p, SFT.withPacking(true)).fit(train, valid, dir.resolve("d"), false, null);
+            SftTrainer.Result r = new SftTrainer(p, SFT.toBuilder().packing(true).build()).fit(train, valid, dir.resolve("d"), false, null);
             assertThat(r.validPerplexity()).isLessThan(r.firstValidPerplexity() * 0.5);
         }
     }
@@ -98,8 +112,10 @@ class RlLoopTest {
                 return "shorter";
             }
         };
-        PpoConfig cfg = new PpoConfig(14, 8, 4, 24, 1.0, 1.0, 1.0, 0.0, 5.0, true, 1.0, 0.95, 0.2, 0.2, 2, 16,
-                3e-3, 3e-3, 1.0, 11, 7, 32);
+        PpoConfig cfg = PpoConfig.builder().iterations(14).promptsPerIter(8).rollouts(4).maxNewTokens(24).temperature(1.0)
+                .topP(1.0).repetitionPenalty(1.0).klBeta(0.0).rewardClip(5.0).normalizeRewards(true).gamma(1.0).lambda(0.95)
+                .clip(0.2).valueClip(0.2).epochs(2).minibatch(16).actorLr(3e-3).criticLr(3e-3).clipNorm(1.0).seed(11)
+                .checkpointEvery(7).maxPromptTokens(32).build();
         List<Double> rewards = new ArrayList<>();
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
              ValueModel critic = ValueModel.fromActor(ref)) {
@@ -110,6 +126,8 @@ class RlLoopTest {
         assertThat(lines).hasSize(14);
         for (String l : lines) {
             JsonNode m = Json.MAPPER.readTree(l);
+            assertThat(m.path("type").asText()).isEqualTo("ppo");
+            assertThat(m.path("skipped_updates").asLong()).isZero();
             for (String f : new String[] {"rm_reward", "gold_reward", "kl", "ppl", "response_length", "entropy", "clip_fraction",
                     "value_loss", "time_generate_s", "time_score_s", "time_logprobs_s", "time_update_s", "rollout_tokens_per_s"}) {
                 assertThat(m.has(f)).as(f).isTrue();
@@ -123,7 +141,7 @@ class RlLoopTest {
 
         // Resume from the checkpoint at iteration 7 of a copy: iterations 8–14 repeat exactly.
         Path copy = dir.resolve("ppo2");
-        PpoConfig half = cfg.withIterations(7);
+        PpoConfig half = cfg.toBuilder().iterations(7).build();
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
              ValueModel critic = ValueModel.fromActor(ref)) {
             new PpoTrainer(actor, ref, critic, shorter, null, half, List.of()).train(prompts, copy, false, null);

@@ -20,7 +20,7 @@ class StrengthTest {
                 0.25, 5, List.of()));
         var spec = new dev.rlhf4j.model.ModelSpec(dev.rlhf4j.model.RewardModels.TINY_RANDOM, dev.rlhf4j.model.Pooling.CLS, 48,
                 ai.djl.Device.cpu());
-        var train = dev.rlhf4j.train.TrainConfig.defaults().withTrainTopLayers(1);
+        var train = dev.rlhf4j.train.TrainConfig.builder().trainTopLayers(1).build();
         List<float[][]> full = new ArrayList<>();
         var lower = new dev.rlhf4j.train.LowerLayerCache[1];
         try (var any = spec.create(9)) {

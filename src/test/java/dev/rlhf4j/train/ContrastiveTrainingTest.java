@@ -79,7 +79,7 @@ class ContrastiveTrainingTest {
 
     @Test
     void topLayerTrainingUsesDropoutViewsOverTheCache() {
-        TrainConfig top1 = TrainingTest.config(0).withTrainTopLayers(1);
+        TrainConfig top1 = TrainingTest.config(0).toBuilder().trainTopLayers(1).build();
         TrainJob.Outcome o = new TrainJob(TrainingTest.TINY, top1, new BradleyTerryLoss(), 1.0, null, null, null, "top")
                 .withContrastive(simcse("pairs")).run(TrainingTest.pairs(96, 1), TrainingTest.pairs(48, 2), false);
         o.model().close();

@@ -74,7 +74,7 @@ class DecoderTrainingTest {
         try (RewardModel before = spec.create(7)) {
             before.parameters().asMap().forEach((k, v) -> init.put(k, v.toFloatArray()));
         }
-        TrainConfig top2 = TrainingTest.config(0).withTrainTopLayers(2);
+        TrainConfig top2 = TrainingTest.config(0).toBuilder().trainTopLayers(2).build();
         TrainJob.Outcome o = new TrainJob(spec, top2, new BradleyTerryLoss(), 1.0, null, null, null, "top").run(train, valid, false);
         try (RewardModel m = o.model()) {
             assertThat(o.result().last().accuracy()).isGreaterThan(0.9);

@@ -49,7 +49,7 @@ class TrainingTest {
     }
 
     static TrainConfig config(int evalEvery) {
-        return new TrainConfig(2, 8, 1, 3e-3, 0.9, 0.95, 1e-6, 0.0, 0.1, "linear", 1.0, 7, evalEvery, 0, true, 0.0, false, 0);
+        return TrainConfig.builder().epochs(2).batchPairs(8).lr(3e-3).seed(7).evalEvery(evalEvery).dropout(0.0).build();
     }
 
     @Test
@@ -118,7 +118,7 @@ class TrainingTest {
         try (RewardModel before = TINY.create(7)) {
             before.parameters().asMap().forEach((k, v) -> init.put(k, v.toFloatArray()));
         }
-        TrainConfig top1 = config(0).withTrainTopLayers(1);
+        TrainConfig top1 = config(0).toBuilder().trainTopLayers(1).build();
         TrainJob.Outcome o = new TrainJob(TINY, top1, new BradleyTerryLoss(), 1.0, null, null, null, "top").run(train, valid, false);
         try (RewardModel m = o.model()) {
             assertThat(o.result().last().accuracy()).isGreaterThan(0.9);
@@ -129,7 +129,7 @@ class TrainingTest {
                         .as("parameter %s unchanged", e.getKey()).isEqualTo(!trains);
             }
         }
-        assertThatThrownBy(() -> new TrainJob(TINY, config(0).withTrainTopLayers(3), new BradleyTerryLoss(), 1.0, null, null,
+        assertThatThrownBy(() -> new TrainJob(TINY, config(0).toBuilder().trainTopLayers(3).build(), new BradleyTerryLoss(), 1.0, null, null,
                 null, "t").run(train, List.of(), false)).hasMessageContaining("exceeds the backbone's 2 layers");
     }
 

@@ -182,46 +182,6 @@ public final class CausalLm implements AutoCloseable {
         return logp.gather(targets, 1).reshape(b, t - 1);
     }
 
-    /**
-     * Log-probabilities of each response token given its prompt (and the response tokens before it), batched
-     * and right-padded; result {@code [i]} has one entry per token of {@code responses.get(i)}.
-     */
-    public float[][] responseLogProbs(List<int[]> prompts, List<int[]> responses, int batchSize) {
-        if (prompts.size() != responses.size()) {
-            throw new IllegalArgumentException(prompts.size() + " prompts but " + responses.size() + " responses");
-        }
-        float[][] out = new float[responses.size()][];
-        int pad = config().padOrEos();
-        for (int start = 0; start < prompts.size(); start += batchSize) {
-            int end = Math.min(prompts.size(), start + batchSize);
-            int cols = 2;
-            for (int i = start; i < end; i++) cols = Math.max(cols, prompts.get(i).length + responses.get(i).length);
-            int rows = end - start;
-            long[] ids = new long[rows * cols];
-            float[] mask = new float[rows * cols];
-            java.util.Arrays.fill(ids, pad);
-            for (int r = 0; r < rows; r++) {
-                int[] p = prompts.get(start + r), q = responses.get(start + r);
-                if (p.length == 0) throw new IllegalArgumentException("prompt " + (start + r) + " is empty (it needs at least BOS)");
-                for (int c = 0; c < p.length; c++) ids[r * cols + c] = p[c];
-                for (int c = 0; c < q.length; c++) ids[r * cols + p.length + c] = q[c];
-                java.util.Arrays.fill(mask, r * cols, r * cols + p.length + q.length, 1f);
-            }
-            try (NDScope scope = new NDScope()) {
-                NDArray lp = tokenLogProbs(manager.create(ids, new Shape(rows, cols)), manager.create(mask, new Shape(rows, cols)), false);
-                float[] host = lp.toFloatArray();
-                for (int r = 0; r < rows; r++) {
-                    int p = prompts.get(start + r).length, n = responses.get(start + r).length;
-                    float[] v = new float[n];
-                    // Response token k sits at column p + k; its log-probability is predicted at column p + k − 1.
-                    System.arraycopy(host, r * (cols - 1) + p - 1, v, 0, n);
-                    out[start + r] = v;
-                }
-            }
-        }
-        return out;
-    }
-
     NDArray ids(int[] ids) {
         long[] l = new long[ids.length];
         for (int i = 0; i < l.length; i++) l[i] = ids[i];

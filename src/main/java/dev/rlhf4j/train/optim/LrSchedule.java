@@ -9,6 +9,11 @@ public record LrSchedule(double peak, long warmupSteps, long totalSteps, String 
         }
     }
 
+    /** The same rate at every step. */
+    public static LrSchedule constant(double lr) {
+        return new LrSchedule(lr, 0, 1, "constant");
+    }
+
     /** Rate for 0-based step {@code step}. */
     public double at(long step) {
         if (warmupSteps > 0 && step < warmupSteps) {
