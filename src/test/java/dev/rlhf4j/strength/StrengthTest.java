@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Turn;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class StrengthTest {
     @Test
+    @Tag("slow") // slow tier: trains an ensemble
     void membersTrainingTheirTopLayerShareOneCacheAndScoreAsTheFullModelDoes() {
         List<PreferencePair> pairs = dev.rlhf4j.synth.SyntheticTask.generate(new dev.rlhf4j.synth.SynthConfig(40, 0.2,
                 0.25, 5, List.of()));
