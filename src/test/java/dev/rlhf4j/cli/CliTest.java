@@ -85,6 +85,7 @@ class CliTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: three train-rm runs
     void contrastiveTrainingDefaultsToThePapersBatchAndRecordsItsSettings(@TempDir Path dir) throws Exception {
         Path data = SharedFiles.get("data/pandalm/pairs.jsonl");
         Run t = run("train-rm", "--data", data.toString(), "--out", dir.resolve("a").toString(), "--backbone", "tiny-random",

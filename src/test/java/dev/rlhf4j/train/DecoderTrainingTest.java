@@ -48,6 +48,7 @@ class DecoderTrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a real model (stories260K) through both paths
     void cachedLowerLayersGiveTheFullForwardPassesRewards() {
         try (RewardModel m = stories(48).create(3); NDScope scope = new NDScope()) {
             List<EncodedSequence> seqs = new ArrayList<>();

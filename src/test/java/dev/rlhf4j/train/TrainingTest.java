@@ -54,6 +54,7 @@ class TrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a training run to convergence
     void learnsTheTaskAndChangesEveryParameter() {
         List<PreferencePair> train = pairs(96, 1), valid = pairs(48, 2);
         RewardModel before = TINY.create(7);
