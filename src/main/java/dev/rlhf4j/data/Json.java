@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -12,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** The one Jackson mapper of rlhf4j: strict on input (trailing garbage and duplicate keys are errors). */
+/**
+ * The one Jackson mapper of rlhf4j: strict on input (trailing garbage and duplicate keys are errors).
+ * Every other class reads, builds and writes JSON through {@link #MAPPER} or {@link #PRETTY}.
+ */
 public final class Json {
     private Json() {}
 
@@ -21,10 +25,13 @@ public final class Json {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
+    /** {@link #MAPPER}'s writer for indented output (config, provenance and summary files). */
+    public static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
+
     /** Writes {@code node} as indented JSON, through a temporary file moved into place atomically. */
     public static void write(Path file, JsonNode node) {
         try {
-            writeAtomically(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+            writeAtomically(file, PRETTY.writeValueAsBytes(node));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
@@ -44,7 +43,7 @@ public final class RewardModels {
     public static final String CONFIG = "config.json";
     public static final String TOKENIZER = "tokenizer.json";
     public static final String PROVENANCE = "provenance.json";
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = Json.MAPPER;
 
     /** Prefix of tensors trained beside a reward model (SwAV's prototypes): kept in checkpoints, not used to score. */
     public static final String AUXILIARY = "swav.";
@@ -205,12 +204,12 @@ public final class RewardModels {
         try {
             ObjectNode cfg = (ObjectNode) readJson(require(dir, CONFIG));
             cfg.set(CALIBRATION, block);
-            Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(cfg));
+            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(cfg));
             if (provenance != null) {
                 Path p = dir.resolve(PROVENANCE);
                 ObjectNode prov = Files.isRegularFile(p) && readJson(p) instanceof ObjectNode o ? o : JSON.createObjectNode();
                 prov.set(CALIBRATION, provenance);
-                Json.writeAtomically(p, JSON.writeValueAsBytes(prov));
+                Json.writeAtomically(p, Json.PRETTY.writeValueAsBytes(prov));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the calibration to " + dir + ": " + e.getMessage(), e);
@@ -349,14 +348,14 @@ public final class RewardModels {
             meta.put("format", "pt");
             meta.put("producer", "rlhf4j");
             Safetensors.write(dir.resolve(WEIGHTS), model.parameters().toHost(), meta);
-            Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(config(model)));
+            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(config(model)));
             Json.writeAtomically(dir.resolve(TOKENIZER), model.encoder().tokenizer().json());
             if (model.backbone() instanceof Decoder d) {
                 DecoderConfig c = d.config().withPadId(model.encoder().padId());
-                Json.writeAtomically(dir.resolve("tokenizer_config.json"), JSON.writeValueAsBytes(
+                Json.writeAtomically(dir.resolve("tokenizer_config.json"), Json.PRETTY.writeValueAsBytes(
                         DecoderTokens.tokenizerConfig(c, model.encoder().tokenizer(), model.tokenizerConfig())));
             }
-            if (provenance != null) Json.writeAtomically(dir.resolve(PROVENANCE), JSON.writeValueAsBytes(provenance));
+            if (provenance != null) Json.writeAtomically(dir.resolve(PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
         }

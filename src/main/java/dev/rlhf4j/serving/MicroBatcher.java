@@ -25,7 +25,16 @@ public final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    private record Job(List<ScoreItem> items, CompletableFuture<float[][]> result) {}
+    /**
+     * What one request gets back.
+     *
+     * @param rewards   each model's rewards ({@code [model][item]})
+     * @param truncated per item: whether any model had to cut the text to its input budget (context turns
+     *                  dropped or tokens cut) before scoring it
+     */
+    public record Scores(float[][] rewards, boolean[] truncated) {}
+
+    private record Job(List<ScoreItem> items, CompletableFuture<Scores> result) {}
 
     private final List<ServedModel> models;
     private final int maxBatch;
@@ -52,8 +61,8 @@ public final class MicroBatcher implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues items; the future holds each model's rewards ({@code [model][item]}). */
-    public CompletableFuture<float[][]> submit(List<ScoreItem> items) {
+    /** Queues items; the future holds each model's rewards and which items were truncated. */
+    public CompletableFuture<Scores> submit(List<ScoreItem> items) {
         if (closing) throw new Unavailable("server is shutting down");
         Job job = new Job(List.copyOf(items), new CompletableFuture<>());
         if (!queue.offer(job)) throw new Unavailable("scoring queue is full (" + queue.size() + " requests waiting); retry later");
@@ -124,8 +133,10 @@ public final class MicroBatcher implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             float[][] rewards = new float[models.size()][];
+            boolean[] truncated = new boolean[n];
             for (int m = 0; m < models.size(); m++) {
                 List<EncodedSequence> seqs = models.get(m).encode(all);
+                for (int i = 0; i < n; i++) truncated[i] |= seqs.get(i).truncated();
                 rewards[m] = models.get(m).model().score(seqs, maxBatch);
             }
             scoringNanos.addAndGet(System.nanoTime() - t0);
@@ -137,8 +148,8 @@ public final class MicroBatcher implements AutoCloseable {
                 int k = j.items().size();
                 float[][] mine = new float[models.size()][];
                 for (int m = 0; m < models.size(); m++) mine[m] = java.util.Arrays.copyOfRange(rewards[m], at, at + k);
+                j.result().complete(new Scores(mine, java.util.Arrays.copyOfRange(truncated, at, at + k)));
                 at += k;
-                j.result().complete(mine);
             }
         } catch (Throwable t) {
             for (Job j : jobs) j.result().completeExceptionally(t);

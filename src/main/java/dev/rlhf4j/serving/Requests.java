@@ -123,9 +123,10 @@ final class Requests {
                 out.add(new ScoreItem(pair.prompt(), pair.chosen(), null));
                 out.add(new ScoreItem(pair.prompt(), pair.rejected(), null));
             } else {
+                // Both fields are documented and required: an item without its prompt is refused, not scored
+                // as a response to nothing ("" is the way to send no prompt).
+                String prompt = text(n.get("prompt"), at + ".prompt");
                 String response = text(n.get("response"), at + ".response");
-                JsonNode p = n.get("prompt");
-                String prompt = p == null || p.isNull() ? "" : text(p, at + ".prompt");
                 out.add(new ScoreItem(List.of(Turn.user(prompt)), response, null));
             }
         }

@@ -164,16 +164,26 @@ public final class RewardServer implements AutoCloseable {
         ctx.status(200).contentType("application/json").result(Json.MAPPER.writeValueAsBytes(body));
     }
 
+    /**
+     * How much of an over-limit body is read and discarded before its 413 goes out. Closing a connection with
+     * request bytes still unread makes the kernel reset it, and a reset can destroy the answer before the client
+     * has read it (it then sees no response at all); a client that has finished sending reads its 413. A body
+     * declared larger than this gets its 413 at once, with {@code Connection: close}.
+     */
+    static final long DRAIN_LIMIT = 64L << 20;
+
     /** The body as JSON, refused when over the size limit, empty or malformed. */
     private JsonNode body(Context ctx) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         long max = config.maxBodyBytes();
-        if (declared > max) throw new BadRequest(413, "body of " + declared + " bytes is over the limit of " + max + " (--max-body-bytes)");
-        byte[] bytes;
-        try (InputStream in = ctx.req().getInputStream()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        InputStream in = ctx.req().getInputStream();
+        if (declared > max) {
+            throw oversized(ctx, in, declared, "body of " + declared + " bytes is over the limit of " + max + " (--max-body-bytes)");
         }
-        if (bytes.length > max) throw new BadRequest(413, "body is over the limit of " + max + " bytes (--max-body-bytes)");
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        if (bytes.length > max) {
+            throw oversized(ctx, in, declared, "body is over the limit of " + max + " bytes (--max-body-bytes)");
+        }
         JsonNode n;
         try {
             n = Json.MAPPER.readTree(bytes);
@@ -184,8 +194,20 @@ public final class RewardServer implements AutoCloseable {
         return n;
     }
 
-    /** Every model's rewards for the items ({@code [model][item]}). */
-    private float[][] rewards(List<ScoreItem> items) throws Exception {
+    /** A 413 for an over-limit body, after reading the rest of it (up to {@link #DRAIN_LIMIT}), see there. */
+    private static BadRequest oversized(Context ctx, InputStream in, long declared, String reason) throws IOException {
+        long drained = 0;
+        int k = 0;
+        if (declared <= DRAIN_LIMIT) {
+            byte[] buf = new byte[64 * 1024];
+            while (drained < DRAIN_LIMIT && (k = in.read(buf)) >= 0) drained += k;
+        }
+        if (declared > DRAIN_LIMIT || k >= 0) ctx.header("Connection", "close");
+        return new BadRequest(413, reason);
+    }
+
+    /** Every model's rewards for the items ({@code [model][item]}), and which items were truncated. */
+    private MicroBatcher.Scores rewards(List<ScoreItem> items) throws Exception {
         try {
             return batcher.submit(items).get(config.timeoutMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -198,11 +220,13 @@ public final class RewardServer implements AutoCloseable {
 
     private void getReward(Context ctx) throws Exception {
         List<ScoreItem> items = Requests.getReward(body(ctx), config.maxItems());
-        float[][] r = rewards(items);
+        MicroBatcher.Scores scores = rewards(items);
+        float[][] r = scores.rewards();
         Stats s = Stats.of(r, null);
         ObjectNode o = JSON.objectNode();
         o.set("rewards", s.meanArray());
         o.set("scores", s.meanArray());
+        o.set("truncated", flags(scores.truncated(), null));
         ObjectNode logs = o.putObject("extra_logs");
         if (r.length > 1) logs.set("reward_std", s.stdArray());
         reply(ctx, o);
@@ -210,13 +234,15 @@ public final class RewardServer implements AutoCloseable {
 
     private void score(Context ctx) throws Exception {
         Requests.Scoring req = Requests.score(body(ctx), config.maxItems());
-        float[][] r = rewards(req.items());
+        MicroBatcher.Scores scores = rewards(req.items());
+        float[][] r = scores.rewards();
         ObjectNode o = JSON.objectNode();
         ArrayNode names = o.putArray("models");
         models.forEach(m -> names.add(m.name()));
         if (!req.pairs()) {
             Stats s = Stats.of(r, null);
             o.set("rewards", s.meanArray());
+            o.set("truncated", flags(scores.truncated(), null));
             if (r.length > 1) {
                 o.set("reward_std", s.stdArray());
                 o.set("member_rewards", s.members());
@@ -225,6 +251,8 @@ public final class RewardServer implements AutoCloseable {
             Stats chosen = Stats.of(r, 0), rejected = Stats.of(r, 1);
             o.set("chosen_rewards", chosen.meanArray());
             o.set("rejected_rewards", rejected.meanArray());
+            o.set("chosen_truncated", flags(scores.truncated(), 0));
+            o.set("rejected_truncated", flags(scores.truncated(), 1));
             if (r.length > 1) {
                 o.set("chosen_std", chosen.stdArray());
                 o.set("rejected_std", rejected.stdArray());
@@ -234,6 +262,13 @@ public final class RewardServer implements AutoCloseable {
             }
         }
         reply(ctx, o);
+    }
+
+    /** The items' truncation flags; {@code half} as in {@link Stats#of}: null for all, 0 chosen, 1 rejected. */
+    private static ArrayNode flags(boolean[] truncated, Integer half) {
+        ArrayNode a = JSON.arrayNode();
+        for (int i = half == null ? 0 : half; i < truncated.length; i += half == null ? 1 : 2) a.add(truncated[i]);
+        return a;
     }
 
     private void health(Context ctx) throws Exception {

@@ -95,32 +95,22 @@ public final class StrengthEstimator {
         EnsembleScores scores = new EnsembleScores(pairs.size());
         List<Member> members = new ArrayList<>();
         long t0 = System.nanoTime();
-        double memberSecs = 0;
         lower = lowerLayers(pairs, cfg, spec, train, lower, progress);
+        EnsembleProgress timer = new EnsembleProgress(progress, m, System::nanoTime);
         for (int k = 0; k < m; k++) {
-            long ts = System.nanoTime();
+            timer.lap();
             TrainJob.Outcome o = trainMember(pairs, plan, k, spec, train, loss, progress, lower, listeners.apply(k));
-            double trainSecs = (System.nanoTime() - ts) / 1e9;
-            long ss = System.nanoTime();
+            double trainSecs = timer.lap();
             double scoreSecs, hookSecs;
             List<Integer> scoreIdx = plan.scoreIndices(k);
             try (RewardModel model = o.model()) {
                 scores.add(scoreIdx, scoreMember(model, pairs, scoreIdx, lower));
-                scoreSecs = (System.nanoTime() - ss) / 1e9;
-                long hs = System.nanoTime();
+                scoreSecs = timer.lap();
                 hook.accept(k, model);
-                hookSecs = (System.nanoTime() - hs) / 1e9;
+                hookSecs = timer.lap();
             }
             members.add(new Member(k, plan.trainIndices(k).size(), scoreIdx.size(), trainSecs, scoreSecs));
-            if (progress != null) {
-                // The ETA counts members' own time only: what the hook does (the demo evaluates and saves member 1
-                // as its baseline) happens once and would otherwise be extrapolated to every remaining member.
-                memberSecs += trainSecs + scoreSecs;
-                progress.printf("%s done: trained %.0f s, scored %d pairs in %.0f s%s; ensemble ETA %s%n", memberLabel(k, m),
-                        trainSecs, scoreIdx.size(), scoreSecs,
-                        hookSecs >= 1 ? String.format(" (then %.0f s outside the ensemble)", hookSecs) : "",
-                        ProgressListener.duration(memberSecs / (k + 1) * (m - k - 1)));
-            }
+            timer.memberDone(memberLabel(k, m), trainSecs, scoreIdx.size(), scoreSecs, hookSecs);
         }
         return new Result(pairs, scores.strengths(), members, (System.nanoTime() - t0) / 1e9);
     }

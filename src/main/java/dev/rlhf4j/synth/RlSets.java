@@ -3,6 +3,7 @@ package dev.rlhf4j.synth;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rlhf4j.data.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,7 @@ import java.util.SplittableRandom;
 public final class RlSets {
     private RlSets() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** A prompt of the task: {@code id}, text and family. */
     public record Prompt(String id, String prompt, Family family) {}

@@ -3,6 +3,7 @@ package dev.rlhf4j.synth;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Turn;
 
@@ -37,7 +38,7 @@ import java.util.SplittableRandom;
 public final class SyntheticTask {
     private SyntheticTask() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The pairs of {@code cfg}; {@code file} is "synth", {@code line} the 1-based index. */
     public static List<PreferencePair> generate(SynthConfig cfg) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Turn;
 
 import java.io.IOException;
@@ -86,7 +87,7 @@ public final class ChatTemplate implements PromptRenderer {
     public static final String JINJA_FILE = "chat_template.jinja";
     public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final String template;
     /** The template as Jinjava gets it; null when rewriting it found a syntax error. */

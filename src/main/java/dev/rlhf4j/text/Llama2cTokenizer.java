@@ -1,10 +1,10 @@
 package dev.rlhf4j.text;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -152,7 +152,7 @@ public final class Llama2cTokenizer {
             mergeArray.addArray().add(pieces[m.left()]).add(pieces[m.right()]);
         }
         try {
-            return new ObjectMapper().writeValueAsBytes(root);
+            return Json.MAPPER.writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize tokenizer.json for " + tokBin, e);
         }

@@ -3,8 +3,8 @@ package dev.rlhf4j.text;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.rlhf4j.data.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,7 @@ public final class Tokenizer implements AutoCloseable {
             Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false",
                     "padding", "false", "modelMaxLength", "1000000");
             this.hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
-            JsonNode root = new ObjectMapper().readTree(json);
+            JsonNode root = Json.MAPPER.readTree(json);
             JsonNode vocab = root.path("model").path("vocab");
             if (vocab.isObject()) vocab.properties().forEach(e -> index(e.getValue().asInt(), e.getKey()));
             else if (vocab.isArray()) { // Unigram: [[piece, score], ...]

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rlhf4j.data.Json;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -47,7 +48,7 @@ public final class WordPieceVocabulary {
             if (e.getValue() >= minCount && !w.chars().allMatch(Character::isDigit)) vocab.putIfAbsent(w, vocab.size());
         }
 
-        ObjectMapper m = new ObjectMapper();
+        ObjectMapper m = Json.MAPPER;
         ObjectNode root = m.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");

@@ -3,6 +3,7 @@ package dev.rlhf4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.bert.BertConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** {@code bench} on the tiny model: every figure lands in the JSON file with its provenance. */
+@Tag("slow") // slow tier: bench runs training and scoring loops
 class BenchCommandTest {
     @Test
     void writesStepGemmMfuScoringAndMemory(@TempDir Path dir) throws Exception {

@@ -13,6 +13,7 @@ import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +61,7 @@ class CalibrateCliTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: train-rm, calibrate, eval-rm and score on real data
     void calibrateStoresTheTemperatureAndEveryReaderUsesIt(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("labelled.jsonl");
         double t0 = writeLabelledPairs(data);
@@ -130,6 +132,7 @@ class CalibrateCliTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a train-rm run on real data
     void trainRmCalibratesItsCheckpointOnTheValidationSide(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("labelled.jsonl");
         double t0 = writeLabelledPairs(data);

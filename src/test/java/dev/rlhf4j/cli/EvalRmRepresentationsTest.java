@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** {@code eval-rm --representations} on a saved tiny checkpoint: the text line and the JSON object. */
 class EvalRmRepresentationsTest {
@@ -56,7 +57,11 @@ class EvalRmRepresentationsTest {
         assertThat(rep.path("n").asInt()).isEqualTo(10);
         assertThat(rep.path("hidden").asInt()).isPositive();
         assertThat(rep.path("mean_cosine").asDouble()).isBetween(-1.0, 1.0);
-        assertThat(rep.path("probe_auc").asDouble()).isBetween(0.0, 1.0);
+        // 10 pairs: 5 train the probe, 5 are held out; the AUC over 5 × 5 (chosen, rejected) orderings, a tie
+        // counting half, is k/50, and the text line prints it rounded.
+        double auc = rep.path("probe_auc").asDouble();
+        assertThat(auc * 50).isCloseTo(Math.rint(auc * 50), within(1e-9));
+        assertThat(t.out()).contains(String.format("probe ROC AUC %.2f", auc));
         assertThat(rep.path("probe_train_pairs").asInt() + rep.path("probe_test_pairs").asInt()).isEqualTo(10);
         assertThat(Json.MAPPER.readTree(CliTest.run("eval-rm", "--model", model.toString(), "--data", data.toString(),
                 "--json").out()).has("representations")).isFalse();

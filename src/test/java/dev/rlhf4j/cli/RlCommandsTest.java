@@ -2,6 +2,7 @@ package dev.rlhf4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.data.Json;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** synth --rl-out → sft → ppo → judge from the command line, on a tiny policy. */
+@Tag("slow") // slow tier: sft, ppo and judge runs
 class RlCommandsTest {
     @Test
     void theLoopRunsFromTheCommandLineAndWritesItsFiles(@TempDir Path tmp) throws Exception {

@@ -135,7 +135,18 @@ class RepresentationSeparationTest {
             assertThat(r.n()).isEqualTo(13);
             assertThat(r.hidden()).isEqualTo(model.backbone().hiddenSize());
             assertThat(r.meanCosine()).isBetween(-1.0, 1.0);
-            assertThat(r.probeAuc()).isBetween(0.0, 1.0);
+            // 13 pairs: 6 train the probe, 7 are held out; the AUC over 7 × 7 (chosen, rejected) orderings, a tie
+            // counting half, is k/98.
+            assertThat(r.probeAuc() * 98).isCloseTo(Math.rint(r.probeAuc() * 98), within(1e-9));
+            // Pairs whose two responses are the same text: cosine 1, and the probe gives chosen and rejected of each
+            // pair one logit, so the held-out chosen and rejected scores are the same multiset: AUC exactly 1/2, and
+            // exactly one side of each pair is classified right.
+            List<PreferencePair> same = new ArrayList<>();
+            for (PreferencePair q : pairs(8, 6)) same.add(pair("same-" + same.size(), q.prompt().get(0).content(), q.chosen(), q.chosen(), same.size()));
+            RepresentationSeparation.Result tie = RepresentationSeparation.measure(model, same, 4, 3);
+            assertThat(tie.meanCosine()).isCloseTo(1.0, within(1e-5));
+            assertThat(tie.probeAuc()).isEqualTo(0.5);
+            assertThat(tie.probeAccuracy()).isEqualTo(0.5);
             assertThat(r.line()).startsWith("representations  n=13  mean cos(chosen, rejected) ");
 
             // The identical pair's two representations, computed in different batches among the others: cosine 1.

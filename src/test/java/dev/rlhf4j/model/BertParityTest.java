@@ -101,17 +101,27 @@ class BertParityTest {
         assertThat(maxOnnx).as("max |first-token path - onnxruntime|").isLessThan(1e-4);
     }
 
-    static float[] onnxHiddenStates(TokenBatch batch) throws Exception {
+    /** One ONNX Runtime session for the class: creating it from the 90 MB export is the costly part. */
+    static OrtSession session;
+
+    @AfterAll
+    static void closeSession() throws Exception {
+        if (session != null) session.close();
+    }
+
+    static synchronized float[] onnxHiddenStates(TokenBatch batch) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        byte[] bytes;
-        try (InputStream in = BertParityTest.class.getResourceAsStream("/all-minilm-l6-v2.onnx")) {
-            bytes = in.readAllBytes();
+        if (session == null) {
+            byte[] bytes;
+            try (InputStream in = BertParityTest.class.getResourceAsStream("/all-minilm-l6-v2.onnx")) {
+                bytes = in.readAllBytes();
+            }
+            session = env.createSession(bytes, new OrtSession.SessionOptions());
         }
         long[] mask = new long[batch.mask().length];
         for (int i = 0; i < mask.length; i++) mask[i] = (long) batch.mask()[i];
         long[] shape = {batch.rows(), batch.cols()};
-        try (OrtSession session = env.createSession(bytes, new OrtSession.SessionOptions());
-             OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.ids()), shape);
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.ids()), shape);
              OnnxTensor am = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
              OnnxTensor tt = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.typeIds()), shape)) {
             Map<String, OnnxTensor> inputs = new java.util.HashMap<>();

@@ -2,6 +2,7 @@ package dev.rlhf4j.report;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The report in a real browser (Debian's headless chromium through chromedriver): every section of
  * a full run renders its plots with visible marks, and the page logs no console error.
  */
+@Tag("slow") // slow tier: a real Chromium
 class ReportBrowserTest {
     static final String CHROMIUM = "/usr/bin/chromium", CHROMEDRIVER = "/usr/bin/chromedriver";
     static ChromeDriver driver;

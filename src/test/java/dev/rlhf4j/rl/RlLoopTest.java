@@ -8,6 +8,7 @@ import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.synth.RlSets;
 import dev.rlhf4j.train.TrainListener;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** SFT and PPO on a tiny policy: they learn, log every field, and resume to the same result. */
+@Tag("slow") // slow tier: SFT and PPO loops
 class RlLoopTest {
     static List<Demonstrations.Example> demos = new ArrayList<>();
     static List<String> prompts = new ArrayList<>();

@@ -32,6 +32,13 @@ final class Http {
         return send(b.build());
     }
 
+    /** A POST whose body is sent chunked, with no Content-Length for the server to check first. */
+    static Answer postChunked(String url, byte[] body) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build());
+    }
+
     static Answer post(String url, String body) throws Exception {
         return post(url, body.getBytes(StandardCharsets.UTF_8), null);
     }

@@ -14,6 +14,7 @@ import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -238,6 +239,8 @@ class RewardServerTest {
                 {"/v1/score", "\"a text\"", 400, "expected an array"},
                 {"/v1/score", "[]", 400, "empty"},
                 {"/v1/score", "[{\"prompt\": \"p\"}]", 400, "items[0].response is missing"},
+                {"/v1/score", "[{\"response\": \"r\"}]", 400, "items[0].prompt is missing"},
+                {"/v1/score", "[{\"prompt\": null, \"response\": \"r\"}]", 400, "items[0].prompt is null"},
                 {"/v1/score", "[{\"prompt\": \"p\", \"response\": 5}]", 400, "items[0].response must be a string"},
                 {"/v1/score", "[{\"prompt\": \"p\", \"response\": \"r\"}, {\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}]", 400, "one kind"},
                 {"/v1/score", "[{\"prompt\": \"p\", \"chosen\": \"a\"}]", 400, "items[0].rejected is missing"},
@@ -260,6 +263,52 @@ class RewardServerTest {
             }
             System.out.println(cases.length + " kinds of bad request refused with a reason; /health answered after each");
             assertThat(Http.post(s.url() + "/get_reward", queries(false)).status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Over-limit bodies, declared or chunked, small and large, sent back to back: each gets its 413 with the
+     * reason (none goes unanswered, however the server's and the client's threads interleave), and the
+     * connection stays usable.
+     */
+    @Test
+    void everyOversizedBodyGetsItsAnswer() throws Exception {
+        ServerConfig cfg = ServerConfig.loopback(0).withLimits(64 * 1024, 8);
+        try (RewardServer s = RewardServer.start(List.of(encoder), cfg)) {
+            for (int round = 0; round < 20; round++) {
+                int size = (round % 4 + 1) * 300 * 1024; // 300 KiB .. 1.2 MiB against a 64 KiB limit
+                byte[] body = ("{\"query\": [\"" + "y".repeat(size) + "\"]}").getBytes(StandardCharsets.UTF_8);
+                Http.Answer a = round % 2 == 0 ? Http.post(s.url() + "/get_reward", body, null)
+                        : Http.postChunked(s.url() + "/get_reward", body);
+                assertThat(a.status()).as("round " + round + ": " + a.body()).isEqualTo(413);
+                assertThat(a.json().path("error").asText()).contains("over the limit of 65536");
+                assertThat(Http.get(s.url() + "/health", null).status()).isEqualTo(200);
+            }
+        }
+    }
+
+    /** A text past the model's input budget is scored on what fits, and the answer says which items were cut. */
+    @Test
+    void truncatedTextsAreFlaggedInTheAnswer() throws Exception {
+        String longResponse = "word ".repeat(500); // far past the tiny model's 64 tokens
+        ArrayNode q = JsonNodeFactory.instance.arrayNode();
+        q.add(transcript(TEXTS[0])).add("Human: Hi\n\nAssistant: " + longResponse);
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.set("query", q);
+        ArrayNode singles = JsonNodeFactory.instance.arrayNode();
+        singles.addObject().put("prompt", "Hi").put("response", longResponse);
+        singles.addObject().put("prompt", TEXTS[0][0]).put("response", TEXTS[0][1]);
+        ArrayNode pairs = JsonNodeFactory.instance.arrayNode();
+        pairs.addObject().put("prompt", "Hi").put("chosen", "Hello.").put("rejected", longResponse);
+        try (RewardServer s = RewardServer.start(List.of(encoder), ServerConfig.loopback(0))) {
+            JsonNode g = Http.post(s.url() + "/get_reward", body.toString()).json();
+            assertThat(g.path("truncated").toString()).isEqualTo("[false,true]");
+            assertThat(g.path("rewards").size()).isEqualTo(2);
+            JsonNode r = Http.post(s.url() + "/v1/score", singles.toString()).json();
+            assertThat(r.path("truncated").toString()).isEqualTo("[true,false]");
+            JsonNode p = Http.post(s.url() + "/v1/score", pairs.toString()).json();
+            assertThat(p.path("chosen_truncated").toString()).isEqualTo("[false]");
+            assertThat(p.path("rejected_truncated").toString()).isEqualTo("[true]");
         }
     }
 
@@ -312,6 +361,7 @@ class RewardServerTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a load test, 800 requests
     void concurrentClientsAreBatchedWithoutErrors() throws Exception {
         List<String> texts = new ArrayList<>();
         for (String[] t : TEXTS) texts.add(transcript(t));

@@ -2,6 +2,7 @@ package dev.rlhf4j.synth;
 
 import dev.rlhf4j.text.Tokenizer;
 import dev.rlhf4j.text.WordPieceVocabulary;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RlSetsTest {
 
     @Test
+    @Tag("slow") // slow tier: generates the full-size RL sets twice
     void heldOutPromptsNeverAppearInTrainPromptsOrDemonstrations() {
         RlSets.Sets s = RlSets.generate(700, 300, 1400, 7);
         assertThat(s.train()).hasSize(700);

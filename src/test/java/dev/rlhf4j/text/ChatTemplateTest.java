@@ -2,6 +2,7 @@ package dev.rlhf4j.text;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Turn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -378,7 +379,7 @@ class ChatTemplateTest {
     // ---------------------------------------------------------------------------------------------
     // Checkpoint directories
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.MAPPER;
     static final String SIMPLE = "{{ bos_token }}{% for m in messages %}{{ m.role }}: {{ m.content }}{{ eos_token }}{% endfor %}";
 
     static void write(Path file, String text) throws IOException {

@@ -9,6 +9,7 @@ import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.weights.Safetensors;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ class ContrastiveTrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a training run
     void simcseOnPairsLearnsAndLogsBothLosses(@TempDir Path out) throws Exception {
         TrainJob job = new TrainJob(TrainingTest.TINY, TrainingTest.config(0), new BradleyTerryLoss(), 1.0, out,
                 Json.MAPPER.createObjectNode(), null, "cl").withContrastive(simcse("pairs"));
@@ -44,6 +46,7 @@ class ContrastiveTrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: training, a kill and a resume
     void swavPrototypesAreSavedIgnoredByScoringAndRestoredOnResume(@TempDir Path tmp) {
         List<PreferencePair> train = TrainingTest.pairs(80, 5), valid = TrainingTest.pairs(40, 6);
         ObjectNode prov = Json.MAPPER.createObjectNode();

@@ -14,6 +14,7 @@ import dev.rlhf4j.model.decoder.ScratchDecoder;
 import dev.rlhf4j.text.EncodedSequence;
 import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ class DecoderTrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a real model (stories260K) through both paths
     void cachedLowerLayersGiveTheFullForwardPassesRewards() {
         try (RewardModel m = stories(48).create(3); NDScope scope = new NDScope()) {
             List<EncodedSequence> seqs = new ArrayList<>();
@@ -67,6 +69,7 @@ class DecoderTrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: trains a real model end to end
     void trainsItsTopLayersSavesAndReloadsWithIdenticalScores(@TempDir Path dir) {
         List<PreferencePair> train = TrainingTest.pairs(96, 1), valid = TrainingTest.pairs(48, 2);
         ModelSpec spec = stories(48);
@@ -94,6 +97,7 @@ class DecoderTrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a training run
     void aScratchDecoderOfTheGivenShapeLearns() {
         ScratchDecoder shape = new ScratchDecoder(2, 32, 4, 2, 0, SharedFiles.get("models/stories260K/tok512.bin").toString());
         ModelSpec spec = new ModelSpec("unused", null, 48, Device.cpu(), shape);

@@ -13,6 +13,7 @@ import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.train.loss.BradleyTerryLoss;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +54,7 @@ class TrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: a training run to convergence
     void learnsTheTaskAndChangesEveryParameter() {
         List<PreferencePair> train = pairs(96, 1), valid = pairs(48, 2);
         RewardModel before = TINY.create(7);
@@ -169,6 +171,7 @@ class TrainingTest {
     }
 
     @Test
+    @Tag("slow") // slow tier: training, a kill and a resume
     void resumeAfterAKillEndsWhereTheUninterruptedRunEnds(@TempDir Path tmp) {
         List<PreferencePair> train = pairs(80, 5), valid = pairs(40, 6);
         ObjectNode prov = Json.MAPPER.createObjectNode();

@@ -12,8 +12,8 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.Backbone;
 import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
@@ -291,7 +291,7 @@ public final class BertEncoder implements Backbone {
 
     @Override
     public ObjectNode configJson() {
-        ObjectNode o = config.toJson(new ObjectMapper());
+        ObjectNode o = config.toJson(Json.MAPPER);
         o.put("hidden_dropout_prob", hiddenDropout);
         o.put("attention_probs_dropout_prob", attentionDropout);
         return o;

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
@@ -32,7 +31,7 @@ import java.util.Map;
  * {@code lm_head.weight}, or the token embeddings when the config ties them.
  */
 public final class CausalLm implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final NDManager manager;
     private final Decoder decoder;
@@ -205,11 +204,11 @@ public final class CausalLm implements AutoCloseable {
             meta.put("producer", "rlhf4j");
             Safetensors.write(dir.resolve("model.safetensors"), host, meta);
             ObjectNode cfg = config().toJson(config().family().causalLmClass());
-            Json.writeAtomically(dir.resolve("config.json"), JSON.writeValueAsBytes(cfg));
+            Json.writeAtomically(dir.resolve("config.json"), Json.PRETTY.writeValueAsBytes(cfg));
             Json.writeAtomically(dir.resolve("tokenizer.json"), tokenizer.json());
             Json.writeAtomically(dir.resolve("tokenizer_config.json"),
-                    JSON.writeValueAsBytes(DecoderTokens.tokenizerConfig(config(), tokenizer, tokenizerConfig)));
-            if (provenance != null) Json.writeAtomically(dir.resolve("provenance.json"), JSON.writeValueAsBytes(provenance));
+                    Json.PRETTY.writeValueAsBytes(DecoderTokens.tokenizerConfig(config(), tokenizer, tokenizerConfig)));
+            if (provenance != null) Json.writeAtomically(dir.resolve("provenance.json"), Json.PRETTY.writeValueAsBytes(provenance));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
         }

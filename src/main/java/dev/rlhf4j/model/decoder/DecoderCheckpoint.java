@@ -2,6 +2,7 @@ package dev.rlhf4j.model.decoder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.model.weights.Llama2cCheckpoint;
 import dev.rlhf4j.model.weights.Safetensors;
@@ -31,7 +32,7 @@ import java.util.stream.Stream;
  */
 public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig config, Map<String, HostTensor> tensors,
                                 byte[] tokenizerJson, JsonNode tokenizerConfig) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Buffers and heads a backbone does not use: causal masks, rotary caches, the LM and score heads. */
     public static final Predicate<String> NOT_BACKBONE = n -> n.startsWith("lm_head.") || n.startsWith("score.")

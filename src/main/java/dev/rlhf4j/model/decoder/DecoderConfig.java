@@ -1,10 +1,10 @@
 package dev.rlhf4j.model.decoder;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.rlhf4j.data.Json;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -169,7 +169,7 @@ public record DecoderConfig(
      * {@code architecture} (e.g. {@code LlamaForCausalLM} or {@code LlamaForSequenceClassification}).
      */
     public ObjectNode toJson(String architecture) {
-        ObjectNode o = new ObjectMapper().createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         o.putArray("architectures").add(architecture);
         o.put("model_type", family.modelType);
         o.put("vocab_size", vocabSize);

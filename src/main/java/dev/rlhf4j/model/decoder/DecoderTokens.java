@@ -1,8 +1,8 @@
 package dev.rlhf4j.model.decoder;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.text.Tokenizer;
 
 /** The tokenizer_config.json a saved decoder carries, so transformers' AutoTokenizer reads the same specials. */
@@ -12,7 +12,7 @@ public final class DecoderTokens {
     /** {@code original}'s fields (a chat template among them) with the special tokens and BOS policy of {@code c}. */
     public static ObjectNode tokenizerConfig(DecoderConfig c, Tokenizer tok, JsonNode original) {
         ObjectNode o = original != null && original.isObject() ? ((ObjectNode) original).deepCopy()
-                : new ObjectMapper().createObjectNode();
+                : Json.MAPPER.createObjectNode();
         o.put("tokenizer_class", "PreTrainedTokenizerFast");
         o.put("add_bos_token", c.addBos());
         o.put("add_eos_token", false);

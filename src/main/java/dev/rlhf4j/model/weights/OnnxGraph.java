@@ -1,8 +1,10 @@
 package dev.rlhf4j.model.weights;
 
-import dev.rlhf4j.model.weights.ProtoCursor.DoubleList;
-import dev.rlhf4j.model.weights.ProtoCursor.FloatList;
-import dev.rlhf4j.model.weights.ProtoCursor.LongList;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rlhf4j.model.weights.proto.OnnxWeights.GraphProto;
+import dev.rlhf4j.model.weights.proto.OnnxWeights.ModelProto;
+import dev.rlhf4j.model.weights.proto.OnnxWeights.TensorProto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,20 +16,18 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Reads the nodes and weights (graph initializers) of an ONNX model with a small, dependency-free
- * reader of the protobuf wire format ({@link ProtoCursor}). Nothing here is specific to a model
- * architecture; {@link OnnxInitializers} maps BERT exports to Hugging Face names.
- *
- * <p>Only what is needed is decoded: {@code ModelProto.graph} (7), {@code GraphProto.node} (1) and
- * {@code GraphProto.initializer} (5); every other field is skipped by wire type. Tensor payloads
- * stay as slices of the file until {@link Initializer#toHostTensor()} is called.
+ * Reads the nodes and weights (graph initializers) of an ONNX model through the protobuf classes
+ * generated from {@code src/main/proto/onnx_weights.proto}, which declares only the fields read
+ * here ({@code ModelProto.graph}, {@code GraphProto.node} and {@code initializer}, and the parts of
+ * {@code NodeProto} and {@code TensorProto} below); protobuf skips every other field. Nothing here
+ * is specific to a model architecture; {@link OnnxInitializers} maps BERT exports to Hugging Face
+ * names. Tensor payloads stay as views of the file until {@link Initializer#toHostTensor()} is called.
  */
 public final class OnnxGraph {
 
@@ -79,38 +79,25 @@ public final class OnnxGraph {
 
     /** One raw initializer (TensorProto) whose payload is decoded on demand. */
     public static final class Initializer {
-        private final String name;
-        private final int dataType;
+        private final TensorProto tensor;
         private final long[] dims;
-        private final ByteBuffer raw;        // little-endian slice of raw_data, or null
-        private final float[] floatData;     // float_data, or null
-        private final double[] doubleData;   // double_data, or null
-        private final long[] intData;        // int32_data / int64_data (also fp16/bf16 bits), or null
-        private final boolean external;
 
-        Initializer(String name, int dataType, long[] dims, ByteBuffer raw, float[] floatData,
-                double[] doubleData, long[] intData, boolean external) {
-            this.name = name;
-            this.dataType = dataType;
-            this.dims = dims;
-            this.raw = raw;
-            this.floatData = floatData;
-            this.doubleData = doubleData;
-            this.intData = intData;
-            this.external = external;
+        Initializer(TensorProto tensor) {
+            this.tensor = tensor;
+            this.dims = tensor.getDimsList().stream().mapToLong(Long::longValue).toArray();
         }
 
         public String name() {
-            return name;
+            return tensor.getName();
         }
 
         /** The ONNX {@code TensorProto.DataType} code. */
         public int dataType() {
-            return dataType;
+            return tensor.getDataType();
         }
 
         public String dataTypeName() {
-            return OnnxGraph.dataTypeName(dataType);
+            return OnnxGraph.dataTypeName(dataType());
         }
 
         public long[] dims() {
@@ -119,7 +106,7 @@ public final class OnnxGraph {
 
         /** Whether {@link #toHostTensor()} can convert this element type to fp32. */
         public boolean isFloatConvertible() {
-            return switch (dataType) {
+            return switch (dataType()) {
                 case FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT32, INT64 -> true;
                 default -> false;
             };
@@ -131,11 +118,13 @@ public final class OnnxGraph {
          * @throws IllegalStateException for other element types, external data or a size mismatch
          */
         public HostTensor toHostTensor() {
-            return toHostTensor(name);
+            return toHostTensor(name());
         }
 
         HostTensor toHostTensor(String newName) {
-            if (external) {
+            String name = name();
+            int dataType = dataType();
+            if (tensor.getExternalDataCount() > 0 || tensor.getDataLocation() == 1) {
                 throw new IllegalStateException("ONNX initializer '" + name
                         + "' uses external data, which this reader does not support");
             }
@@ -150,70 +139,52 @@ public final class OnnxGraph {
             }
             int n = (int) numel;
             float[] out = new float[n];
-            if (raw != null) {
+            if (tensor.hasRawData()) {
+                ByteBuffer b = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                 int width = switch (dataType) {
                     case FLOAT, INT32 -> 4;
                     case DOUBLE, INT64 -> 8;
                     default -> 2;
                 };
-                if ((long) n * width != raw.remaining()) {
-                    throw sizeMismatch("raw_data of " + raw.remaining() + " bytes", (long) n * width);
+                if ((long) n * width != b.remaining()) {
+                    throw sizeMismatch("raw_data of " + b.remaining() + " bytes", (long) n * width);
                 }
-                ByteBuffer b = raw.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                switch (dataType) {
-                    case FLOAT -> b.asFloatBuffer().get(out);
-                    case DOUBLE -> {
-                        for (int i = 0; i < n; i++) {
-                            out[i] = (float) b.getDouble(b.position() + 8 * i);
-                        }
-                    }
-                    case INT32 -> {
-                        for (int i = 0; i < n; i++) {
-                            out[i] = b.getInt(b.position() + 4 * i);
-                        }
-                    }
-                    case INT64 -> {
-                        for (int i = 0; i < n; i++) {
-                            out[i] = b.getLong(b.position() + 8 * i);
-                        }
-                    }
-                    case FLOAT16 -> {
-                        for (int i = 0; i < n; i++) {
-                            out[i] = HalfFloats.halfToFloat(b.getShort(b.position() + 2 * i));
-                        }
-                    }
-                    case BFLOAT16 -> {
-                        for (int i = 0; i < n; i++) {
-                            out[i] = HalfFloats.bf16ToFloat(b.getShort(b.position() + 2 * i));
-                        }
-                    }
-                    default -> throw new AssertionError(dataType);
-                }
-            } else if (dataType == FLOAT) {
-                float[] src = floatData == null ? new float[0] : floatData;
-                if (src.length != n) {
-                    throw sizeMismatch("float_data of " + src.length + " values", n);
-                }
-                System.arraycopy(src, 0, out, 0, n);
-            } else if (dataType == DOUBLE) {
-                double[] src = doubleData == null ? new double[0] : doubleData;
-                if (src.length != n) {
-                    throw sizeMismatch("double_data of " + src.length + " values", n);
-                }
+                int at = b.position();
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) src[i];
+                    out[i] = switch (dataType) {
+                        case FLOAT -> b.getFloat(at + 4 * i);
+                        case DOUBLE -> (float) b.getDouble(at + 8 * i);
+                        case INT32 -> b.getInt(at + 4 * i);
+                        case INT64 -> b.getLong(at + 8 * i);
+                        case FLOAT16 -> HalfFloats.halfToFloat(b.getShort(at + 2 * i));
+                        default -> HalfFloats.bf16ToFloat(b.getShort(at + 2 * i)); // BFLOAT16
+                    };
                 }
             } else {
-                // int32_data carries INT32, FLOAT16 and BFLOAT16 (as bit patterns); int64_data INT64.
-                long[] src = intData == null ? new long[0] : intData;
-                if (src.length != n) {
-                    throw sizeMismatch("int data of " + src.length + " values", n);
+                // The typed lists: float_data, double_data, int64_data, or int32_data, which also
+                // carries FLOAT16 and BFLOAT16 as bit patterns.
+                int count = switch (dataType) {
+                    case FLOAT -> tensor.getFloatDataCount();
+                    case DOUBLE -> tensor.getDoubleDataCount();
+                    case INT64 -> tensor.getInt64DataCount();
+                    default -> tensor.getInt32DataCount();
+                };
+                if (count != n) {
+                    throw sizeMismatch(switch (dataType) {
+                        case FLOAT -> "float_data";
+                        case DOUBLE -> "double_data";
+                        case INT64 -> "int64_data";
+                        default -> "int32_data";
+                    } + " of " + count + " values", n);
                 }
                 for (int i = 0; i < n; i++) {
                     out[i] = switch (dataType) {
-                        case FLOAT16 -> HalfFloats.halfToFloat((int) src[i]);
-                        case BFLOAT16 -> HalfFloats.bf16ToFloat((int) src[i]);
-                        default -> (float) src[i];
+                        case FLOAT -> tensor.getFloatData(i);
+                        case DOUBLE -> (float) tensor.getDoubleData(i);
+                        case INT64 -> tensor.getInt64Data(i);
+                        case FLOAT16 -> HalfFloats.halfToFloat(tensor.getInt32Data(i));
+                        case BFLOAT16 -> HalfFloats.bf16ToFloat(tensor.getInt32Data(i));
+                        default -> tensor.getInt32Data(i); // INT32
                     };
                 }
             }
@@ -221,13 +192,13 @@ public final class OnnxGraph {
         }
 
         private IllegalStateException sizeMismatch(String what, long expected) {
-            return new IllegalStateException("ONNX initializer '" + name + "' (" + dataTypeName() + ", dims "
+            return new IllegalStateException("ONNX initializer '" + name() + "' (" + dataTypeName() + ", dims "
                     + Arrays.toString(dims) + ") has " + what + ", expected " + expected);
         }
 
         @Override
         public String toString() {
-            return name + " " + dataTypeName() + Arrays.toString(dims);
+            return name() + " " + dataTypeName() + Arrays.toString(dims);
         }
     }
 
@@ -298,15 +269,34 @@ public final class OnnxGraph {
         }
     }
 
-    /** Parses a serialized {@code ModelProto} held in {@code buf} (from its position to its limit). */
+    /**
+     * Parses a serialized {@code ModelProto} held in {@code buf} (from its position to its limit).
+     * Tensor payloads ({@code raw_data}) stay views of {@code buf}, not copies.
+     */
     public static Graph parse(ByteBuffer buf, String sourceName) {
         Objects.requireNonNull(buf, "buf");
+        ModelProto model;
         try {
-            ByteBuffer le = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            return parseModel(new ProtoCursor(le, buf.position(), buf.limit(), sourceName), sourceName);
-        } catch (IndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("Malformed ONNX protobuf in " + sourceName + ": " + e, e);
+            CodedInputStream in = CodedInputStream.newInstance(buf.duplicate());
+            in.enableAliasing(true);
+            in.setSizeLimit(Integer.MAX_VALUE);
+            model = ModelProto.parseFrom(in);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("Malformed ONNX protobuf in " + sourceName + ": "
+                    + e.getMessage(), e);
+        } catch (IOException e) { // not thrown by a buffer-backed stream
+            throw new UncheckedIOException("Cannot read ONNX model " + sourceName, e);
         }
+        if (!model.hasGraph()) {
+            throw new IllegalArgumentException("No graph (ModelProto field 7) in ONNX model " + sourceName);
+        }
+        GraphProto graph = model.getGraph();
+        List<Node> nodes = graph.getNodeList().stream()
+                .map(n -> new Node(n.getName(), n.getOpType(), List.copyOf(n.getInputList()),
+                        List.copyOf(n.getOutputList())))
+                .toList();
+        List<Initializer> inits = graph.getInitializerList().stream().map(Initializer::new).toList();
+        return new Graph(sourceName, inits, nodes);
     }
 
     /** A readable name for an ONNX element type code. */
@@ -331,162 +321,5 @@ public final class OnnxGraph {
             case BFLOAT16 -> "BFLOAT16";
             default -> "TYPE_" + code;
         };
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // ONNX messages (ModelProto, GraphProto, NodeProto, TensorProto)
-    // ------------------------------------------------------------------------------------------
-
-    private static Graph parseModel(ProtoCursor pb, String source) {
-        Graph graph = null;
-        while (pb.more()) {
-            int tag = pb.tag();
-            if (tag >>> 3 == 7 && (tag & 7) == 2) {
-                int len = pb.length();
-                graph = parseGraph(pb.sub(len), source);
-            } else {
-                pb.skip(tag);
-            }
-        }
-        if (graph == null) {
-            throw new IllegalArgumentException("No graph (ModelProto field 7) in ONNX model " + source);
-        }
-        return graph;
-    }
-
-    private static Graph parseGraph(ProtoCursor pb, String source) {
-        List<Initializer> inits = new ArrayList<>();
-        List<Node> nodes = new ArrayList<>();
-        while (pb.more()) {
-            int tag = pb.tag();
-            int field = tag >>> 3;
-            if (field == 1 && (tag & 7) == 2) {
-                nodes.add(parseNode(pb.sub(pb.length())));
-            } else if (field == 5 && (tag & 7) == 2) {
-                inits.add(parseTensor(pb.sub(pb.length())));
-            } else {
-                pb.skip(tag);
-            }
-        }
-        return new Graph(source, List.copyOf(inits), List.copyOf(nodes));
-    }
-
-    private static Node parseNode(ProtoCursor pb) {
-        List<String> in = new ArrayList<>(2);
-        List<String> out = new ArrayList<>(1);
-        String name = "";
-        String op = "";
-        while (pb.more()) {
-            int tag = pb.tag();
-            if ((tag & 7) != 2) {
-                pb.skip(tag);
-                continue;
-            }
-            switch (tag >>> 3) {
-                case 1 -> in.add(pb.string());
-                case 2 -> out.add(pb.string());
-                case 3 -> name = pb.string();
-                case 4 -> op = pb.string();
-                default -> pb.skip(tag);
-            }
-        }
-        return new Node(name, op, List.copyOf(in), List.copyOf(out));
-    }
-
-    private static Initializer parseTensor(ProtoCursor pb) {
-        LongList dims = new LongList();
-        int dataType = 0;
-        String name = "";
-        ByteBuffer raw = null;
-        FloatList floats = null;
-        DoubleList doubles = null;
-        LongList ints = null;
-        boolean external = false;
-        while (pb.more()) {
-            int tag = pb.tag();
-            int wt = tag & 7;
-            switch (tag >>> 3) {
-                case 1 -> pb.varints(wt, dims, tag);
-                case 2 -> {
-                    if (wt != 0) {
-                        pb.skip(tag);
-                    } else {
-                        dataType = (int) pb.varint();
-                    }
-                }
-                case 4 -> {
-                    if (floats == null) {
-                        floats = new FloatList();
-                    }
-                    if (wt == 5) {
-                        floats.add(pb.fixed32f());
-                    } else if (wt == 2) {
-                        ProtoCursor p = pb.sub(pb.length());
-                        while (p.more()) {
-                            floats.add(p.fixed32f());
-                        }
-                    } else {
-                        pb.skip(tag);
-                    }
-                }
-                case 5, 7 -> { // int32_data / int64_data: varints, packed or not
-                    if (ints == null) {
-                        ints = new LongList();
-                    }
-                    boolean is32 = (tag >>> 3) == 5;
-                    int before = ints.size;
-                    pb.varints(wt, ints, tag);
-                    if (is32) {
-                        for (int i = before; i < ints.size; i++) {
-                            ints.data[i] = (int) ints.data[i];
-                        }
-                    }
-                }
-                case 8 -> {
-                    if (wt == 2) {
-                        name = pb.string();
-                    } else {
-                        pb.skip(tag);
-                    }
-                }
-                case 9 -> {
-                    if (wt == 2) {
-                        raw = pb.bytes(pb.length());
-                    } else {
-                        pb.skip(tag);
-                    }
-                }
-                case 10 -> {
-                    if (doubles == null) {
-                        doubles = new DoubleList();
-                    }
-                    if (wt == 1) {
-                        doubles.add(pb.fixed64d());
-                    } else if (wt == 2) {
-                        ProtoCursor p = pb.sub(pb.length());
-                        while (p.more()) {
-                            doubles.add(p.fixed64d());
-                        }
-                    } else {
-                        pb.skip(tag);
-                    }
-                }
-                case 13 -> {
-                    external = true;
-                    pb.skip(tag);
-                }
-                case 14 -> {
-                    if (wt == 0) {
-                        external |= pb.varint() == 1;
-                    } else {
-                        pb.skip(tag);
-                    }
-                }
-                default -> pb.skip(tag);
-            }
-        }
-        return new Initializer(name, dataType, dims.toArray(), raw,
-                floats == null ? null : floats.toArray(), doubles == null ? null : doubles.toArray(),
-                ints == null ? null : ints.toArray(), external);
     }
 }

@@ -1,11 +1,11 @@
 package dev.rlhf4j.model.weights;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -42,8 +42,7 @@ public final class Safetensors {
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
     private static final String METADATA_KEY = "__metadata__";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private Safetensors() {}
 

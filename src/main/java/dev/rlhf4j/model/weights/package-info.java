@@ -7,7 +7,7 @@
  *       Hugging Face {@code LlamaForCausalLM} config and tensors (rotary rows permuted to
  *       {@code rotate_half} order).</li>
  *   <li>{@link dev.rlhf4j.model.weights.OnnxGraph} reads the nodes and initializers of an ONNX model
- *       with a dependency-free protobuf reader.</li>
+ *       through protobuf classes generated from {@code src/main/proto/onnx_weights.proto}.</li>
  *   <li>{@link dev.rlhf4j.model.weights.OnnxInitializers} recovers Hugging Face {@code BertModel}
  *       names from such a graph, un-transposing the anonymous {@code onnx::MatMul_*} Linear weights
  *       of {@code torch.onnx} exports.</li>

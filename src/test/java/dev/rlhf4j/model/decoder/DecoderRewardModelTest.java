@@ -3,8 +3,8 @@ package dev.rlhf4j.model.decoder;
 import ai.djl.Device;
 import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.SharedFiles;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Turn;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
@@ -38,7 +38,7 @@ class DecoderRewardModelTest {
     static void load() throws Exception {
         Path dir = SharedFiles.get("models/hf-tiny/llama-rm");
         rm = RewardModels.load(dir, Device.cpu());
-        golden = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        golden = Json.MAPPER.readTree(dir.resolve("golden.json").toFile());
         for (JsonNode ids : golden.path("input_ids")) {
             int[] a = HfTinyGoldenTest.ints(ids);
             seqs.add(new EncodedSequence(a, new int[a.length], false));
@@ -108,7 +108,7 @@ class DecoderRewardModelTest {
     @Test
     void savedRewardModelReloadsAsSequenceClassifierWithTheSameRewards(@TempDir Path dir) throws Exception {
         RewardModels.save(rm, dir, null);
-        JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        JsonNode cfg = Json.MAPPER.readTree(dir.resolve("config.json").toFile());
         assertThat(cfg.path("architectures").get(0).asText()).isEqualTo("LlamaForSequenceClassification");
         assertThat(cfg.path("num_labels").asInt()).isEqualTo(1);
         assertThat(cfg.path("pad_token_id").asInt()).isEqualTo(0);
@@ -137,7 +137,7 @@ class DecoderRewardModelTest {
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) java.nio.file.Files.copy(src.resolve(f), dir.resolve(f));
         String template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] | trim }}\n{% endfor %}"
                 + "{% if add_generation_prompt %}assistant:{% endif %}";
-        com.fasterxml.jackson.databind.node.ObjectNode tc = new ObjectMapper().createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode tc = Json.MAPPER.createObjectNode();
         tc.put("chat_template", template);
         tc.putObject("bos_token").put("content", "<s>");
         tc.put("eos_token", "</s>");
@@ -151,7 +151,7 @@ class DecoderRewardModelTest {
                     .isEqualTo("user: Hi\nassistant:");
             RewardModels.save(m, saved, null);
         }
-        JsonNode written = new ObjectMapper().readTree(saved.resolve("tokenizer_config.json").toFile());
+        JsonNode written = Json.MAPPER.readTree(saved.resolve("tokenizer_config.json").toFile());
         assertThat(written.path("chat_template").asText()).isEqualTo(template);
         assertThat(written.path("bos_token").asText()).isEqualTo("<s>");
     }

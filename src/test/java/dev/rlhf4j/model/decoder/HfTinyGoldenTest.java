@@ -2,8 +2,8 @@ package dev.rlhf4j.model.decoder;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.SharedFiles;
+import dev.rlhf4j.data.Json;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,7 +23,7 @@ class HfTinyGoldenTest {
     @ValueSource(strings = {"llama", "qwen2-bf16", "mistral-bf16", "gpt2-fp16"})
     void matchesTransformers(String name) throws Exception {
         Path dir = SharedFiles.get("models/hf-tiny/" + name);
-        JsonNode golden = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+        JsonNode golden = Json.MAPPER.readTree(dir.resolve("golden.json").toFile());
         try (CausalLm lm = CausalLm.load(dir, Device.cpu())) {
             Generator gen = new Generator(lm);
             for (JsonNode c : golden.path("cases")) {

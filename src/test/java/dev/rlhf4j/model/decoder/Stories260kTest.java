@@ -2,8 +2,8 @@ package dev.rlhf4j.model.decoder;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.SharedFiles;
+import dev.rlhf4j.data.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ class Stories260kTest {
     @BeforeAll
     static void load() throws Exception {
         lm = CausalLm.load(SharedFiles.get("models/stories260K/stories260K.bin"), Device.cpu());
-        golden = new ObjectMapper().readTree(SharedFiles.get("models/stories260K/golden_reference.json").toFile());
+        golden = Json.MAPPER.readTree(SharedFiles.get("models/stories260K/golden_reference.json").toFile());
     }
 
     @AfterAll
