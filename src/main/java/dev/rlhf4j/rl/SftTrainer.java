@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * Supervised fine-tuning of a decoder policy: causal-LM loss on response tokens only (the prompt conditions but is
@@ -166,7 +167,7 @@ public final class SftTrainer {
             ResponseTokens.Tensors t = tokens.tensors(batch);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray lp = policy.tokenLogProbs(t.ids(), t.mask(), true);
-                NDArray loss = lp.mul(t.lossMask()).sum().neg().div(Math.max(1f, t.count()));
+                NDArray loss = Scalars.div(lp.mul(t.lossMask()).sum().neg(), Math.max(1f, t.count()));
                 double v = loss.getFloat();
                 if (Double.isFinite(v)) gc.backward(loss);
                 return new double[] {v, 0, t.count()};

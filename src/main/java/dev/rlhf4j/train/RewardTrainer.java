@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * Trains a reward model on preference pairs. Chosen and rejected responses of a batch go through
@@ -265,7 +266,7 @@ public final class RewardTrainer {
                     NDArray rs = v.rewardsS();
                     double acc = rs.get("0:" + b).gt(rs.get(b + ":")).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
                             .mean().getFloat();
-                    if (Double.isFinite(lv) && Double.isFinite(cv)) gc.backward(v.total().div(cfg.gradAccum()));
+                    if (Double.isFinite(lv) && Double.isFinite(cv)) gc.backward(Scalars.div(v.total(), cfg.gradAccum()));
                     return new Micro(Double.isFinite(cv) ? lv : cv, acc, batch.realTokens(), cv);
                 }
                 NDArray r = lower == null ? model.rewards(batch, true)   // (2B): chosen rows, then rejected
@@ -275,7 +276,7 @@ public final class RewardTrainer {
                 NDArray l = loss.perPair(rc, rr, targets).mean();
                 double lv = l.getFloat();
                 double acc = rc.gt(rr).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat();
-                if (Double.isFinite(lv)) gc.backward(l.div(cfg.gradAccum()));
+                if (Double.isFinite(lv)) gc.backward(Scalars.div(l, cfg.gradAccum()));
                 return new Micro(lv, acc, batch.realTokens(), 0);
             } finally {
                 if (meta != null) meta.restore();   // back to θ, keeping ∇L(θ') for the optimizer
