@@ -137,7 +137,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 inputs.put("model", Files.isDirectory(model) ? model.resolve("model.safetensors") : model);
                 inputs.put("prompts", promptFile);
                 ObjectNode prov = Provenance.of("generate", spec.commandLine().getParseResult().originalArgs(), inputs, seed,
-                        Engines.describe());
+                        Engines.info());
                 prov.put("new_tokens", tokens);
                 prov.put("seconds", seconds);
                 Path p = out.resolveSibling(out.getFileName() + ".provenance.json");
