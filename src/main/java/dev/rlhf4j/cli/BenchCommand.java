@@ -127,7 +127,7 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("kind", "bench");
         report.put("side", "java");
         ObjectNode prov = Provenance.of("bench", spec.commandLine().getParseResult().originalArgs(), Map.of(), 0,
-                Engines.describe());
+                Engines.info());
         prov.put("threads", Engines.threadsInUse());
         prov.putPOJO("loadavg_start", loadAverage());
         report.set("provenance", prov);

@@ -57,7 +57,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         inputs.put("data", data);
         inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
         ObjectNode prov = Provenance.of("calibrate", spec.commandLine().getParseResult().originalArgs(), inputs, 0,
-                Engines.describe());
+                Engines.info());
         ObjectNode source = source(data, pairs.size(), "all pairs of the file");
         ObjectNode report = calibrateCheckpoint(model, pairs, source, prov, batchSize, device.get(), System.out);
         report.set("provenance", prov);

@@ -33,7 +33,7 @@ public final class ConvertCommand implements Callable<Integer> {
         try (CausalLm lm = CausalLm.load(model, Engines.device("cpu"))) {
             Path weights = Files.isDirectory(model) ? model.resolve("config.json") : model;
             ObjectNode prov = Provenance.of("convert", spec.commandLine().getParseResult().originalArgs(),
-                    Map.of("model", weights), 0, Engines.describe());
+                    Map.of("model", weights), 0, Engines.info());
             lm.save(out, prov);
             System.out.printf("%s: %s, %,d parameters -> %s%n", model, lm.config().family().causalLmClass(),
                     lm.parameters().count(), out.toAbsolutePath());

@@ -53,7 +53,7 @@ public final class DecilesCommand implements Callable<Integer> {
         inputs.put("strength", strength);
         inputs.put("valid", valid);
         r.set("provenance", Provenance.of("deciles", spec.commandLine().getParseResult().originalArgs(), inputs,
-                trainOptions.config().seed(), Engines.describe()));
+                trainOptions.config().seed(), Engines.info()));
         Json.write(out, r);
         DecileExperiment.print(r, System.out);
         System.out.println("wrote " + out.toAbsolutePath());

@@ -93,7 +93,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoConfig c = new DemoConfig(trainPairs, testPairs, validPairs, flipRate, members, flipBelow, marginScale,
                 smoothing, seed.get(), model, train, contrastive);
         ObjectNode prov = Provenance.of("demo", spec.commandLine().getParseResult().originalArgs(), Map.of(), seed.get(),
-                Engines.describe());
+                Engines.info());
         DemoPipeline.run(c, out, prov, System.err);
         System.out.println();
         System.out.print(java.nio.file.Files.readString(out.resolve("summary.txt")));

@@ -104,7 +104,7 @@ public final class EvalRmCommand implements Callable<Integer> {
             inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
             if (compare != null) inputs.put("compare_weights", compare.resolve(RewardModels.WEIGHTS));
             report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs,
-                    0, Engines.describe()));
+                    0, Engines.info()));
             if (outFile != null) {
                 Json.write(outFile, report);
             }

@@ -102,13 +102,15 @@ public final class GenerateCommand implements Callable<Integer> {
             List<ObjectNode> records = new ArrayList<>();
             long tokens = 0;
             double seconds = 0;
+            List<int[]> allIds = new ArrayList<>();
+            for (String p : texts) {
+                allIds.add(renderer == null ? lm.encode(p) : lm.encodeRendered(renderer.render(List.of(Turn.user(p)), true)));
+            }
+            int[] sample = Generator.occurrences(allIds); // counted over all prompts: a repeated prompt draws anew in any batch
             for (int start = 0; start < texts.size(); start += batchSize) {
-                List<String> part = texts.subList(start, Math.min(texts.size(), start + batchSize));
-                List<int[]> ids = new ArrayList<>();
-                for (String p : part) {
-                    ids.add(renderer == null ? lm.encode(p) : lm.encodeRendered(renderer.render(List.of(Turn.user(p)), true)));
-                }
-                Generator.Result r = gen.generate(ids, cfg);
+                int end = Math.min(texts.size(), start + batchSize);
+                List<String> part = texts.subList(start, end);
+                Generator.Result r = gen.generate(allIds.subList(start, end), java.util.Arrays.copyOfRange(sample, start, end), cfg);
                 tokens += r.newTokens();
                 seconds += r.seconds();
                 for (int i = 0; i < part.size(); i++) {
@@ -134,7 +136,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 inputs.put("model", Files.isDirectory(model) ? model.resolve("model.safetensors") : model);
                 inputs.put("prompts", promptFile);
                 ObjectNode prov = Provenance.of("generate", spec.commandLine().getParseResult().originalArgs(), inputs, seed.get(),
-                        Engines.describe());
+                        Engines.info());
                 prov.put("new_tokens", tokens);
                 prov.put("seconds", seconds);
                 Path p = out.resolveSibling(out.getFileName() + ".provenance.json");

@@ -67,7 +67,7 @@ public final class JudgeCommand implements Callable<Integer> {
         GenerationConfig gen = new GenerationConfig(sampling.maxNew, greedy, sampling.temperature, 0, sampling.topP, sampling.repetition,
                 List.of(), true, true, seed.get());
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
-        ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.describe());
+        ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.info());
         try (Judge j = judge(judge)) {
             ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, device.get(), dir, prov);
             if (json) {

@@ -60,7 +60,7 @@ public final class MetaRmCommand implements Callable<Integer> {
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);
         inputs.put("prompts", prompts);
-        ObjectNode prov = Provenance.of("metarm", spec.commandLine().getParseResult().originalArgs(), inputs, c.seed(), Engines.describe());
+        ObjectNode prov = Provenance.of("metarm", spec.commandLine().getParseResult().originalArgs(), inputs, c.seed(), Engines.info());
         Files.createDirectories(out);
         List<MetaStep.Group> set = MetaRm.sampleMetaSet(policy, PpoTrainer.batchPromptsOf(ps, c.metaPrompts(), c.seed()), c, maxPrompt,
                 device.get());

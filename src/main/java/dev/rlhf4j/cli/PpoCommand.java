@@ -61,7 +61,7 @@ public final class PpoCommand implements Callable<Integer> {
         PpoConfig cfg = ppo.config();
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("prompts", prompts);
-        ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(), Engines.describe());
+        ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(), Engines.info());
         ObjectNode summary = PpoRun.run(policy, rewardModel, prompts, pplData, !gold.equals("off"), cfg, out, resume,
                 device.get(), prov);
         System.out.println("ppo: " + Json.MAPPER.valueToTree(summary.path("last")).toString());

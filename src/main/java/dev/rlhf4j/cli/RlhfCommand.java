@@ -95,7 +95,7 @@ public final class RlhfCommand implements Callable<Integer> {
                 ppo.config(), meta.config(), data, rewardModel, sft, prompts, heldout, sftData);
         Map<String, Path> inputs = new LinkedHashMap<>();
         for (Path p : new Path[] {data, rewardModel, prompts, heldout, sftData}) if (p != null && p.toFile().isFile()) inputs.put(p.getFileName().toString(), p);
-        ObjectNode prov = Provenance.of("rlhf", spec.commandLine().getParseResult().originalArgs(), inputs, seed, Engines.describe());
+        ObjectNode prov = Provenance.of("rlhf", spec.commandLine().getParseResult().originalArgs(), inputs, seed, Engines.info());
         ObjectNode s = RlhfPipeline.run(c, out, device.get(), prov);
         System.out.println("policy             vs SFT (win / tie / lose)     vs vanilla PPO");
         for (JsonNode r : s.path("rounds")) {

@@ -95,7 +95,7 @@ public final class ServeLoadCommand implements Callable<Integer> {
             }
             Map<String, Path> inputs = new LinkedHashMap<>();
             inputs.put("data", data);
-            report.set("provenance", Provenance.of("serve-load", spec.commandLine().getParseResult().originalArgs(), inputs, SynthConfig.DEFAULT_SEED, url == null ? Engines.describe() : null));
+            report.set("provenance", Provenance.of("serve-load", spec.commandLine().getParseResult().originalArgs(), inputs, SynthConfig.DEFAULT_SEED, url == null ? Engines.info() : null));
             Json.write(out, report);
             System.out.println("report -> " + out.toAbsolutePath());
             return r.errors() == 0 ? Main.OK : Main.FAILED;

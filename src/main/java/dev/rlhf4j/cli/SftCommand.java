@@ -81,7 +81,7 @@ public final class SftCommand implements Callable<Integer> {
         List<Demonstrations.Example> train = new ArrayList<>(), valid = new ArrayList<>();
         for (Demonstrations.Example e : all) (Split.unit(e.prompt()) < validFraction ? valid : train).add(e);
         if (train.isEmpty()) throw new IllegalArgumentException(data + ": every prompt fell into the validation share; lower --valid-fraction");
-        ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed.get(), Engines.describe());
+        ObjectNode prov = Provenance.of("sft", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), seed.get(), Engines.info());
         CausalLm policy;
         if (resume) {
             policy = Policies.load(out.resolve("resume"), device.get());

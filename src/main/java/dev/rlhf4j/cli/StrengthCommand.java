@@ -80,7 +80,7 @@ public final class StrengthCommand implements Callable<Integer> {
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);
         ObjectNode prov = Provenance.of("strength", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(),
-                Engines.describe());
+                Engines.info());
         ObjectNode summary = write(out, r, prov, sc, cfg);
         StrengthSummary.print(summary, System.out);
         System.out.printf("%d members (%s) in %s%n", members, scheme, ProgressListener.duration(r.wallSeconds()));

@@ -121,7 +121,7 @@ public final class TrainRmCommand implements Callable<Integer> {
         inputs.put("data", data);
         inputs.put("valid", valid);
         ObjectNode prov = Provenance.of("train-rm", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(),
-                Engines.describe());
+                Engines.info());
         prov.set("config", cfg.toJson());
         prov.put("loss", trainOptions.loss);
         prov.put("backbone", modelOptions.backbone);

@@ -2,6 +2,7 @@ package dev.rlhf4j.contrastive;
 
 import ai.djl.ndarray.NDArray;
 import dev.rlhf4j.model.ModelParameters;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * Unsupervised SimCSE with in-batch negatives (the paper's Eq. 9):
@@ -26,7 +27,7 @@ public final class SimCse implements ContrastiveObjective {
         checkViews(hs, ht);
         NDArray zs = l2Rows(hs);
         NDArray zt = l2Rows(ht);
-        NDArray logits = zs.matMul(zt.transpose()).div(tau);           // (N, N)
+        NDArray logits = Scalars.div(zs.matMul(zt.transpose()), tau);           // (N, N)
         NDArray logp = logits.logSoftmax(1);
         long n = hs.getShape().get(0);
         NDArray eye = hs.getManager().eye((int) n).toType(logp.getDataType(), false);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.rlhf4j.model.ModelParameters;
 
 import java.util.Random;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * SwAV's swapped prediction (the paper's Eq. 7–8) against K trainable prototypes C (K, H), named
@@ -94,8 +95,8 @@ public final class Swav implements ContrastiveObjective {
 
     /** mean_i [ −Σ_k qs log softmax(st/τ) − Σ_k qt log softmax(ss/τ) ], codes taken as constants. */
     NDArray swapped(NDArray scoresS, NDArray scoresT, NDArray codesS, NDArray codesT) {
-        NDArray logPs = scoresS.div(tau).logSoftmax(1);
-        NDArray logPt = scoresT.div(tau).logSoftmax(1);
+        NDArray logPs = Scalars.div(scoresS, tau).logSoftmax(1);
+        NDArray logPt = Scalars.div(scoresT, tau).logSoftmax(1);
         NDArray perRow = codesS.mul(logPt).sum(new int[] {1}).add(codesT.mul(logPs).sum(new int[] {1}));
         return perRow.neg().mean();
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * The training objective with contrastive learning, from the features of two dropout views of one batch:
@@ -27,9 +28,10 @@ public final class TwoViews {
                                 BinaryOperator<NDArray> pairLoss, ContrastiveConfig cfg, ContrastiveObjective objective) {
         String b = Integer.toString(pairs);
         NDArray rs = head.apply(fs), rt = head.apply(ft);
-        NDArray rm = pairLoss.apply(rs.get("0:" + b), rs.get(b + ":")).add(pairLoss.apply(rt.get("0:" + b), rt.get(b + ":"))).div(2f);
+        NDArray rm = pairLoss.apply(rs.get("0:" + b), rs.get(b + ":")).add(pairLoss.apply(rt.get("0:" + b), rt.get(b + ":")));
+        rm = Scalars.div(rm, 2f);
         NDArray cl = objective.loss(Representations.views(fs.get("0:" + b), fs.get(b + ":"), cfg.contrast()),
                 Representations.views(ft.get("0:" + b), ft.get(b + ":"), cfg.contrast()));
-        return new Losses(rm, cl, rm.add(cl.mul((float) cfg.beta())), rs);
+        return new Losses(rm, cl, rm.add(Scalars.mul(cl, (float) cfg.beta())), rs);
     }
 }

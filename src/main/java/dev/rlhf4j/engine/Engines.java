@@ -89,6 +89,12 @@ public final class Engines {
         }
     }
 
+    /** Engine name, versions and thread counts, for provenance (starts the engine). */
+    public static dev.rlhf4j.provenance.EngineInfo info() {
+        return new dev.rlhf4j.provenance.EngineInfo(describe(), ai.djl.pytorch.jni.JniUtils.getNumThreads(),
+                ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+    }
+
     /** Threads libtorch uses for intra-op parallelism. */
     public static void threads(int n) {
         if (n > 0) {

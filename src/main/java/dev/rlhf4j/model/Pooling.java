@@ -2,6 +2,7 @@ package dev.rlhf4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import dev.rlhf4j.engine.Scalars;
 
 /** How a sequence of hidden states becomes the one vector the reward head reads. */
 public enum Pooling {
@@ -26,7 +27,7 @@ public enum Pooling {
                 return hidden.get(new NDIndex(":, 0, :"));
             case MEAN: {
                 NDArray m = mask.expandDims(2); // (B, T, 1)
-                return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1f));
+                return hidden.mul(m).sum(new int[] {1}).div(Scalars.maximum(m.sum(new int[] {1}), 1f));
             }
             case LAST: {
                 // The largest index whose mask is 1: right padding, left padding and pad = eos all agree.

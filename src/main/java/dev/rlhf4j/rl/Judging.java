@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,12 +70,17 @@ public final class Judging {
             PolicyText text = new PolicyText(lm, maxPromptTokens);
             Generator g = new Generator(lm);
             List<String> out = new ArrayList<>(prompts.size());
+            List<int[]> all = new ArrayList<>(prompts.size());
+            for (String p : prompts) all.add(text.prompt(p));
+            // Sample indices over the whole list, so a prompt's answers draw the same streams however the batches fall.
+            int[] sample = Generator.occurrences(all);
+            GenerationConfig cfg = new GenerationConfig(gen.maxNewTokens(), gen.greedy(), gen.temperature(), gen.topK(),
+                    gen.topP(), gen.repetitionPenalty(), gen.stopStrings(), true, true, gen.seed());
             for (int s = 0; s < prompts.size(); s += 64) {
-                List<int[]> ids = new ArrayList<>();
-                for (String p : prompts.subList(s, Math.min(prompts.size(), s + 64))) ids.add(text.prompt(p));
-                GenerationConfig cfg = new GenerationConfig(gen.maxNewTokens(), gen.greedy(), gen.temperature(), gen.topK(),
-                        gen.topP(), gen.repetitionPenalty(), gen.stopStrings(), true, true, gen.seed() * 1_000_003L + s);
-                for (Generator.Generation x : g.generate(ids, cfg).generations()) out.add(x.text());
+                int e = Math.min(prompts.size(), s + 64);
+                for (Generator.Generation x : g.generate(all.subList(s, e), Arrays.copyOfRange(sample, s, e), cfg).generations()) {
+                    out.add(x.text());
+                }
             }
             return out;
         }

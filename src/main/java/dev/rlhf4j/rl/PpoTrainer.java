@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * PPO against a reward function (METHODS.md §6): per iteration, sample k responses to each of a batch of prompts
@@ -318,10 +319,10 @@ public final class PpoTrainer {
         NDArray ent = logp.exp().mul(logp).sum(new int[] {-1}).neg();
         NDArray ratio = lp.sub(oLp).exp();
         NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
-        NDArray pg = NDArrays.minimum(s1, s2).neg().mul(M).sum().div(count);
+        NDArray pg = Scalars.div(NDArrays.minimum(s1, s2).neg().mul(M).sum(), count);
         NDArray v = critic.values(ids, mask, true).get(new NDIndex(":, :-1"));
         NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
-        NDArray vl = NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum().div(count).mul(0.5f);
+        NDArray vl = Scalars.mul(Scalars.div(NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum(), count), 0.5f);
         double pgv = pg.getFloat(), vlv = vl.getFloat();
         double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
         double entv = ent.mul(M).sum().getFloat() / count;

@@ -1,6 +1,7 @@
 package dev.rlhf4j.rl;
 
 import ai.djl.ndarray.NDArray;
+import dev.rlhf4j.engine.Scalars;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.CausalLm;
@@ -128,7 +129,7 @@ public final class SftTrainer {
     private Loop.Micro step(List<Sequence> batch) {
         ResponseTokens.Tensors t = tokens.tensors(batch);
         NDArray lp = policy.tokenLogProbs(t.ids(), t.mask(), true);
-        NDArray loss = lp.mul(t.lossMask()).sum().neg().div(Math.max(1f, t.count()));
+        NDArray loss = Scalars.div(lp.mul(t.lossMask()).sum().neg(), Math.max(1f, t.count()));
         return new Loop.Micro(loss, loss.getFloat(), (long) t.count());
     }
 

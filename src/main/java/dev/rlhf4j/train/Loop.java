@@ -1,5 +1,6 @@
 package dev.rlhf4j.train;
 
+import dev.rlhf4j.engine.Scalars;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -223,7 +224,7 @@ public final class Loop<B> {
                 long t0 = System.nanoTime();
                 Micro r = step.forward(batch);
                 long t1 = System.nanoTime();
-                if (Double.isFinite(r.loss())) gc.backward(r.objective().div(settings.gradAccum()));
+                if (Double.isFinite(r.loss())) gc.backward(Scalars.div(r.objective(), settings.gradAccum()));
                 times[0] += (t1 - t0) / 1e9;
                 times[1] += (System.nanoTime() - t1) / 1e9;
                 return r;

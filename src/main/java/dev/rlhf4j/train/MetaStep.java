@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * MetaRM's meta step (METHODS.md §5, Eq. 10–14): before each micro-batch, move the trainable weights up the gradient
@@ -84,18 +85,18 @@ public final class MetaStep {
                     NDArray g = rw.get(off + ":" + (off + k));
                     NDArray diff = ai.djl.nn.Activation.sigmoid(g.expandDims(1).sub(g.expandDims(0)).abs()); // (k, k)
                     // Σ_{i<j} = (Σ_{i≠j}) / 2; the diagonal holds σ(0) = ½ each.
-                    NDArray sum = diff.sum().sub(0.5f * k).div(2f).mul(2f / (k * k));
+                    NDArray sum = Scalars.mul(Scalars.div(diff.sum().sub(0.5f * k), 2f), 2f / (k * k));
                     j = j == null ? sum : j.add(sum);
                     off += k;
                 }
-                j = j.div((float) sizes.size());
+                j = Scalars.div(j, (float) sizes.size());
                 lastJ = j.getFloat();
                 gc.backward(j);
             }
         }
         applied.clear();
         for (NDArray p : trainable.asMap().values()) {
-            NDArray delta = p.getGradient().mul((float) eta);
+            NDArray delta = Scalars.mul(p.getGradient(), (float) eta);
             p.addi(delta);
             applied.put(p, delta);
         }

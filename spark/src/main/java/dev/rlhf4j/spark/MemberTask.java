@@ -70,7 +70,7 @@ final class MemberTask {
         try {
             try (RewardModel model = o.model()) {
                 ObjectNode prov = Provenance.of("spark strength member " + k, List.of(job.args()),
-                        Map.of("data", io.local(c.data)), train.seed() + k, Engines.describe());
+                        Map.of("data", io.local(c.data)), train.seed() + k, Engines.info());
                 prov.put("member", k);
                 prov.put("attempt", attempt);
                 RewardModels.save(model, tmp, prov);

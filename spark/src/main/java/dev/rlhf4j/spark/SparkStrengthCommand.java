@@ -149,7 +149,7 @@ public final class SparkStrengthCommand implements Callable<Integer> {
 
             Map<String, Path> inputs = new LinkedHashMap<>();
             inputs.put("data", io.local(data));
-            ObjectNode prov = Provenance.of("spark strength", args, inputs, cfg.seed(), Engines.describe());
+            ObjectNode prov = Provenance.of("spark strength", args, inputs, cfg.seed(), Engines.info());
             ObjectNode sp = prov.putObject("spark");
             sp.put("version", spark.version());
             sp.put("master", jsc.master());

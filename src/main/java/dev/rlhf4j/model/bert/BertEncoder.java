@@ -17,6 +17,7 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.Backbone;
 import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * A BERT encoder with Hugging Face numerics (post-LayerNorm residual blocks, erf GELU, eps from the
@@ -147,7 +148,7 @@ public final class BertEncoder implements Backbone {
         NDArray q = heads(linear(first, l.qW, l.qB), b, 1, nh, hd);                        // (B, nh, 1, hd)
         NDArray k = heads(linear(x, l.kW, l.kB), b, t, nh, hd);                            // (B, nh, T, hd)
         NDArray v = heads(linear(x, l.vW, l.vB), b, t, nh, hd);
-        NDArray scores = q.mul(scale()).matMul(k.transpose(0, 1, 3, 2)).add(maskBias(mask, b, t)); // (B, nh, 1, T)
+        NDArray scores = Scalars.mul(q, scale()).matMul(k.transpose(0, 1, 3, 2)).add(maskBias(mask, b, t)); // (B, nh, 1, T)
         NDArray probs = dropout(scores.softmax(-1), attentionDropout, training);
         NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, h);                // (B, H)
         NDArray attn = dropout(linear(ctx, l.oW, l.oB), hiddenDropout, training);
@@ -217,7 +218,7 @@ public final class BertEncoder implements Backbone {
                     .reshape(b, t, 3, nh, hd).transpose(2, 0, 3, 1, 4).reshape(3, b * nh, t, hd);
             NDList parts = qkv.split(3, 0);
             NDArray q = parts.get(0).squeeze(0), k = parts.get(1).squeeze(0), v = parts.get(2).squeeze(0); // (B·nh, T, hd)
-            NDArray scores = q.mul(scale).matMul(k.transpose(0, 2, 1)).reshape(b, nh, t, t); // (B, nh, T, T)
+            NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 2, 1)).reshape(b, nh, t, t); // (B, nh, T, T)
             if (bias != null) scores.addi(bias); // in place: matMul's backward needs its inputs, not its output
             NDArray probs = dropout(scores.softmax(-1), attentionDropout, training).reshape(b * nh, t, t);
             NDArray ctx = probs.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b * t, h); // (B·T, H)
@@ -237,7 +238,7 @@ public final class BertEncoder implements Backbone {
 
     /** (B, 1, 1, T): 0 where attended, MASKED on padding. */
     private static NDArray maskBias(NDArray mask, long b, long t) {
-        return mask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, t);
+        return Scalars.mul(mask.neg().add(1f), MASKED).reshape(b, 1, 1, t);
     }
 
     private float scale() {
@@ -263,7 +264,7 @@ public final class BertEncoder implements Backbone {
     private NDArray wordEmbeddings(NDArray ids) {
         if (!wordEmb.hasGradient()) return emb(ids, wordEmb);
         NDArray e = Embedding.embedding(ids, wordEmb, SparseFormat.COO).singletonOrThrow();
-        return dev.rlhf4j.engine.Engines.hasDenseGradient(wordEmb) ? e : e.add(wordEmb.sum().mul(0f));
+        return dev.rlhf4j.engine.Engines.hasDenseGradient(wordEmb) ? e : e.add(Scalars.mul(wordEmb.sum(), 0f));
     }
 
     private static NDArray emb(NDArray ids, NDArray table) {

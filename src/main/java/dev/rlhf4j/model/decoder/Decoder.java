@@ -13,6 +13,7 @@ import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
 
 import java.util.Random;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * A causal transformer decoder (Llama family or GPT-2) as tensor code over Hugging Face–named parameters.
@@ -231,15 +232,15 @@ public abstract class Decoder implements Backbone {
         NDManager m = keyMask.getManager();
         long keys = past + t;
         // Position of each token = number of real tokens before it; pads get 0 (they are never attended to).
-        NDArray positions = keyMask.cumSum(1).sub(1f).maximum(0f);
+        NDArray positions = Scalars.maximum(keyMask.cumSum(1).sub(1f), 0f);
         if (past > 0) positions = positions.get(new NDIndex(":, {}:", past));
         // (T, K): key j is hidden from query i (absolute index past + i) when j > past + i, or outside the window.
         NDArray keyIdx = m.arange(0f, (float) keys, 1f).reshape(1, keys);
         NDArray queryIdx = m.arange((float) past, (float) keys, 1f).reshape(t, 1);
         NDArray hidden = keyIdx.gt(queryIdx);
         if (config.slidingWindow() > 0) hidden = hidden.logicalOr(keyIdx.lte(queryIdx.sub((float) config.slidingWindow())));
-        NDArray bias = hidden.toType(DataType.FLOAT32, false).mul(MASKED).reshape(1, 1, 1, t, keys)
-                .add(keyMask.neg().add(1f).mul(MASKED).reshape(b, 1, 1, 1, keys)); // (B, 1, 1, T, K)
+        NDArray bias = Scalars.mul(hidden.toType(DataType.FLOAT32, false), MASKED).reshape(1, 1, 1, t, keys)
+                .add(Scalars.mul(keyMask.neg().add(1f), MASKED).reshape(b, 1, 1, 1, keys)); // (B, 1, 1, T, K)
         NDArray cos = null, sin = null;
         if (rotary()) {
             NDArray freqs = positions.expandDims(2).mul(m.create(inverseFrequencies)); // (B, T, hd/2)
@@ -268,7 +269,7 @@ public abstract class Decoder implements Backbone {
         // One token per row (generation): (B, 1, nh, hd) is already laid out as (B, kvh, rep, hd).
         NDArray qg = t == 1 ? q.reshape(b, kvh, rep, hd)
                 : q.reshape(b, t, kvh, rep, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvh, rep * t, hd);
-        NDArray scores = qg.mul((float) (1.0 / Math.sqrt(hd))).matMul(kT)          // (B, kvh, rep·T, K)
+        NDArray scores = Scalars.mul(qg, (float) (1.0 / Math.sqrt(hd))).matMul(kT)          // (B, kvh, rep·T, K)
                 .reshape(b, kvh, rep, t, keys).add(s.bias());
         NDArray probs = dropout(scores.softmax(-1), s.training()).reshape(b, kvh, rep * t, keys);
         NDArray ctx = probs.matMul(v);                                                // (B, kvh, rep·T, hd)

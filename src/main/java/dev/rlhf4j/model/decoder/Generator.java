@@ -8,7 +8,9 @@ import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -41,7 +43,24 @@ public final class Generator {
         return generate(ids, cfg);
     }
 
+    /**
+     * Continues each prompt; row r samples from its own stream, {@link #rowStream}(seed, prompt, k) with k the number
+     * of earlier rows of this call holding the same prompt (0, 1, … for k answers to one prompt).
+     */
     public Result generate(List<int[]> prompts, GenerationConfig cfg) {
+        return generate(prompts, occurrences(prompts), cfg);
+    }
+
+    /**
+     * Continues each prompt; row r samples from {@link #rowStream}(seed, prompt r, {@code sampleIndex[r]}), so a row's
+     * tokens depend on its prompt, its sample index and the seed only: not on the other rows, their lengths or the
+     * batch's order. Two policies sharing a tokenizer answer the same (prompt, index) with paired draws. Callers that
+     * split one set of rows into several calls pass indices counted over the whole set.
+     */
+    public Result generate(List<int[]> prompts, int[] sampleIndex, GenerationConfig cfg) {
+        if (sampleIndex.length != prompts.size()) {
+            throw new IllegalArgumentException(sampleIndex.length + " sample indices for " + prompts.size() + " prompts");
+        }
         long t0 = System.nanoTime();
         DecoderConfig c = lm.config();
         int rows = prompts.size();
@@ -71,7 +90,8 @@ public final class Generator {
         int[] produced = new int[rows];
         String[] reason = new String[rows];
         BitSet done = new BitSet(rows);
-        SplittableRandom rng = new SplittableRandom(cfg.seed());
+        SplittableRandom[] rng = new SplittableRandom[rows];
+        for (int r = 0; r < rows; r++) rng[r] = rowStream(cfg.seed(), prompts.get(r), sampleIndex[r]);
         Sampler sampler = new Sampler(cfg, c.vocabSize());
         NDManager m = lm.manager();
         long newTokens = 0;
@@ -89,7 +109,7 @@ public final class Generator {
                 for (int r = 0; r < rows; r++) {
                     int col = r * total + len;
                     if (done.get(r)) continue; // stays pad, masked out
-                    int token = sampler.next(logits, r * vocab, vocab, ids, mask, r * total, len, rng);
+                    int token = sampler.next(logits, r * vocab, vocab, ids, mask, r * total, len, rng[r]);
                     ids[col] = token;
                     mask[col] = 1f;
                     out[r][produced[r]++] = token;
@@ -114,6 +134,35 @@ public final class Generator {
             gens.add(new Generation(prompts.get(r), fresh, text, reason[r] == null ? "length" : reason[r]));
         }
         return new Result(gens, newTokens, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The random stream of one generated row: SplitMix64 over the seed, the prompt's token ids and the sample index.
+     * A function of those three alone, so the same row draws the same numbers in any batch.
+     */
+    public static SplittableRandom rowStream(long seed, int[] promptIds, int sampleIndex) {
+        long h = mix(seed ^ 0x9E3779B97F4A7C15L);
+        for (int id : promptIds) h = mix(h ^ (id & 0xffffffffL));
+        h = mix(h ^ promptIds.length);
+        return new SplittableRandom(mix(h ^ ((long) sampleIndex + 1) * 0xBF58476D1CE4E5B9L));
+    }
+
+    /** For each row, how many earlier rows hold the same prompt ids. */
+    public static int[] occurrences(List<int[]> prompts) {
+        Map<List<Integer>, Integer> seen = new HashMap<>();
+        int[] k = new int[prompts.size()];
+        for (int r = 0; r < k.length; r++) {
+            List<Integer> key = Arrays.stream(prompts.get(r)).boxed().toList();
+            k[r] = seen.merge(key, 1, Integer::sum) - 1;
+        }
+        return k;
+    }
+
+    /** SplitMix64's finaliser (Steele, Lea and Flood 2014). */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private String decodeNew(int[] tokens, int n, boolean dropEos) {

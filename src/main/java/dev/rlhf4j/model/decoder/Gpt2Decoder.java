@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * GPT-2: learned positions, pre-LayerNorm blocks, fused q/k/v projection, {@code gelu_new}. Its Conv1D
@@ -77,8 +78,8 @@ final class Gpt2Decoder extends Decoder {
 
     /** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
     private static NDArray geluNew(NDArray x) {
-        NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3f), 0.044715f)), SQRT_2_OVER_PI);
+        return Scalars.mul(x, 0.5f).mul(inner.tanh().add(1f));
     }
 
     private NDArray layerNorm(NDArray x, NDArray w, NDArray bias) {

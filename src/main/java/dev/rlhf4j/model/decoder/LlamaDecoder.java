@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * Llama, Mistral and Qwen2: RMSNorm before attention and MLP, rotary embeddings (half-rotation layout),
@@ -83,8 +84,8 @@ final class LlamaDecoder extends Decoder {
 
     /** RMSNorm as transformers computes it: x · rsqrt(mean(x²) + eps) · weight. */
     private NDArray rms(NDArray x, NDArray w) {
-        NDArray variance = x.pow(2f).mean(new int[] {-1}, true);
-        return x.mul(variance.add((float) config.normEps()).pow(-0.5f)).mul(w);
+        NDArray variance = Scalars.pow(x, 2f).mean(new int[] {-1}, true);
+        return x.mul(Scalars.pow(variance.add((float) config.normEps()), -0.5f)).mul(w);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.rlhf4j.train.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * Label smoothing (paper Eq. 5): L = −(1−α) log σ(Δ) − α log(1 − σ(Δ)), Δ = r_c − r_r.
@@ -23,7 +24,7 @@ public final class LabelSmoothingLoss implements PairwiseLoss {
         NDArray pos = PairwiseLoss.negLogSigmoid(z);
         NDArray neg = PairwiseLoss.negLogSigmoid(z.neg());
         if (perPairAlpha == null) {
-            return pos.mul(1f - alpha).add(neg.mul(alpha));
+            return Scalars.mul(pos, 1f - alpha).add(Scalars.mul(neg, alpha));
         }
         return pos.mul(perPairAlpha.neg().add(1f)).add(neg.mul(perPairAlpha));
     }

@@ -9,6 +9,7 @@ import dev.rlhf4j.model.weights.HostTensor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * AdamW (Loshchilov &amp; Hutter) with decoupled weight decay and bias correction, as in PyTorch.
@@ -69,7 +70,7 @@ public final class AdamW {
                     stepRows(e.getKey(), p, g, m, v, lr, stepSize, sqrtBc2);
                     continue;
                 }
-                m.muli(beta1).addi(g.mul(1 - beta1));
+                m.muli(beta1).addi(Scalars.mul(g, 1 - beta1));
                 v.muli(beta2).addi(g.square().muli(1 - beta2));
                 if (weightDecay != 0) p.muli(1 - (float) lr * weightDecay);
                 // p -= stepSize * m / (sqrt(v) / sqrt(bc2) + eps)
@@ -100,7 +101,7 @@ public final class AdamW {
         for (int i = 0, k = 0; i < seen.length; i++) if (seen[i]) rows[k++] = i;
         NDIndex at = new NDIndex("{}", p.getManager().create(rows));
         NDArray gr = g.get(at), mr = m.get(at), vr = v.get(at), pr = p.get(at);
-        mr.muli(beta1).addi(gr.mul(1 - beta1));
+        mr.muli(beta1).addi(Scalars.mul(gr, 1 - beta1));
         vr.muli(beta2).addi(gr.square().muli(1 - beta2));
         NDArray denom = vr.sqrt().divi(sqrtBc2).addi(eps);
         pr.subi(mr.div(denom).muli(stepSize));
