@@ -132,7 +132,39 @@ final class ReportFixtures {
         }
         Files.createDirectories(dir.resolve("ppo"));
         Files.writeString(dir.resolve("ppo").resolve("metrics.jsonl"), ppo);
+        instruments(dir.resolve("bon"), rnd);
         return dir;
+    }
+
+    /**
+     * {@code bon.json} and {@code rm_on_policy.json} as {@code bon} and {@code rm-on-policy} write them (the same classes),
+     * from simulated scores: 20 prompts × 8 samples, gold in steps of 0.5, two "reward models" that see gold through noise.
+     */
+    static void instruments(Path dir, Random rnd) throws IOException {
+        int prompts = 20, samples = 8;
+        double[][] gold = new double[prompts][samples], good = new double[prompts][samples], poor = new double[prompts][samples];
+        List<String> ps = new ArrayList<>();
+        List<List<String>> answers = new ArrayList<>();
+        for (int i = 0; i < prompts; i++) {
+            ps.add("prompt " + i);
+            List<String> a = new ArrayList<>();
+            for (int j = 0; j < samples; j++) {
+                gold[i][j] = Math.round(2 * rnd.nextGaussian()) / 2.0;
+                good[i][j] = gold[i][j] + 0.5 * rnd.nextGaussian();
+                poor[i][j] = gold[i][j] + 2 * rnd.nextGaussian();
+                a.add("answer " + j);
+            }
+            answers.add(a);
+        }
+        List<dev.rlhf4j.rl.BestOfNCurves.Scores> rms = List.of(new dev.rlhf4j.rl.BestOfNCurves.Scores("good-rm", good),
+                new dev.rlhf4j.rl.BestOfNCurves.Scores("poor-rm", poor), new dev.rlhf4j.rl.BestOfNCurves.Scores("gold", gold));
+        dev.rlhf4j.eval.stats.ClusterBootstrap boot = new dev.rlhf4j.eval.stats.ClusterBootstrap(200, 1);
+        ObjectNode bon = dev.rlhf4j.rl.BestOfNCurves.curves(ps, answers, gold, rms, dev.rlhf4j.eval.stats.BestOfN.powersOfTwo(samples), boot);
+        bon.put("policy", "sft");
+        Json.write(dir.resolve("bon.json"), bon);
+        ObjectNode on = Json.MAPPER.createObjectNode();
+        on.putArray("policies").add(dev.rlhf4j.rl.RmOnPolicy.measure(gold, rms.subList(0, 2), boot).put("policy", "sft"));
+        Json.write(dir.resolve("rm_on_policy.json"), on);
     }
 
     /** Rewards of each pair's two responses: the gold reward times {@code skill} plus noise. */
