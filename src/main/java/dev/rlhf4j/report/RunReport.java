@@ -33,7 +33,7 @@ public final class RunReport {
 
     /** Ids of the sections, in page order (the browser test checks each one that a run should have). */
     public static final List<String> SECTIONS = List.of("overview", "strength", "agreement", "variants", "training",
-            "deciles", "representations", "ppo", "bon", "rm-on-policy", "files");
+            "deciles", "representations", "ppo", "judge", "bon", "rm-on-policy", "files");
 
     /** What was written: the page, the sections it has, and the files it read. */
     public record Result(Path file, List<String> sections, List<String> filesRead) {}
@@ -83,6 +83,7 @@ public final class RunReport {
             deciles();
             representations();
             ppo();
+            judgings();
             bestOfN();
             rmOnPolicy();
             filesRead();
@@ -410,6 +411,41 @@ public final class RunReport {
             }
             b.append("</div>\n");
             section("ppo", "PPO", b.toString());
+        }
+
+        void judgings() {
+            if (files.judgings.isEmpty()) return;
+            List<String> names = new ArrayList<>();
+            List<Double> diff = new ArrayList<>(), err = new ArrayList<>();
+            StringBuilder t = new StringBuilder("<table>\n<tr><th>comparison</th><th>judge</th><th>prompts × k</th>"
+                    + "<th>mean difference A − B</th><th>win</th><th>tie</th><th>lose</th><th>win − lose</th><th>identical</th></tr>\n");
+            for (RunFiles.Doc d : files.judgings) {
+                use(d.file(), "judge");
+                JsonNode r = d.json(), m = r.path("mean_difference");
+                String name = files.rel(d.file().getParent() == null ? d.file() : d.file().getParent());
+                names.add(name);
+                diff.add(m.path("estimate").asDouble(Double.NaN));
+                err.add(Math.max(m.path("ci_high").asDouble(Double.NaN) - m.path("estimate").asDouble(Double.NaN),
+                        m.path("estimate").asDouble(Double.NaN) - m.path("ci_low").asDouble(Double.NaN)));
+                t.append("<tr><td>").append(esc(name)).append(": ").append(esc(r.path("a").asText())).append(" vs ")
+                        .append(esc(r.path("b").asText())).append("</td><td>").append(esc(r.path("judge").asText())).append("</td><td>")
+                        .append(r.path("distinct_prompts").asInt()).append(" × ").append(r.path("samples_per_prompt").asInt(1))
+                        .append("</td><td>").append(interval(m)).append("</td>");
+                for (String k : List.of("win", "tie", "lose")) {
+                    JsonNode i = r.path(k + "_interval");
+                    t.append("<td>").append(String.format(Locale.ROOT, "%.1f%% [%.1f, %.1f]", 100 * r.path(k).asDouble(Double.NaN),
+                            100 * i.path("ci_low").asDouble(Double.NaN), 100 * i.path("ci_high").asDouble(Double.NaN))).append("</td>");
+                }
+                JsonNode wl = r.path("win_minus_lose");
+                t.append("<td>").append(String.format(Locale.ROOT, "%+.1f [%+.1f, %+.1f] pts", 100 * wl.path("estimate").asDouble(Double.NaN),
+                        100 * wl.path("ci_low").asDouble(Double.NaN), 100 * wl.path("ci_high").asDouble(Double.NaN))).append("</td><td>")
+                        .append(pct(r.path("identical_answers").asDouble(Double.NaN), 1)).append("</td></tr>\n");
+            }
+            String b = "<div class=\"plots\">\n" + Svg.bars("Mean score difference A − B per prompt (± 95% over prompts)",
+                    "score difference", names, List.of(new Svg.Bars("A − B", unbox(diff), unbox(err))), 0) + "</div>\n" + t
+                    + "</table>\n<p class=\"note\">Both policies answer every prompt k times with paired seeds; intervals from a "
+                    + "bootstrap over distinct prompts; the error bar is the longer side of the interval.</p>\n";
+            section("judge", "Judged comparisons", b);
         }
 
         void bestOfN() {

@@ -165,6 +165,16 @@ final class ReportFixtures {
         ObjectNode on = Json.MAPPER.createObjectNode();
         on.putArray("policies").add(dev.rlhf4j.rl.RmOnPolicy.measure(gold, rms.subList(0, 2), boot).put("policy", "sft"));
         Json.write(dir.resolve("rm_on_policy.json"), on);
+        // judge.json's fields (Judging.run needs two policies).
+        ObjectNode j = new dev.rlhf4j.rl.Judging.Tally(50, 10, 40).toJson();
+        j.put("a", "ppo").put("b", "sft").put("judge", "gold").put("prompts", 25).put("distinct_prompts", 25).put("samples_per_prompt", 4);
+        j.set("mean_difference", new dev.rlhf4j.eval.stats.Interval(0.12, 0.02, 0.22, 0.02).toJson());
+        j.set("win_interval", new dev.rlhf4j.eval.stats.Interval(0.5, 0.41, 0.59, Double.NaN).toJson());
+        j.set("tie_interval", new dev.rlhf4j.eval.stats.Interval(0.1, 0.05, 0.16, Double.NaN).toJson());
+        j.set("lose_interval", new dev.rlhf4j.eval.stats.Interval(0.4, 0.31, 0.49, Double.NaN).toJson());
+        j.set("win_minus_lose", new dev.rlhf4j.eval.stats.Interval(0.1, -0.06, 0.26, 0.2).toJson());
+        j.put("identical_answers", 0.03);
+        Json.write(dir.resolve("judge.json"), j);
     }
 
     /** Rewards of each pair's two responses: the gold reward times {@code skill} plus noise. */
