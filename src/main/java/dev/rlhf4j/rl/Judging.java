@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.eval.stats.ClusterBootstrap;
-import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.GenerationConfig;
-import dev.rlhf4j.model.decoder.Generator;
 import dev.rlhf4j.synth.Family;
 import dev.rlhf4j.synth.GoldReward;
 
@@ -68,21 +66,9 @@ public final class Judging {
         throw new IllegalArgumentException(run + " is neither a policy directory (config.json) nor a run with policy/");
     }
 
-    /** Responses of a policy to prompts, batched. */
+    /** One response of a policy to each prompt, batched: sample 0 of {@link PolicySamples#sample}. */
     public static List<String> respond(Path policy, List<String> prompts, GenerationConfig gen, int maxPromptTokens, Device device) {
-        try (CausalLm lm = CausalLm.load(policyOf(policy), device)) {
-            PolicyText text = new PolicyText(lm, maxPromptTokens);
-            Generator g = new Generator(lm);
-            List<String> out = new ArrayList<>(prompts.size());
-            for (int s = 0; s < prompts.size(); s += 64) {
-                List<int[]> ids = new ArrayList<>();
-                for (String p : prompts.subList(s, Math.min(prompts.size(), s + 64))) ids.add(text.prompt(p));
-                GenerationConfig cfg = new GenerationConfig(gen.maxNewTokens(), gen.greedy(), gen.temperature(), gen.topK(),
-                        gen.topP(), gen.repetitionPenalty(), gen.stopStrings(), true, true, gen.seed() * 1_000_003L + s);
-                for (Generator.Generation x : g.generate(ids, cfg).generations()) out.add(x.text());
-            }
-            return out;
-        }
+        return PolicySamples.sample(policy, prompts, 1, gen, maxPromptTokens, device).get(0);
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.List;
  * k answers of a policy to each prompt. Sample j of every prompt comes from one pass over the prompts (batches of
  * {@value #BATCH}) whose seed depends only on the run's seed, j and the batch, never on the policy: two policies
  * given the same seed draw sample j with the same random streams, so their answers are paired samples. Sample 0
- * uses exactly the seeds of {@link Judging#respond}, so k = 1 reproduces the single-answer judge.
+ * uses the seeds the single-answer judge always used (seed · 1,000,003 + batch start), so k = 1 reproduces it.
  */
 public final class PolicySamples {
     static final int BATCH = 64;
