@@ -35,6 +35,9 @@ class InstrumentsTest {
         assertThat(rm.get(1).path("gold").path("estimate").asDouble()).isCloseTo(1.5, within(1e-12));
         assertThat(rm.get(1).path("proxy").path("estimate").asDouble()).isCloseTo(0.6, within(1e-12));
         assertThat(oracle.get(1).path("gold").path("estimate").asDouble()).isCloseTo(2.5, within(1e-12));
+        // At n = 1 the selectors cannot differ: the difference is exactly 0 and the paired test finds nothing (p = 1).
+        assertThat(oracle.get(0).path("gold_minus_first").path("estimate").asDouble()).isEqualTo(0.0);
+        assertThat(oracle.get(0).path("gold_minus_first").path("p_bootstrap").asDouble()).isEqualTo(1.0);
         // The oracle minus the RM on the same prompts: 2 and 0 → 1, an interval over two prompts of [0, 2].
         JsonNode d = oracle.get(1).path("gold_minus_first");
         assertThat(d.path("estimate").asDouble()).isCloseTo(1.0, within(1e-12));

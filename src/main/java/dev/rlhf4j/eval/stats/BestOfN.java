@@ -33,6 +33,14 @@ public final class BestOfN {
         int total = selector.length;
         if (value.length != total) throw new IllegalArgumentException(total + " selector scores, " + value.length + " values");
         for (double s : selector) if (Double.isNaN(s)) throw new IllegalArgumentException("a selector score is NaN");
+        if (n == 1) {
+            // One sample is a uniform draw whatever the selector: the plain mean, summed in sample order, so every
+            // selector's n = 1 point is the same number to the last bit (and their paired difference exactly 0).
+            if (total < 1) throw new IllegalArgumentException("n must be in 1.." + total + ", got 1");
+            double m = 0;
+            for (double v : value) m += v;
+            return m / total;
+        }
         Integer[] order = new Integer[total];
         for (int i = 0; i < total; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingDouble(i -> selector[i]));

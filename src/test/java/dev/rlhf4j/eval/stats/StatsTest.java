@@ -98,6 +98,10 @@ class StatsTest {
         // Tied selector scores: {0,1} picks either (15 on average), {0,2} picks 10, {1,2} picks 20 → 15.
         assertThat(BestOfN.expectedPick(new double[] {1, 1, 0}, new double[] {10, 20, 0}, 2)).isCloseTo(15, within(1e-9));
         assertThatThrownBy(() -> BestOfN.expectedPick(sel, val, 5)).hasMessageContaining("n must be in 1..4");
+        // n = 1 does not depend on the selector to the last bit (a paired difference of two selectors is exactly 0).
+        double[] v = {0.1, 0.7, 0.2, 0.3, 1.3, 0.11, 0.9};
+        assertThat(BestOfN.expectedPick(new double[] {7, 6, 5, 4, 3, 2, 1}, v, 1))
+                .isEqualTo(BestOfN.expectedPick(new double[] {1, 2, 3, 4, 5, 6, 7}, v, 1));
     }
 
     @Test
