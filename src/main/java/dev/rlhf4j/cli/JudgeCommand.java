@@ -23,9 +23,10 @@ import java.util.concurrent.Callable;
 
 /** {@code rlhf4j judge}: win / tie / lose of one policy against another. */
 @Command(name = "judge", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Win / tie / lose of policy A against policy B on prompts: both answer each prompt with the same sampling",
-                "settings and seed; the judge scores both answers. Writes judge.json (win, tie, lose as fractions, their counts,",
-                "per family of the controlled task) and judge.jsonl (every prompt, both answers, both scores)."})
+        description = {"Policy A against policy B on prompts: both answer each prompt k times with the same sampling settings and",
+                "seeds (sample j of A paired with sample j of B); the judge scores every answer. Prints and writes to judge.json the",
+                "paired mean score difference A − B per prompt (the primary figure) and win / tie / lose, each with a 95%% interval",
+                "from a bootstrap over distinct prompts, and the share of identical answers; judge.jsonl holds every comparison."})
 public final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--a", required = true, description = "Policy A: a run directory (its policy/) or a policy directory.")
     Path a;
@@ -48,6 +49,9 @@ public final class JudgeCommand implements Callable<Integer> {
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @picocli.CommandLine.Mixin SeedOption seed;
+    @Option(names = "--samples-per-prompt", defaultValue = "4",
+            description = "k: answers of each policy to each prompt (default: ${DEFAULT-VALUE}).")
+    int samplesPerPrompt;
     @Option(names = "--out", description = "Directory for judge.json and judge.jsonl (default: --a when it is a directory, else the current one).")
     Path out;
     @Option(names = "--json", description = "Print judge.json instead of a summary line (default: the summary).")
@@ -55,6 +59,7 @@ public final class JudgeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin SamplingOptions sampling;
+    @picocli.CommandLine.Mixin BootstrapOptions bootstrap;
     @picocli.CommandLine.Mixin RlThreads threads;
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -69,13 +74,13 @@ public final class JudgeCommand implements Callable<Integer> {
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
         ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.info());
         try (Judge j = judge(judge)) {
-            ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, device.get(), dir, prov);
+            ObjectNode r = Judging.run(a, b, ps, j, gen, maxPrompt, device.get(), dir, prov,
+                    new Judging.Settings(samplesPerPrompt, bootstrap.resamples, bootstrap.seed));
             if (json) {
                 System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
             } else {
-                System.out.printf("judge (%s): A %s vs B %s on %d prompts: %s; mean score A %.3f, B %.3f -> %s%n", j.name(), a, b, ps.size(),
-                        new Judging.Tally(r.path("win_count").asInt(), r.path("tie_count").asInt(), r.path("lose_count").asInt()),
-                        r.path("mean_score_a").asDouble(), r.path("mean_score_b").asDouble(), dir.resolve("judge.json"));
+                System.out.printf("judge (%s): A %s vs B %s on %d prompts%n%s%n-> %s%n", j.name(), a, b, ps.size(), Judging.summary(r),
+                        dir.resolve("judge.json"));
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);

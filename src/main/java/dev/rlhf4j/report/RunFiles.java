@@ -48,6 +48,8 @@ public final class RunFiles {
             representations = new ArrayList<>();
     final List<Lines> strengthPairs = new ArrayList<>(), trainCurves = new ArrayList<>(), ppoCurves = new ArrayList<>();
     final List<Unread> unread = new ArrayList<>();
+    /** {@code judge.json} with intervals, {@code bon.json} of {@code bon} and {@code rm_on_policy.json} of {@code rm-on-policy}. */
+    final List<Doc> judgings = new ArrayList<>(), bestOfN = new ArrayList<>(), rmOnPolicy = new ArrayList<>();
 
     private RunFiles(Path root) {
         this.root = root;
@@ -93,6 +95,19 @@ public final class RunFiles {
         }
         if (j.path("rows").isArray() && j.path("rows").size() > 0 && j.path("rows").get(0).has("decile")) deciles.add(new Doc(f, j));
         if (j.path("representations").isObject()) representations.add(new Doc(f, j));
+        instruments(f, j);
+    }
+
+    /**
+     * Judged comparisons (a {@code mean_difference} interval beside {@code win_count}), best-of-n curves ({@code curves}
+     * and {@code kl_bon}) and RM accuracy on policy samples ({@code policies} of {@code reward_models}).
+     */
+    private void instruments(Path f, JsonNode j) {
+        if (j.path("mean_difference").isObject() && j.has("win_count")) judgings.add(new Doc(f, j));
+        if (j.path("curves").isArray() && j.path("kl_bon").isArray() && j.path("curves").size() > 0) bestOfN.add(new Doc(f, j));
+        if (j.path("policies").isArray() && j.path("policies").size() > 0 && j.path("policies").get(0).path("reward_models").isArray()) {
+            rmOnPolicy.add(new Doc(f, j));
+        }
     }
 
     static boolean isStrengthSummary(JsonNode j) {
@@ -152,6 +167,7 @@ public final class RunFiles {
 
     boolean isEmpty() {
         return demoSummaries.isEmpty() && strengthSummaries.isEmpty() && deciles.isEmpty() && representations.isEmpty()
-                && strengthPairs.isEmpty() && trainCurves.isEmpty() && ppoCurves.isEmpty();
+                && strengthPairs.isEmpty() && trainCurves.isEmpty() && ppoCurves.isEmpty() && judgings.isEmpty() && bestOfN.isEmpty()
+                && rmOnPolicy.isEmpty();
     }
 }

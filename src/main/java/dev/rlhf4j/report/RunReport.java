@@ -33,7 +33,7 @@ public final class RunReport {
 
     /** Ids of the sections, in page order (the browser test checks each one that a run should have). */
     public static final List<String> SECTIONS = List.of("overview", "strength", "agreement", "variants", "training",
-            "deciles", "representations", "ppo", "files");
+            "deciles", "representations", "ppo", "judge", "bon", "rm-on-policy", "files");
 
     /** What was written: the page, the sections it has, and the files it read. */
     public record Result(Path file, List<String> sections, List<String> filesRead) {}
@@ -83,6 +83,9 @@ public final class RunReport {
             deciles();
             representations();
             ppo();
+            judgings();
+            bestOfN();
+            rmOnPolicy();
             filesRead();
             StringBuilder b = new StringBuilder();
             String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
@@ -407,6 +410,123 @@ public final class RunReport {
             }
             b.append("</div>\n");
             section("ppo", "PPO", b.toString());
+        }
+
+        void judgings() {
+            if (files.judgings.isEmpty()) return;
+            List<String> names = new ArrayList<>();
+            List<Double> diff = new ArrayList<>(), err = new ArrayList<>();
+            StringBuilder t = new StringBuilder("<table>\n<tr><th>comparison</th><th>judge</th><th>prompts × k</th>"
+                    + "<th>mean difference A − B</th><th>win</th><th>tie</th><th>lose</th><th>win − lose</th><th>identical</th></tr>\n");
+            for (RunFiles.Doc d : files.judgings) {
+                use(d.file(), "judge");
+                JsonNode r = d.json(), m = r.path("mean_difference");
+                String name = files.rel(d.file().getParent() == null ? d.file() : d.file().getParent());
+                names.add(name);
+                diff.add(m.path("estimate").asDouble(Double.NaN));
+                err.add(Math.max(m.path("ci_high").asDouble(Double.NaN) - m.path("estimate").asDouble(Double.NaN),
+                        m.path("estimate").asDouble(Double.NaN) - m.path("ci_low").asDouble(Double.NaN)));
+                t.append("<tr><td>").append(esc(name)).append(": ").append(esc(r.path("a").asText())).append(" vs ")
+                        .append(esc(r.path("b").asText())).append("</td><td>").append(esc(r.path("judge").asText())).append("</td><td>")
+                        .append(r.path("distinct_prompts").asInt()).append(" × ").append(r.path("samples_per_prompt").asInt(1))
+                        .append("</td><td>").append(interval(m)).append("</td>");
+                for (String k : List.of("win", "tie", "lose")) {
+                    JsonNode i = r.path(k + "_interval");
+                    t.append("<td>").append(String.format(Locale.ROOT, "%.1f%% [%.1f, %.1f]", 100 * r.path(k).asDouble(Double.NaN),
+                            100 * i.path("ci_low").asDouble(Double.NaN), 100 * i.path("ci_high").asDouble(Double.NaN))).append("</td>");
+                }
+                JsonNode wl = r.path("win_minus_lose");
+                t.append("<td>").append(String.format(Locale.ROOT, "%+.1f [%+.1f, %+.1f] pts", 100 * wl.path("estimate").asDouble(Double.NaN),
+                        100 * wl.path("ci_low").asDouble(Double.NaN), 100 * wl.path("ci_high").asDouble(Double.NaN))).append("</td><td>")
+                        .append(pct(r.path("identical_answers").asDouble(Double.NaN), 1)).append("</td></tr>\n");
+            }
+            String b = "<div class=\"plots\">\n" + Svg.bars("Mean score difference A − B per prompt (± 95% over prompts)",
+                    "score difference", names, List.of(new Svg.Bars("A − B", unbox(diff), unbox(err))), 0) + "</div>\n" + t
+                    + "</table>\n<p class=\"note\">Both policies answer every prompt k times with paired seeds; intervals from a "
+                    + "bootstrap over distinct prompts; the error bar is the longer side of the interval.</p>\n";
+            section("judge", "Judged comparisons", b);
+        }
+
+        void bestOfN() {
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.bestOfN) {
+                use(d.file(), "bon");
+                JsonNode r = d.json();
+                List<Svg.Band> bands = new ArrayList<>();
+                StringBuilder t = new StringBuilder("<table>\n<tr><th>n</th><th>KL_bon</th>");
+                for (JsonNode c : r.path("curves")) {
+                    JsonNode pts = c.path("points");
+                    double[] x = new double[pts.size()], y = new double[pts.size()], lo = new double[pts.size()], hi = new double[pts.size()];
+                    for (int i = 0; i < pts.size(); i++) {
+                        x[i] = pts.get(i).path("kl_bon").asDouble(Double.NaN);
+                        y[i] = pts.get(i).path("gold").path("estimate").asDouble(Double.NaN);
+                        lo[i] = pts.get(i).path("gold").path("ci_low").asDouble(Double.NaN);
+                        hi[i] = pts.get(i).path("gold").path("ci_high").asDouble(Double.NaN);
+                    }
+                    bands.add(new Svg.Band(c.path("reward_model").asText(), x, y, lo, hi));
+                    t.append("<th>").append(esc(c.path("reward_model").asText())).append("</th>");
+                }
+                t.append("</tr>\n");
+                JsonNode ns = r.path("n");
+                for (int k = 0; k < ns.size(); k++) {
+                    t.append("<tr><td>").append(ns.get(k).asInt()).append("</td><td>").append(f3(r.path("kl_bon").path(k).asDouble(Double.NaN)))
+                            .append("</td>");
+                    for (JsonNode c : r.path("curves")) t.append("<td>").append(interval(c.path("points").path(k).path("gold"))).append("</td>");
+                    t.append("</tr>\n");
+                }
+                if (files.bestOfN.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
+                b.append("<div class=\"plots\">\n").append(Svg.bands("Gold reward of the best-of-n pick (± 95% over prompts)",
+                        "KL_bon = log n − (n − 1)/n (nats)", "gold reward", bands)).append("</div>\n").append(t).append("</table>\n")
+                        .append("<p class=\"note\">").append(r.path("prompts").asInt()).append(" prompts, ")
+                        .append(r.path("samples_per_prompt").asInt()).append(" samples each from ").append(esc(r.path("policy").asText()))
+                        .append("; every n is the exact expectation over all n-subsets of those samples, so the curves rank the same "
+                                + "answers. A reward model that is not over-optimised keeps rising with n; \"gold\" is the oracle.</p>\n");
+            }
+            if (b.length() > 0) section("bon", "Best-of-n against KL", b.toString());
+        }
+
+        void rmOnPolicy() {
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.rmOnPolicy) {
+                use(d.file(), "rm-on-policy");
+                List<String> cats = new ArrayList<>();
+                List<Double> acc = new ArrayList<>(), err = new ArrayList<>();
+                StringBuilder t = new StringBuilder("<table>\n<tr><th>policy</th><th>reward model</th><th>pairs</th><th>accuracy</th>"
+                        + "<th>Kendall τ-b</th><th>J</th><th>minus the first RM, same pairs</th></tr>\n");
+                for (JsonNode p : d.json().path("policies")) {
+                    String policy = p.path("policy").asText();
+                    for (JsonNode m : p.path("reward_models")) {
+                        String rm = m.path("reward_model").asText();
+                        JsonNode a = m.path("accuracy");
+                        cats.add(d.json().path("policies").size() > 1 ? policy + " · " + rm : rm);
+                        acc.add(a.path("estimate").asDouble(Double.NaN));
+                        // The bar's error is the larger side of the (asymmetric) bootstrap interval.
+                        err.add(Math.max(a.path("ci_high").asDouble(Double.NaN) - a.path("estimate").asDouble(Double.NaN),
+                                a.path("estimate").asDouble(Double.NaN) - a.path("ci_low").asDouble(Double.NaN)));
+                        String paired = "";
+                        for (JsonNode q : p.path("paired")) {
+                            if (q.path("reward_model").asText().equals(rm)) {
+                                paired = interval(q.path("accuracy_difference")) + " (p " + f3(q.path("accuracy_difference").path("p_bootstrap").asDouble(Double.NaN)) + ")";
+                            }
+                        }
+                        t.append("<tr><td>").append(esc(policy)).append("</td><td>").append(esc(rm)).append("</td><td>")
+                                .append(p.path("pairs").asInt()).append("</td><td>").append(interval(a)).append("</td><td>")
+                                .append(interval(m.path("kendall_tau"))).append("</td><td>").append(interval(m.path("difference_loss_j")))
+                                .append("</td><td>").append(esc(paired)).append("</td></tr>\n");
+                    }
+                }
+                if (files.rmOnPolicy.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
+                b.append("<div class=\"plots\">\n").append(Svg.bars("Accuracy against gold on pairs of the policy's samples (± 95%)",
+                        "pairwise accuracy", cats, List.of(new Svg.Bars("accuracy", unbox(acc), unbox(err))), 0.5)).append("</div>\n")
+                        .append(t).append("</table>\n<p class=\"note\">Pairs: within-prompt pairs of the policy's samples whose gold "
+                                + "differs; intervals from a bootstrap over prompts; the dashed line is chance.</p>\n");
+            }
+            if (b.length() > 0) section("rm-on-policy", "Reward models on the policy's samples", b.toString());
+        }
+
+        private static String interval(JsonNode i) {
+            return f4(i.path("estimate").asDouble(Double.NaN)) + " [" + f4(i.path("ci_low").asDouble(Double.NaN)) + ", "
+                    + f4(i.path("ci_high").asDouble(Double.NaN)) + "]";
         }
 
         void filesRead() {

@@ -124,6 +124,60 @@ public final class Svg {
         return xy(title, xLabel, yLabel, series);
     }
 
+    /** A line with a shaded interval around it: {@code low[i]} ≤ {@code y[i]} ≤ {@code high[i]} at {@code x[i]}. */
+    public record Band(String name, double[] x, double[] y, double[] low, double[] high) {
+        public Band {
+            if (x.length != y.length || x.length != low.length || x.length != high.length) {
+                throw new IllegalArgumentException("band " + name + ": x, y, low and high differ in length");
+            }
+        }
+    }
+
+    /** Lines with points, each inside its shaded interval (a gap where a value is not finite). */
+    public static String bands(String title, String xLabel, String yLabel, List<Band> series) {
+        Range xr = new Range(), yr = new Range();
+        for (Band s : series) {
+            for (int i = 0; i < s.x().length; i++) {
+                if (!Double.isFinite(s.x()[i]) || !Double.isFinite(s.y()[i])) continue;
+                xr.add(s.x()[i]);
+                yr.add(s.y()[i]);
+                yr.add(s.low()[i]);
+                yr.add(s.high()[i]);
+            }
+        }
+        Frame f = new Frame("bands", title, xLabel, yLabel, xr.ticks(), yr.ticks(), series.size() > 1, 0);
+        StringBuilder shades = new StringBuilder(), lines = new StringBuilder();
+        for (int k = 0; k < series.size(); k++) {
+            Band s = series.get(k);
+            String c = PALETTE[k % PALETTE.length];
+            f.legend(s.name(), c);
+            StringBuilder up = new StringBuilder(), down = new StringBuilder(), d = new StringBuilder();
+            for (int i = 0; i < s.x().length; i++) {
+                double x = s.x()[i];
+                if (!Double.isFinite(x) || !Double.isFinite(s.y()[i])) continue;
+                if (Double.isFinite(s.low()[i]) && Double.isFinite(s.high()[i])) {
+                    up.append(up.length() == 0 ? 'M' : 'L').append(num(f.px(x))).append(',').append(num(f.py(s.high()[i])));
+                    down.insert(0, "L" + num(f.px(x)) + "," + num(f.py(s.low()[i])));
+                }
+                d.append(d.length() == 0 ? 'M' : 'L').append(num(f.px(x))).append(',').append(num(f.py(s.y()[i])));
+                lines.append("<circle class=\"mark\" cx=\"").append(num(f.px(x))).append("\" cy=\"").append(num(f.py(s.y()[i])))
+                        .append("\" r=\"3\" fill=\"").append(c).append("\"><title>").append(escape(s.name())).append(": (")
+                        .append(fmt(x)).append(", ").append(fmt(s.y()[i])).append(") [").append(fmt(s.low()[i])).append(", ")
+                        .append(fmt(s.high()[i])).append("]</title></circle>\n");
+            }
+            if (up.length() > 0) {
+                shades.append("<path class=\"band\" fill=\"").append(c).append("\" fill-opacity=\"0.18\" stroke=\"none\" d=\"")
+                        .append(up).append(down).append("Z\"/>\n");
+            }
+            if (d.length() > 0) {
+                lines.append("<path class=\"mark\" fill=\"none\" stroke=\"").append(c).append("\" stroke-width=\"1.8\" d=\"")
+                        .append(d).append("\"><title>").append(escape(s.name())).append("</title></path>\n");
+            }
+        }
+        f.body.append(shades).append(lines);
+        return f.close();
+    }
+
     /**
      * Grouped bars, one group per category, with optional ± error bars and a dashed reference line
      * ({@code reference} NaN for none).

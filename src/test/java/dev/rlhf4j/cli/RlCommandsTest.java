@@ -42,7 +42,7 @@ class RlCommandsTest {
         assertThat(Json.MAPPER.readTree(ppo.resolve("ppo.json").toFile()).path("config").path("klBeta").asDouble()).isZero();
 
         CliTest.Run j = CliTest.run("judge", "--a", ppo.toString(), "--b", sft.toString(), "--prompts",
-                task.resolve("prompts_heldout.jsonl").toString(), "--max-new-tokens", "12", "--json");
+                task.resolve("prompts_heldout.jsonl").toString(), "--max-new-tokens", "12", "--samples-per-prompt", "1", "--json");
         assertThat(j.code()).as(j.err()).isZero();
         JsonNode judge = Json.MAPPER.readTree(ppo.resolve("judge.json").toFile());
         assertThat(judge.path("n").asInt()).isEqualTo(12);

@@ -133,7 +133,49 @@ final class ReportFixtures {
         }
         Files.createDirectories(dir.resolve("ppo"));
         Files.writeString(dir.resolve("ppo").resolve("metrics.jsonl"), ppo);
+        instruments(dir.resolve("bon"), rnd);
         return dir;
+    }
+
+    /**
+     * {@code bon.json} and {@code rm_on_policy.json} as {@code bon} and {@code rm-on-policy} write them (the same classes),
+     * from simulated scores: 20 prompts × 8 samples, gold in steps of 0.5, two "reward models" that see gold through noise.
+     */
+    static void instruments(Path dir, Random rnd) throws IOException {
+        int prompts = 20, samples = 8;
+        double[][] gold = new double[prompts][samples], good = new double[prompts][samples], poor = new double[prompts][samples];
+        List<String> ps = new ArrayList<>();
+        List<List<String>> answers = new ArrayList<>();
+        for (int i = 0; i < prompts; i++) {
+            ps.add("prompt " + i);
+            List<String> a = new ArrayList<>();
+            for (int j = 0; j < samples; j++) {
+                gold[i][j] = Math.round(2 * rnd.nextGaussian()) / 2.0;
+                good[i][j] = gold[i][j] + 0.5 * rnd.nextGaussian();
+                poor[i][j] = gold[i][j] + 2 * rnd.nextGaussian();
+                a.add("answer " + j);
+            }
+            answers.add(a);
+        }
+        List<dev.rlhf4j.rl.BestOfNCurves.Scores> rms = List.of(new dev.rlhf4j.rl.BestOfNCurves.Scores("good-rm", good),
+                new dev.rlhf4j.rl.BestOfNCurves.Scores("poor-rm", poor), new dev.rlhf4j.rl.BestOfNCurves.Scores("gold", gold));
+        dev.rlhf4j.eval.stats.ClusterBootstrap boot = new dev.rlhf4j.eval.stats.ClusterBootstrap(200, 1);
+        ObjectNode bon = dev.rlhf4j.rl.BestOfNCurves.curves(ps, answers, gold, rms, dev.rlhf4j.eval.stats.BestOfN.powersOfTwo(samples), boot);
+        bon.put("policy", "sft");
+        Json.write(dir.resolve("bon.json"), bon);
+        ObjectNode on = Json.MAPPER.createObjectNode();
+        on.putArray("policies").add(dev.rlhf4j.rl.RmOnPolicy.measure(gold, rms.subList(0, 2), boot).put("policy", "sft"));
+        Json.write(dir.resolve("rm_on_policy.json"), on);
+        // judge.json's fields (Judging.run needs two policies).
+        ObjectNode j = new dev.rlhf4j.rl.Judging.Tally(50, 10, 40).toJson();
+        j.put("a", "ppo").put("b", "sft").put("judge", "gold").put("prompts", 25).put("distinct_prompts", 25).put("samples_per_prompt", 4);
+        j.set("mean_difference", new dev.rlhf4j.eval.stats.Interval(0.12, 0.02, 0.22, 0.02).toJson());
+        j.set("win_interval", new dev.rlhf4j.eval.stats.Interval(0.5, 0.41, 0.59, Double.NaN).toJson());
+        j.set("tie_interval", new dev.rlhf4j.eval.stats.Interval(0.1, 0.05, 0.16, Double.NaN).toJson());
+        j.set("lose_interval", new dev.rlhf4j.eval.stats.Interval(0.4, 0.31, 0.49, Double.NaN).toJson());
+        j.set("win_minus_lose", new dev.rlhf4j.eval.stats.Interval(0.1, -0.06, 0.26, 0.2).toJson());
+        j.put("identical_answers", 0.03);
+        Json.write(dir.resolve("judge.json"), j);
     }
 
     /** Rewards of each pair's two responses: the gold reward times {@code skill} plus noise. */

@@ -21,7 +21,7 @@ class RunReportTest {
         assertThat(r.sections()).containsExactlyElementsOf(RunReport.SECTIONS);
         assertThat(r.filesRead()).containsExactlyInAnyOrder("strength.jsonl", "strength.json", "summary.json",
                 "metrics/baseline.jsonl", "metrics/flip+margin.jsonl", "hh-rm/metrics.jsonl", "deciles.json",
-                "eval-baseline-rm.json", "eval-simcse-rm.json", "ppo/metrics.jsonl");
+                "eval-baseline-rm.json", "eval-simcse-rm.json", "ppo/metrics.jsonl", "bon/bon.json", "bon/rm_on_policy.json", "bon/judge.json");
         String html = Files.readString(r.file());
         // Every section but the file list carries at least one plot, and each plot drew something.
         for (String id : RunReport.SECTIONS) {
@@ -40,6 +40,11 @@ class RunReportTest {
         assertThat(svgs(section(html, "ppo"))).hasSize(4);
         assertThat(section(html, "training")).contains("Validation accuracy", "hh-rm", "flip+margin");
         assertThat(section(html, "files")).contains("ppo/metrics.jsonl", "used in");
+        // Best-of-n: one band and one line per reward model; the judge and rm-on-policy tables show the intervals.
+        assertThat(section(html, "bon")).contains("data-plot=\"bands\"", "good-rm", "poor-rm", "KL_bon");
+        assertThat(section(html, "bon").split("class=\"band\"", -1)).hasSize(4);
+        assertThat(section(html, "judge")).contains("0.1200 [0.0200, 0.2200]", "50.0% [41.0, 59.0]", "+10.0 [-6.0, +26.0] pts");
+        assertThat(section(html, "rm-on-policy")).contains("good-rm", "Kendall", "(p ");
     }
 
     @Test
