@@ -295,7 +295,7 @@ final class Filters {
 
     static Object apply(String name, Object value, List<Object> args, Map<String, Object> kwargs) {
         Filter f = FILTERS.get(name);
-        if (f == null) throw Py.error("No filter named '" + name + "'.");
+        if (f == null) throw Py.error("No filter named '" + name + "' found.");
         return f.apply(value, args, kwargs);
     }
 

@@ -1,8 +1,11 @@
 package dev.rlhf4j.text.jinja;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.time.LocalDateTime;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +19,13 @@ import java.util.Map;
  * Lists, Maps and nulls (None).
  */
 public final class Template {
+    /** The global functions; stateless, so one scope serves every render (templates assign into a child). */
+    private static final Scope GLOBALS = new Scope(null);
+
+    static {
+        installGlobals(GLOBALS);
+    }
+
     private final List<Stmt> body;
 
     private Template(List<Stmt> body) {
@@ -32,11 +42,46 @@ public final class Template {
      * @throws TemplateException when rendering fails or the template calls {@code raise_exception}
      */
     public String render(Map<String, ?> variables) {
-        Scope globals = new Scope(null);
-        installGlobals(globals);
-        Scope top = new Scope(globals);
-        variables.forEach(top::set);
+        Scope top = new Scope(GLOBALS);
+        variables.forEach((name, value) -> top.set(name, toPython(value)));
         return new Interpreter().render(body, top);
+    }
+
+    /** Java and Jackson values as the template sees them: ints as Long, floats as Double, JSON as lists and dicts. */
+    static Object toPython(Object v) {
+        if (v == null || v instanceof String || v instanceof Boolean || v instanceof Long || v instanceof Double) return v;
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();
+        if (v instanceof Float f) return (double) f;
+        if (v instanceof JsonNode node) return fromJson(node);
+        if (v instanceof Map<?, ?> m) {
+            Map<Object, Object> out = Py.dict();
+            m.forEach((k, x) -> out.put(toPython(k), toPython(x)));
+            return out;
+        }
+        if (v instanceof Collection<?> c) {
+            List<Object> out = new ArrayList<>(c.size());
+            for (Object x : c) out.add(toPython(x));
+            return out;
+        }
+        if (v instanceof CharSequence cs) return cs.toString();
+        if (v instanceof Number n) return n.doubleValue();
+        throw new IllegalArgumentException("a chat template cannot take a " + v.getClass().getName());
+    }
+
+    private static Object fromJson(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) return null;
+        if (n.isTextual()) return n.asText();
+        if (n.isBoolean()) return n.asBoolean();
+        if (n.isIntegralNumber()) return n.asLong();
+        if (n.isNumber()) return n.asDouble();
+        if (n.isArray()) {
+            List<Object> out = new ArrayList<>(n.size());
+            for (JsonNode x : n) out.add(fromJson(x));
+            return out;
+        }
+        Map<Object, Object> out = Py.dict();
+        n.fields().forEachRemaining(e -> out.put(e.getKey(), fromJson(e.getValue())));
+        return out;
     }
 
     private static void installGlobals(Scope g) {

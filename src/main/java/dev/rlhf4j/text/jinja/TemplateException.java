@@ -5,7 +5,7 @@ package dev.rlhf4j.text.jinja;
  * names the template line where that is known (jinja2's {@code TemplateSyntaxError}, {@code UndefinedError},
  * {@code TypeError}, ... all end up here).
  */
-public final class TemplateException extends RuntimeException {
+public final class TemplateException extends IllegalArgumentException {
     /** What went wrong: the template's syntax, its evaluation, or its own {@code raise_exception}. */
     public enum Kind { SYNTAX, RUNTIME, RAISED }
 

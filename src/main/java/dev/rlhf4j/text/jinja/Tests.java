@@ -78,7 +78,7 @@ final class Tests {
 
     static boolean apply(String name, Object value, List<Object> args, Map<String, Object> kwargs) {
         Test t = TESTS.get(name);
-        if (t == null) throw Py.error("No test named '" + name + "'.");
+        if (t == null) throw Py.error("No test named '" + name + "' found.");
         return t.test(value, args, kwargs);
     }
 }
