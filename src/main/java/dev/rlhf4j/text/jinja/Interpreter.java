@@ -326,7 +326,7 @@ final class Interpreter {
                     s.set(p, Undefined.because("parameter '" + p + "' was not provided"));
                 }
             }
-            s.set("varargs", args.size() > params.size() ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>());
+            s.set("varargs", new PyTuple(args.size() > params.size() ? new ArrayList<>(args.subList(params.size(), args.size())) : new ArrayList<>()));
             if (rest.containsKey("caller")) s.set("caller", rest.remove("caller"));
             Map<Object, Object> extra = Py.dict();
             extra.putAll(rest);

@@ -46,7 +46,11 @@ final class Lexer {
 
     static List<Token> tokenize(String source) {
         Lexer lexer = new Lexer(source);
-        lexer.run();
+        try {
+            lexer.run();
+        } catch (TemplateException e) {
+            lexer.tokens.add(new Token(Type.ERROR, e.detail(), e.line()));
+        }
         return lexer.tokens;
     }
 

@@ -31,7 +31,9 @@ final class Parser {
     // Token stream
 
     private Token current() {
-        return tokens.get(pos);
+        Token t = tokens.get(pos);
+        if (t.type() == Type.ERROR) throw TemplateException.syntax(t.line(), t.value());
+        return t;
     }
 
     private Token look() {
@@ -39,7 +41,7 @@ final class Parser {
     }
 
     private Token next() {
-        Token t = tokens.get(pos);
+        Token t = current();
         if (pos < tokens.size() - 1) pos++;
         return t;
     }

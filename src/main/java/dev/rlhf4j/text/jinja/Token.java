@@ -2,7 +2,9 @@ package dev.rlhf4j.text.jinja;
 
 /** One lexer token: template text, a tag delimiter, or a piece of an expression inside a tag. */
 record Token(Type type, String value, int line) {
-    enum Type { DATA, VARIABLE_BEGIN, VARIABLE_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INTEGER, FLOAT, OPERATOR, EOF }
+    enum Type { DATA, VARIABLE_BEGIN, VARIABLE_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INTEGER, FLOAT, OPERATOR, EOF,
+        /** A lexer error; raised when the parser reaches it, as jinja2's lazy token stream does. */
+        ERROR }
 
     boolean is(Type t, String v) {
         return type == t && value.equals(v);
