@@ -96,7 +96,7 @@ final class Filters {
         }, "reverse");
         def((v, a, k) -> {
             if (v instanceof Undefined) return new PyIterator("generator", new ArrayList<>());
-            if (!(v instanceof Map<?, ?> m)) throw Py.error("Can only get item pairs from a mapping.");
+            if (!(v instanceof Map<?, ?> m)) return PyIterator.failing(Py.error("Can only get item pairs from a mapping."));
             List<Object> out = new ArrayList<>();
             for (Map.Entry<?, ?> e : m.entrySet()) out.add(PyTuple.of(e.getKey(), e.getValue()));
             return new PyIterator("generator", out);

@@ -40,6 +40,7 @@ final class Json {
         else if (Py.isInt(v)) sb.append(Py.toLong(v));
         else if (v instanceof Double d) sb.append(d.isNaN() ? "NaN" : d.isInfinite() ? (d > 0 ? "Infinity" : "-Infinity") : PyFormat.floatRepr(d));
         else if (v instanceof String s) string(sb, s, ascii);
+        else if (v instanceof PyView view) throw Py.error("Object of type " + view.typeName() + " is not JSON serializable");
         else if (v instanceof List<?> l) {
             if (l.isEmpty()) { sb.append("[]"); return; }
             sb.append('[');

@@ -68,7 +68,7 @@ final class Py {
     }
 
     static boolean isList(Object o) {
-        return o instanceof List && !(o instanceof PyTuple);
+        return o instanceof List && !(o instanceof PyTuple) && !(o instanceof PyView);
     }
 
     static String typeName(Object o) {
@@ -78,6 +78,7 @@ final class Py {
         if (o instanceof Double) return "float";
         if (o instanceof String) return "str";
         if (o instanceof PyTuple) return "tuple";
+        if (o instanceof PyView v) return v.typeName();
         if (o instanceof List) return "list";
         if (o instanceof Map) return "dict";
         if (o instanceof Undefined) return "Undefined";
@@ -109,6 +110,7 @@ final class Py {
 
     static String repr(Object o) {
         if (o instanceof String s) return reprString(s);
+        if (o instanceof PyView v) return v.toString();
         if (o instanceof Undefined) return "Undefined";
         if (o instanceof PyTuple t) {
             StringBuilder sb = new StringBuilder("(");
@@ -223,7 +225,8 @@ final class Py {
         }
         if (a instanceof String || b instanceof String) return a.equals(b);
         if (a instanceof List<?> la && b instanceof List<?> lb) {
-            if ((a instanceof PyTuple) != (b instanceof PyTuple) || la.size() != lb.size()) return false;
+            if ((a instanceof PyTuple) != (b instanceof PyTuple) || (a instanceof PyView) != (b instanceof PyView)
+                    || la.size() != lb.size()) return false;
             for (int i = 0; i < la.size(); i++) if (!eq(la.get(i), lb.get(i))) return false;
             return true;
         }
@@ -306,11 +309,12 @@ final class Py {
     static Object add(Object a, Object b) {
         failIfUndefined(a, b);
         if (isNumber(a) && isNumber(b)) {
-            if (isInt(a) && isInt(b)) return toLong(a) + toLong(b);
+            if (isInt(a) && isInt(b)) return exact(() -> Math.addExact(toLong(a), toLong(b)));
             return toDouble(a) + toDouble(b);
         }
         if (a instanceof String sa && b instanceof String sb) return sa + sb;
-        if (a instanceof List<?> la && b instanceof List<?> lb && (a instanceof PyTuple) == (b instanceof PyTuple)) {
+        if (a instanceof List<?> la && b instanceof List<?> lb && (a instanceof PyTuple) == (b instanceof PyTuple)
+                && !(a instanceof PyView) && !(b instanceof PyView)) {
             List<Object> out = new ArrayList<>(la);
             out.addAll(lb);
             return a instanceof PyTuple ? new PyTuple(out) : out;
@@ -321,7 +325,7 @@ final class Py {
     static Object sub(Object a, Object b) {
         failIfUndefined(a, b);
         if (isNumber(a) && isNumber(b)) {
-            if (isInt(a) && isInt(b)) return toLong(a) - toLong(b);
+            if (isInt(a) && isInt(b)) return exact(() -> Math.subtractExact(toLong(a), toLong(b)));
             return toDouble(a) - toDouble(b);
         }
         throw unsupported("-", a, b);
@@ -330,12 +334,12 @@ final class Py {
     static Object mul(Object a, Object b) {
         failIfUndefined(a, b);
         if (isNumber(a) && isNumber(b)) {
-            if (isInt(a) && isInt(b)) return toLong(a) * toLong(b);
+            if (isInt(a) && isInt(b)) return exact(() -> Math.multiplyExact(toLong(a), toLong(b)));
             return toDouble(a) * toDouble(b);
         }
         if (isInt(a) && !isNumber(b)) return mul(b, a);
         if (a instanceof String s && isInt(b)) return s.repeat((int) Math.max(0, toLong(b)));
-        if (a instanceof List<?> l && isInt(b)) {
+        if (a instanceof List<?> l && isInt(b) && !(a instanceof PyView)) {
             List<Object> out = new ArrayList<>();
             for (long i = 0; i < toLong(b); i++) out.addAll(l);
             return a instanceof PyTuple ? new PyTuple(out) : out;
@@ -374,11 +378,23 @@ final class Py {
         failIfUndefined(a, b);
         if (!isNumber(a) || !isNumber(b)) throw unsupported("** or pow()", a, b);
         if (isInt(a) && isInt(b) && toLong(b) >= 0) {
-            long base = toLong(a), result = 1;
-            for (long i = 0; i < toLong(b); i++) result *= base;
-            return result;
+            long base = toLong(a), exponent = toLong(b);
+            return exact(() -> {
+                long result = 1;
+                for (long i = 0; i < exponent; i++) result = Math.multiplyExact(result, base);
+                return result;
+            });
         }
         return Math.pow(toDouble(a), toDouble(b));
+    }
+
+    /** Python's ints are unbounded; beyond 64 bits this renderer fails rather than print a wrapped number. */
+    private static Long exact(java.util.function.LongSupplier op) {
+        try {
+            return op.getAsLong();
+        } catch (ArithmeticException e) {
+            throw error("integer result beyond 64 bits (not supported by rlhf4j's chat-template renderer)");
+        }
     }
 
     static Object neg(Object a) {
@@ -410,6 +426,7 @@ final class Py {
     /** {@code obj[key]}: the item first, else (for a string key) the attribute of that name. */
     static Object getitem(Object obj, Object key) {
         if (obj instanceof Undefined u) throw u.fail();
+        if (obj instanceof PyView v && v.typeName().startsWith("dict_")) return Undefined.member(obj, key);
         if (key instanceof Slice s) {
             if (obj instanceof String str) return sliceString(str, s);
             if (obj instanceof List<?> l) {

@@ -10,6 +10,14 @@ import java.util.List;
 final class PyIterator {
     private final String kind;
     private List<Object> remaining;
+    /** An error the generator raises when first iterated (jinja2's generator filters check late). */
+    private TemplateException deferred;
+
+    static PyIterator failing(TemplateException error) {
+        PyIterator it = new PyIterator("generator", new ArrayList<>());
+        it.deferred = error;
+        return it;
+    }
 
     PyIterator(String kind, List<Object> items) {
         this.kind = kind;
@@ -18,6 +26,7 @@ final class PyIterator {
 
     /** The items not yet taken; afterwards the iterator is exhausted. */
     List<Object> drain() {
+        if (deferred != null) throw deferred;
         List<Object> out = remaining;
         remaining = new ArrayList<>();
         return out;

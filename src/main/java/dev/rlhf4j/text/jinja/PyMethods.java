@@ -21,6 +21,7 @@ final class PyMethods {
     static Object attribute(Object obj, String name) {
         if (obj instanceof String s) return stringMethod(s, name);
         if (obj instanceof Map<?, ?> m) return dictMethod(m, name);
+        if (obj instanceof PyView) return null;
         if (obj instanceof List<?> l) return listMethod(l, name);
         if (obj instanceof Namespace ns) return ns.attributes.get(name);
         if (obj instanceof LoopContext loop) return loop.attribute(name);
@@ -43,10 +44,10 @@ final class PyMethods {
             case "items" -> (PyCallable) (args, kw) -> {
                 List<Object> out = new ArrayList<>(m.size());
                 for (Map.Entry<?, ?> e : m.entrySet()) out.add(PyTuple.of(e.getKey(), e.getValue()));
-                return out;
+                return PyView.dictView("dict_items", out);
             };
-            case "keys" -> (PyCallable) (args, kw) -> new ArrayList<Object>(m.keySet());
-            case "values" -> (PyCallable) (args, kw) -> new ArrayList<Object>(m.values());
+            case "keys" -> (PyCallable) (args, kw) -> PyView.dictView("dict_keys", new ArrayList<Object>(m.keySet()));
+            case "values" -> (PyCallable) (args, kw) -> PyView.dictView("dict_values", new ArrayList<Object>(m.values()));
             case "copy" -> (PyCallable) (args, kw) -> {
                 Map<Object, Object> copy = Py.dict();
                 copy.putAll(m);

@@ -103,7 +103,7 @@ public final class Template {
             if (step == 0) throw Py.error("range() arg 3 must not be zero");
             List<Object> out = new ArrayList<>();
             for (long i = start; step > 0 ? i < stop : i > stop; i += step) out.add(i);
-            return out;
+            return PyView.range(start, stop, step, out);
         });
         g.set("dict", (PyCallable) (args, kw) -> {
             Map<Object, Object> d = Py.dict();
