@@ -225,7 +225,118 @@ class JinjaProbesTest {
                         "Be nice.|user,assistant,user,"),
                 Arguments.of("bos eos",
                         "{{ bos_token }}{{ add_generation_prompt }}{{ eos_token }}|{{ bos_token + 'x' + eos_token }}",
-                        "<s>True</s>|<s>x</s>"));
+                        "<s>True</s>|<s>x</s>"),
+                Arguments.of("more",
+                        "{% for m in messages %}\n  {{ m.role }}\n  {%- if loop.last %}!{% endif %}\n{% endfor %}",
+                        "  system  user  assistant  user!"),
+                Arguments.of("more",
+                        "  {# c #}\n  x\n{# d #}y\n  {%- raw %} r {% endraw %}\n",
+                        "  x\ny r "),
+                Arguments.of("more",
+                        "{% set x -%}\n  a  \n{%- endset %}[{{ x }}]",
+                        "[a]"),
+                Arguments.of("more",
+                        "{%- for m in messages -%}\n{{ m.role }}\n{%- else -%}\nnone\n{%- endfor -%}\n",
+                        "systemuserassistantuser"),
+                Arguments.of("more",
+                        "{% set a, b = 1, 2 %}{{ a }}{{ b }}|{% set c = 1, 2 %}{{ c }}",
+                        "12|(1, 2)"),
+                Arguments.of("more",
+                        "{{ 'abc'[5] }}|{{ 'abc'[1:100] }}|{{ 'abc'[-100:1] }}|{{ 1 ~ 2 }}|{{ 4/2 }}|{{ '{:.1%}'.format(0.256) }}|{{ '%.2f'|format(3.14159) }}",
+                        "|bc|a|12|2.0|25.6%|3.14"),
+                Arguments.of("more",
+                        "{{ '\u00c4\u00d6'|lower }}|{{ '\u00df'|upper }}|{{ 'stra\u00dfe'.title() }}|{{ '\u01c6a'.capitalize() }}|{{ '\u00e9a'|title }}",
+                        "\u00e4\u00f6|SS|Stra\u00dfe|\u01c5a|\u00c9a"),
+                Arguments.of("more",
+                        "{{ [\"a'b\\\"c\"] }}|{{ ['\\x00', '\\u200b', '\u00e9', '\\x85', '\\x7f', '\\t'] }}|{{ \"'\" }}|{{ ['\\''] }}",
+                        "['a\\'b\"c']|['\\x00', '\\u200b', '\u00e9', '\\x85', '\\x7f', '\\t']|'|[\"'\"]"),
+                Arguments.of("more",
+                        "{{ [0.1, 1e16, 1.5e-7, 123456789.123, 1e22, -0.0, 2.5e15, 1/3, 2/3, 100.0, 1e15, 0.0001, 0.00001] }}",
+                        "[0.1, 1e+16, 1.5e-07, 123456789.123, 1e+22, -0.0, 2500000000000000.0, 0.3333333333333333, 0.6666666666666666, 100.0, 1000000000000000.0, 0.0001, 1e-05]"),
+                Arguments.of("more",
+                        "{{ 1e308 * 10 }}|{{ 0.5|round }}|{{ 1.5|round }}|{{ -2.5|round }}|{{ 1.005|round(2) }}|{{ 3.0|int }}|{{ true|int }}|{{ 2.5|round(0, 'ceil') }}",
+                        "inf|0.0|2.0|-2.0|1.0|3|1|3.0"),
+                Arguments.of("more",
+                        "{{ 'a b'.split(none) }}|{{ ' x '.strip(none) }}|{{ messages|length > 2 and messages[2].role == 'assistant' }}|{% if not [] %}empty{% endif %}",
+                        "['a', 'b']|x|True|empty"),
+                Arguments.of("more",
+                        "{{ namespace() }}|{{ namespace(a=1) }}|{{ range(3) }}|{{ range(1, 5, 2) }}|{{ {'a': 1}.items() }}|{{ {'a': 1}.keys() }}|{{ {'a': 1}.values() }}",
+                        "<Namespace {}>|<Namespace {'a': 1}>|range(0, 3)|range(1, 5, 2)|dict_items([('a', 1)])|dict_keys(['a'])|dict_values([1])"),
+                Arguments.of("more",
+                        "{{ messages|map(attribute='role')|unique|list }}|{{ (messages|selectattr('role', 'equalto', 'user')|list)[-1].content }}|{{ 'a b c'.split()[1] }}",
+                        "['system', 'user', 'assistant']|Why?\n|b"),
+                Arguments.of("more",
+                        "{% for m in messages %}{% set r = m.role %}{{ r }}{% if loop.first %}{% set first = r %}{% endif %}{{ first }}|{% endfor %}",
+                        "systemsystem|user|assistant|user|"),
+                Arguments.of("more",
+                        "{% for a in [1, 2] %}{% set outer = loop %}{% for b in [3] %}{{ outer.index }}{{ loop.index }}{% endfor %}{% endfor %}",
+                        "1121"),
+                Arguments.of("more",
+                        "{% macro m() %}{{ x }}{% endmacro %}{% for x in [1, 2] %}{{ m() }}{% endfor %}|{% set x = 9 %}{{ m() }}",
+                        "|9"),
+                Arguments.of("more",
+                        "{%- if messages[0].role == 'system' -%}\n    {%- set sys = messages[0].content -%}\n{%- endif -%}\n<<{{ sys }}>>\n",
+                        "<<  Be nice. >>"),
+                Arguments.of("more",
+                        "{{ messages[0]['content'] is string }}|{{ messages[0]['nope'] is string }}|{{ '%s' % messages[1] }}|{{ [1, 2]|string }}|{{ {'a': none}|string }}",
+                        "True|False|{'role': 'user', 'content': 'Hi'}|[1, 2]|{'a': None}"),
+                Arguments.of("more",
+                        "{{ 'x' ~ none ~ true ~ 1.0 ~ [1] }}|{{ 'Hello %s, you are %d' % ('Bob', 42) }}|{{ '%5.1f|%-6d|%+d' % (3.14159, 42, 5) }}",
+                        "xNoneTrue1.0[1]|Hello Bob, you are 42|  3.1|42    |+5"),
+                Arguments.of("more",
+                        "{{ '{:>10}'.format('hi') }}|{{ '{:*^9}'.format('mid') }}|{{ '{:+.2e}'.format(12345.6789) }}|{{ '{:g}'.format(0.00001234) }}|{{ '{:g}'.format(1234567) }}|{{ '{:x}'.format(255) }}|{{ '{:08.3f}'.format(-3.14159) }}|{{ '{!r}'.format('a') }}|{{ '{0[role]}'.format(messages[1]) }}|{{ '{0.role}'.format(messages[1]) }}",
+                        "        hi|***mid***|+1.23e+04|1.234e-05|1.23457e+06|ff|-003.142|'a'|user|user"),
+                Arguments.of("more",
+                        "{{ messages|tojson(indent=4) }}",
+                        "[\n    {\n        \"role\": \"system\",\n        \"content\": \"  Be nice. \"\n    },\n    {\n        \"role\": \"user\",\n        \"content\": \"Hi\"\n    },\n    {\n        \"role\": \"assistant\",\n        \"content\": \"Hello\"\n    },\n    {\n        \"role\": \"user\",\n        \"content\": \"Why?\\n\"\n    }\n]"),
+                Arguments.of("more",
+                        "{{ {'a': 1, 'b': [1, 2], 'c': {'d': '\u00e9'}}|tojson(separators=(',', ':')) }}|{{ 1.0|tojson }}|{{ 1e20|tojson }}|{{ 'a\\u2028b'|tojson }}|{{ '\\x7f'|tojson }}",
+                        "{\"a\":1,\"b\":[1,2],\"c\":{\"d\":\"\u00e9\"}}|1.0|1e+20|\"a\u2028b\"|\"\u007f\""),
+                Arguments.of("more",
+                        "{{ messages|selectattr('role', 'ne', 'system')|map(attribute='content')|map('trim')|join(' / ') }}|{{ messages|rejectattr('content')|list }}|{{ messages|selectattr('nope', 'undefined')|list|length }}|{{ messages|selectattr('nope', 'defined')|list|length }}",
+                        "Hi / Hello / Why?|[]|4|0"),
+                Arguments.of("more",
+                        "{{ [3, 1, 2]|sort|first }}|{{ ['b', 'a']|sort|join }}|{{ [{'n': 'b', 'v': 1}, {'n': 'a', 'v': 2}]|sort(attribute='n')|map(attribute='v')|list }}|{{ ['B', 'a', 'C']|sort }}|{{ ['B', 'a', 'C']|sort(case_sensitive=true) }}",
+                        "1|ab|[2, 1]|['a', 'B', 'C']|['B', 'C', 'a']"),
+                Arguments.of("more",
+                        "{{ [1, [2, 3]]|length }}|{{ {'a': 1}|length }}|{{ 'h\u00e9llo\ud83d\ude00'|length }}|{{ 'h\u00e9llo\ud83d\ude00'[-1] }}|{{ 'h\u00e9llo\ud83d\ude00'|reverse }}|{{ 'h\u00e9llo\ud83d\ude00'|list|length }}|{{ 'h\u00e9llo\ud83d\ude00'.upper() }}",
+                        "2|1|6|\ud83d\ude00|\ud83d\ude00oll\u00e9h|6|H\u00c9LLO\ud83d\ude00"),
+                Arguments.of("more",
+                        "{%- for m in messages %}\n    {%- if m.role == 'user' %}\n        {{- '[U]' + m.content }}\n    {%- elif m.role == 'assistant' %}\n        {{- '[A]' + m.content }}\n    {%- endif %}\n{%- endfor %}\n",
+                        "[U]Hi[A]Hello[U]Why?\n"),
+                Arguments.of("more",
+                        "{% for m in messages %}\n{% if m.role == 'user' %}\nU: {{ m.content }}\n{% else %}\nO: {{ m.content }}\n{% endif %}\n{% endfor %}\n",
+                        "O:   Be nice. \nU: Hi\nO: Hello\nU: Why?\n\n"),
+                Arguments.of("more",
+                        "{% if true %}\n    indented {{ 'x' }}\n    {% if true %}\n        deeper\n    {% endif %}\n{% endif %}\n  {{ 'tail' }}  \n",
+                        "    indented x\n        deeper\n  tail  "),
+                Arguments.of("more",
+                        "a  {%+ if true %}b{% endif %}\n  {%+ if true %}c{% endif %}|   {#- x #}  d",
+                        "a  b  c|  d"),
+                Arguments.of("more",
+                        "{% raw -%}\n   a   \n{%- endraw %}|{% raw %}{{ x }}{%+ endraw %}",
+                        "a|{{ x }}"),
+                Arguments.of("more",
+                        "{{ 10 // 3 }}|{{ 10.0 // 3 }}|{{ -10 % 3 }}|{{ 10 % -3 }}|{{ 7.5 % 2 }}|{{ -7.5 % 2 }}|{{ 2 ** 0.5 }}|{{ 2 ** 3 ** 2 }}|{{ -2 ** 2 }}|{{ (-2) ** 2 }}|{{ 3 - -1 }}|{{ not not 1 }}",
+                        "3|3.0|2|-2|1.5|0.5|1.4142135623730951|64|4|4|4|True"),
+                Arguments.of("more",
+                        "{{ 1 == true }}|{{ 0 == false }}|{{ 1.0 == 1 }}|{{ 'a' != 'b' }}|{{ [1, 2] == [1, 2] }}|{{ (1,) == [1] }}|{{ none == none }}|{{ none == false }}|{{ {'a': 1} == {'a': 1} }}",
+                        "True|True|True|True|True|False|True|False|True"),
+                Arguments.of("more",
+                        "{{ x | default(y | default('z')) }}|{{ messages[0].content | default('d', true) }}|{{ '' | default('d') }}|{{ 0 | default(5, true) }}",
+                        "z|  Be nice. ||5"),
+                Arguments.of("more",
+                        "{{ loop }}|{% for x in [1] %}{{ loop is defined }}{% endfor %}",
+                        "|True"),
+                Arguments.of("more",
+                        "{{ '%s' % (1,) }}|{{ '%s %s' % [1, 2] if false else 'skip' }}|{{ '%%' % () }}|{{ '%c' % 65 }}|{{ '%5s|%-5s|' % ('a', 'b') }}|{{ '%.1s' % 'abc' }}|{{ '%i' % 3.9 }}",
+                        "1|skip|%|A|    a|b    ||a|3"),
+                Arguments.of("more",
+                        "{{ messages|items is defined }}|{{ messages[1]|items|list }}|{{ messages[1]|dictsort }}|{{ messages[1]|list }}|{{ messages[1]|first }}|{{ messages[1]|last }}",
+                        "True|[('role', 'user'), ('content', 'Hi')]|[('content', 'Hi'), ('role', 'user')]|['role', 'content']|role|content"),
+                Arguments.of("more",
+                        "{{ messages[1]|tojson|tojson }}",
+                        "\"{\\\"role\\\": \\\"user\\\", \\\"content\\\": \\\"Hi\\\"}\""));
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -254,7 +365,15 @@ class JinjaProbesTest {
                 Arguments.of("{{ 1|nosuch }}", "No filter named 'nosuch'."),
                 Arguments.of("{% for a, b in [[1, 2, 3]] %}{% endfor %}", "too many values to unpack (expected 2)"),
                 Arguments.of("{{ 1 / 0 }}", "division by zero"),
-                Arguments.of("{% set x = 1 %}{% set x.y = 2 %}", "cannot assign attribute on non-namespace object"));
+                Arguments.of("{% set x = 1 %}{% set x.y = 2 %}", "cannot assign attribute on non-namespace object"),
+                Arguments.of("{{ 'x' if messages|length > 100 }}|{{ foo.bar is defined if foo is defined else 'nofoo' }}", "expected token 'end of print statement', got 'foo'"),
+                Arguments.of("{{ [1]|last|x }}", "No filter named 'x'."),
+                Arguments.of("{{ 'a' < 1 }}", "'<' not supported between instances of 'str' and 'int'"),
+                Arguments.of("{{ messages|map(attribute='role')|last }}", "'generator' object is not reversible"),
+                Arguments.of("{{ 'abc'.index('z') }}", "substring not found"),
+                Arguments.of("{{ [1, 2]|sum(start='a') }}", ""),
+                Arguments.of("{{ '%d' % 'a' }}", "%d format: a real number is required, not str"),
+                Arguments.of("{{ '{}'.format() }}", ""));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -263,5 +382,47 @@ class JinjaProbesTest {
         assertThatThrownBy(() -> Template.parse(template).render(variables()))
                 .isInstanceOf(TemplateException.class)
                 .hasMessageEndingWith(jinja2Message);
+    }
+
+    /**
+     * Random mixes of text, {@code -}/{@code +} whitespace control, comments, raw blocks, ifs and loops
+     * (generated once, rendered once by jinja2; stored literally), over a two-message dialogue with
+     * {@code m = {'role': 'user'}} and {@code z} undefined.
+     */
+    static Stream<Arguments> whitespaceMixes() {
+        return Stream.of(
+                Arguments.of("}{%+ raw %}{{ x }}\n  {% endraw %}}{{ 'v' -}}\n",
+                        "}{{ x }}\n}v"),
+                Arguments.of("}{{ none }}\r\n{%- raw %}\n{{ x }}{% endraw +%}#{% set z = 1 -%}{ {%- raw %} \n{{ x }} {% endraw %}#{# c #} ",
+                        "}None\n{{ x }}#{ \n{{ x }} # "),
+                Arguments.of(" \t\n\t {# c #}%",
+                        " \t\n%"),
+                Arguments.of(" b {{ none }} \t\n\t ",
+                        " b None \t\n\t "),
+                Arguments.of("}{{ m.role }}  {{- z }}a{{ 'v' }}\r\n",
+                        "}userav"),
+                Arguments.of("  {{- 'v' }}\r\n{% for m in messages +%} \n{#+ c +#}\r\n{%- endfor -%}{ {{ 1.5 }}a{{ 1.5 -}}#",
+                        "v\n \n \n{ 1.5a1.5#"),
+                Arguments.of("\n  {% set z = 1 -%} {% set z = 1 %}  y",
+                        "\n  y"),
+                Arguments.of(" \t\n\t {{- z -}}%{% if true -%}#{{ 'v' }}a{{ none -}}#{%+ endif +%} \n",
+                        "%#vaNone# "),
+                Arguments.of("\n{{ 1.5 -}}\t{{ m.role }}%",
+                        "\n1.5user%"),
+                Arguments.of("  y{#+ c #}x\n  {# c -#}{ ",
+                        "  yx\n{ "),
+                Arguments.of(" \n{%- set z = 1 %} {% raw %}x\n  {{ x }} b {% endraw +%} ",
+                        " x\n  {{ x }} b  "),
+                Arguments.of(" {% set z = 1 -%}\n  {% set z = 1 -%} \t\n\t {% if m.role == \"user\" %}x\n  {{- 'v' -}}{ {#- c #}#{{ 1.5 -}}\t{%- endif %}\n  {% if false -%}\r\n{{ 'v' }}}{#+ c +#} {% endif %}{#- c #}#",
+                        "xv{#1.5#"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void whitespaceMixes(String template, String expected) {
+        Map<String, Object> vars = variables();
+        vars.put("messages", List.of(message("user", "Hi"), message("assistant", " A\n")));
+        vars.put("m", Map.of("role", "user"));
+        assertThat(Template.parse(template).render(vars)).isEqualTo(expected);
     }
 }
