@@ -21,7 +21,7 @@ final class Parser {
 
     static List<Stmt> parse(String source) {
         Parser p = new Parser(Lexer.tokenize(source));
-        List<Stmt> body = p.subparse(Set.of());
+        List<Stmt> body = p.subparse(List.of());
         if (p.current().type() != Type.EOF) throw p.fail("unexpected " + p.current().describe());
         NameCheck.check(body);
         return body;
@@ -92,7 +92,7 @@ final class Parser {
     // Statements
 
     /** Template body up to one of the end tags (left as the current token after its block_begin). */
-    private List<Stmt> subparse(Set<String> endTags) {
+    private List<Stmt> subparse(List<String> endTags) {
         List<Stmt> body = new ArrayList<>();
         while (current().type() != Type.EOF) {
             Token t = current();
@@ -117,15 +117,14 @@ final class Parser {
     }
 
     /** Body of a block statement: ends at one of the end tags; that tag's name stays current. */
-    private List<Stmt> parseStatements(Set<String> endTags, boolean dropNeedle) {
+    private List<Stmt> parseStatements(List<String> endTags, boolean dropNeedle) {
         skipOp(":");
         expect(Type.BLOCK_END);
-        int line = current().line();
         List<Stmt> body = subparse(endTags);
         if (current().type() == Type.EOF) {
             String innermost = tagStack.isEmpty() ? "" : " The innermost block that needs to be closed is '" + tagStack.get(tagStack.size() - 1) + "'.";
             throw TemplateException.syntax(current().line(), "Unexpected end of template. Jinja was looking for the following tags: "
-                    + String.join(" or ", endTags.stream().sorted().map(s -> "'" + s + "'").toList()) + "." + innermost);
+                    + String.join(" or ", endTags.stream().map(s -> "'" + s + "'").toList()) + "." + innermost);
         }
         if (dropNeedle) next();
         return body;
@@ -147,7 +146,7 @@ final class Parser {
                 case "print" -> { next(); yield new Stmt.Print(parseTuple(true, false, Set.of()), t.line()); }
                 case "generation" -> {
                     next();
-                    yield new Stmt.Generation(parseStatements(Set.of("endgeneration"), true), t.line());
+                    yield new Stmt.Generation(parseStatements(List.of("endgeneration"), true), t.line());
                 }
                 case "break" -> { next(); yield new Stmt.Break(t.line()); }
                 case "continue" -> { next(); yield new Stmt.Continue(t.line()); }
@@ -167,9 +166,9 @@ final class Parser {
         Expr filter = null;
         if (skipName("if")) filter = parseExpression(true);
         boolean recursive = skipName("recursive");
-        List<Stmt> body = parseStatements(Set.of("endfor", "else"), false);
+        List<Stmt> body = parseStatements(List.of("endfor", "else"), false);
         List<Stmt> orElse = List.of();
-        if (next().value().equals("else")) orElse = parseStatements(Set.of("endfor"), true);
+        if (next().value().equals("else")) orElse = parseStatements(List.of("endfor"), true);
         return new Stmt.For(target, iter, filter, recursive, body, orElse, line);
     }
 
@@ -180,10 +179,10 @@ final class Parser {
         List<Stmt> orElse = List.of();
         while (true) {
             tests.add(parseTuple(false, false, Set.of()));
-            bodies.add(parseStatements(Set.of("elif", "else", "endif"), false));
+            bodies.add(parseStatements(List.of("elif", "else", "endif"), false));
             Token t = next();
             if (t.value().equals("elif")) continue;
-            if (t.value().equals("else")) orElse = parseStatements(Set.of("endif"), true);
+            if (t.value().equals("else")) orElse = parseStatements(List.of("endif"), true);
             break;
         }
         return new Stmt.If(tests, bodies, orElse, line);
@@ -194,7 +193,7 @@ final class Parser {
         Expr target = parseAssignTarget(true, true, Set.of());
         if (skipOp("=")) return new Stmt.Set(target, parseTuple(true, false, Set.of()), line);
         Expr filter = current().isOp("|") ? parseFilter(null, false) : null;
-        List<Stmt> body = parseStatements(Set.of("endset"), true);
+        List<Stmt> body = parseStatements(List.of("endset"), true);
         return new Stmt.SetBlock(target, filter, body, line);
     }
 
@@ -204,7 +203,7 @@ final class Parser {
         List<String> params = new ArrayList<>();
         List<Expr> defaults = new ArrayList<>();
         parseSignature(params, defaults);
-        return new Stmt.Macro(name, params, defaults, parseStatements(Set.of("endmacro"), true), line);
+        return new Stmt.Macro(name, params, defaults, parseStatements(List.of("endmacro"), true), line);
     }
 
     private void parseSignature(List<String> params, List<Expr> defaults) {
@@ -225,13 +224,13 @@ final class Parser {
         if (current().isOp("(")) parseSignature(params, defaults);
         Expr call = parseExpression(true);
         if (!(call instanceof Expr.Call c)) throw TemplateException.syntax(line, "expected call");
-        return new Stmt.CallBlock(c, params, defaults, parseStatements(Set.of("endcall"), true), line);
+        return new Stmt.CallBlock(c, params, defaults, parseStatements(List.of("endcall"), true), line);
     }
 
     private Stmt parseFilterBlock() {
         int line = next().line();
         Expr filter = parseFilter(null, true);
-        return new Stmt.FilterBlock(filter, parseStatements(Set.of("endfilter"), true), line);
+        return new Stmt.FilterBlock(filter, parseStatements(List.of("endfilter"), true), line);
     }
 
     private Stmt parseWith() {
@@ -244,7 +243,7 @@ final class Parser {
             expectOp("=");
             values.add(parseExpression(true));
         }
-        return new Stmt.With(targets, values, parseStatements(Set.of("endwith"), true), line);
+        return new Stmt.With(targets, values, parseStatements(List.of("endwith"), true), line);
     }
 
     private Expr parseAssignTarget(boolean withTuple, boolean withNamespace, Set<String> extraEnd) {

@@ -80,7 +80,7 @@ public final class Template {
             return out;
         }
         Map<Object, Object> out = Py.dict();
-        n.fields().forEachRemaining(e -> out.put(e.getKey(), fromJson(e.getValue())));
+        n.properties().forEach(e -> out.put(e.getKey(), fromJson(e.getValue())));
         return out;
     }
 

@@ -9,6 +9,8 @@ public final class TemplateException extends IllegalArgumentException {
     /** What went wrong: the template's syntax, its evaluation, or its own {@code raise_exception}. */
     public enum Kind { SYNTAX, RUNTIME, RAISED }
 
+    private static final long serialVersionUID = 1L;
+
     private final Kind kind;
     private final int line;
     private final String detail;

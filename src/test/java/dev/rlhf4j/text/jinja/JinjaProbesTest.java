@@ -367,6 +367,8 @@ class JinjaProbesTest {
                 Arguments.of("{{ 1 / 0 }}", "division by zero"),
                 Arguments.of("{% set x = 1 %}{% set x.y = 2 %}", "cannot assign attribute on non-namespace object"),
                 Arguments.of("{{ 'x' if messages|length > 100 }}|{{ foo.bar is defined if foo is defined else 'nofoo' }}", "expected token 'end of print statement', got 'foo'"),
+                Arguments.of("{% for m in messages %}x", "Unexpected end of template. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'."),
+                Arguments.of("{% macro a() %}x", "Unexpected end of template. Jinja was looking for the following tags: 'endmacro'. The innermost block that needs to be closed is 'macro'."),
                 Arguments.of("{{ [1]|last|x }}", "No filter named 'x'."),
                 Arguments.of("{{ 'a' < 1 }}", "'<' not supported between instances of 'str' and 'int'"),
                 Arguments.of("{{ messages|map(attribute='role')|last }}", "'generator' object is not reversible"),

@@ -38,7 +38,7 @@ class SharedChatTemplateCasesTest {
             List<Object> messages = new ArrayList<>();
             for (JsonNode m : c.get("messages")) {
                 Map<String, Object> msg = new LinkedHashMap<>();
-                m.fields().forEachRemaining(e -> msg.put(e.getKey(), e.getValue().asText()));
+                m.properties().forEach(e -> msg.put(e.getKey(), e.getValue().asText()));
                 messages.add(msg);
             }
             vars.put("messages", messages);
