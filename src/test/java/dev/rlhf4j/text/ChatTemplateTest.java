@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -322,6 +324,33 @@ class ChatTemplateTest {
                 + "{% else %}{{ m.content }}{% endif %}|{% endfor %}";
         assertThat(ChatTemplate.of(t, null, null).render(List.of(Turn.user("q"), Turn.assistant("a")), false))
                 .isEqualTo("q|a|");
+    }
+
+    @Test
+    void extraMessageFieldsReachTheTemplate() {
+        // Fields beyond role and content (name, reasoning_content, tool calls, content parts) as transformers
+        // passes them; expected string confirmed with jinja2.
+        String t = """
+                {%- for m in messages %}
+                {{- '<|' + m.role + (' name=' + m.name if m.name is defined else '') + '|>' }}
+                {%- if m.reasoning_content %}{{ '<think>' + m.reasoning_content.strip() + '</think>' }}{% endif %}
+                {%- if m.tool_calls %}{% for c in m.tool_calls %}{{ c.function.name }}({{ c.function.arguments|tojson }}){% endfor %}{% endif %}
+                {{- m.content if m.content is string else m.content|map(attribute='text')|join(' ') }}
+                {%- endfor %}""";
+        Map<String, Object> user = new LinkedHashMap<>(Map.of("role", "user", "content", "Hi"));
+        user.put("name", "ann");
+        Map<String, Object> assistant = new LinkedHashMap<>();
+        assistant.put("role", "assistant");
+        assistant.put("content", "Hello");
+        assistant.put("reasoning_content", " think ");
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put("x", 1);
+        arguments.put("y", "é");
+        assistant.put("tool_calls", List.of(Map.of("function", Map.of("name", "f", "arguments", arguments))));
+        Map<String, Object> parts = Map.of("role", "user", "content",
+                List.of(Map.of("type", "text", "text", "a"), Map.of("type", "text", "text", "b")));
+        assertThat(ChatTemplate.of(t, null, null).renderMessages(List.of(user, assistant, parts), false))
+                .isEqualTo("<|user name=ann|>Hi<|assistant|><think>think</think>f({\"x\": 1, \"y\": \"é\"})Hello<|user|>a b");
     }
 
     @Test

@@ -28,10 +28,9 @@ final class PyMethods {
         return null;
     }
 
-    private static PyCallable unsafe(Object obj, String name) {
-        return (args, kwargs) -> {
-            throw Py.error("access to attribute '" + name + "' of '" + Py.typeName(obj) + "' object is unsafe.");
-        };
+    /** As the immutable sandbox answers a method that would change its object: undefined, failing when used. */
+    private static Undefined unsafe(Object obj, String name) {
+        return Undefined.because("access to attribute '" + name + "' of '" + Py.typeName(obj) + "' object is unsafe.");
     }
 
     private static Object dictMethod(Map<?, ?> m, String name) {
