@@ -135,6 +135,7 @@ final class Filters {
             return first ? pad + rv : rv.toString();
         }, "indent");
         def((v, a, k) -> {
+            if (v instanceof Undefined u) throw u.fail();
             Object dflt = arg(a, k, 0, "default", 0L);
             long base = Py.toLong(arg(a, k, 1, "base", 10L));
             if (v instanceof String s) {
@@ -148,6 +149,7 @@ final class Filters {
             return dflt;
         }, "int");
         def((v, a, k) -> {
+            if (v instanceof Undefined u) throw u.fail();
             Object dflt = arg(a, k, 0, "default", 0.0);
             if (v instanceof String s) {
                 Double d = parseFloat(s);

@@ -359,7 +359,18 @@ final class Py {
         if (!isNumber(a) || !isNumber(b)) throw unsupported("//", a, b);
         if (toDouble(b) == 0) throw error("integer division or modulo by zero");
         if (isInt(a) && isInt(b)) return Math.floorDiv(toLong(a), toLong(b));
-        return Math.floor(toDouble(a) / toDouble(b));
+        return floatFloorDiv(toDouble(a), toDouble(b));
+    }
+
+    /** Python's float floor division (via fmod, so 1 // 0.1 is 9.0). */
+    private static double floatFloorDiv(double vx, double wx) {
+        double mod = vx % wx;
+        double div = (vx - mod) / wx;
+        if (mod != 0 && (wx < 0) != (mod < 0)) div -= 1.0;
+        if (div == 0) return Math.copySign(0.0, vx / wx);
+        double floor = Math.floor(div);
+        if (div - floor > 0.5) floor += 1.0;
+        return floor;
     }
 
     static Object mod(Object a, Object b) {
@@ -428,12 +439,14 @@ final class Py {
         if (obj instanceof Undefined u) throw u.fail();
         if (obj instanceof PyView v && v.typeName().startsWith("dict_")) return Undefined.member(obj, key);
         if (key instanceof Slice s) {
+            // jinja2 compiles a slice to a plain Python subscript: what cannot be sliced raises.
             if (obj instanceof String str) return sliceString(str, s);
-            if (obj instanceof List<?> l) {
+            if (obj instanceof List<?> l && !(obj instanceof PyView v && v.typeName().startsWith("dict_"))) {
                 List<Object> out = slice(l, s);
                 return obj instanceof PyTuple ? new PyTuple(out) : out;
             }
-            return Undefined.member(obj, key);
+            if (obj instanceof Map) throw error("unhashable type: 'slice'");
+            throw error("'" + typeName(obj) + "' object is not subscriptable");
         }
         if (obj instanceof Map<?, ?> m) {
             Object k = key instanceof Integer i ? Long.valueOf(i) : key;

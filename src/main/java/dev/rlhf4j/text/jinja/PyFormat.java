@@ -271,6 +271,10 @@ final class PyFormat {
             }
         }
         if (!single && argi < positional.size()) throw Py.error("not all arguments converted during string formatting");
+        // Python treats any non-tuple, non-str argument with items (a list, a dict) as a mapping: no error.
+        if (single && argi == 0 && !(values instanceof Map) && !(values instanceof List)) {
+            throw Py.error("not all arguments converted during string formatting");
+        }
         return out.toString();
     }
 
