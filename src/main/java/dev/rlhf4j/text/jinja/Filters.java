@@ -267,6 +267,7 @@ final class Filters {
         def((v, a, k) -> escape(Py.str(v)), "escape", "e", "forceescape");
         def((v, a, k) -> {
             String name = Py.str(Args.required(a, k, 0, "name", "attr"));
+            if (v instanceof Namespace || v instanceof LoopContext) return Py.getattr(v, name);
             Object attr = PyMethods.attribute(v, name);
             return attr != null ? attr : Undefined.member(v, name);
         }, "attr");

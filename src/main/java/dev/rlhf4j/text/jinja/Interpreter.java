@@ -57,7 +57,8 @@ final class Interpreter {
             assign(s.target(), eval(s.value(), scope), scope);
         } else if (stmt instanceof Stmt.SetBlock s) {
             StringBuilder captured = new StringBuilder();
-            exec(s.body(), new Scope(scope), captured);
+            Flow flow = exec(s.body(), new Scope(scope), captured);
+            if (flow != Flow.NORMAL) return flow;
             Object value = captured.toString();
             if (s.filter() != null) value = applyFilterChain(s.filter(), value, scope);
             assign(s.target(), value, scope);
@@ -68,7 +69,8 @@ final class Interpreter {
             out.append(Py.str(call(c.call(), scope, caller)));
         } else if (stmt instanceof Stmt.FilterBlock f) {
             StringBuilder captured = new StringBuilder();
-            exec(f.body(), new Scope(scope), captured);
+            Flow flow = exec(f.body(), new Scope(scope), captured);
+            if (flow != Flow.NORMAL) return flow;
             out.append(Py.str(applyFilterChain(f.filter(), captured.toString(), scope)));
         } else if (stmt instanceof Stmt.With w) {
             Scope inner = new Scope(scope);
@@ -97,23 +99,25 @@ final class Interpreter {
         } else if (iterable instanceof List) {
             items = new ArrayList<>(items);
         }
-        if (items.isEmpty()) {
-            exec(f.orElse(), new Scope(scope), out);
-            return;
-        }
         PyCallable recurse = f.recursive() ? (args, kw) -> {
             StringBuilder inner = new StringBuilder();
             runLoop(f, args.isEmpty() ? Undefined.because("loop() needs an iterable") : args.get(0), scope, depth0 + 1, inner);
             return inner.toString();
         } : null;
         LoopContext loop = new LoopContext(items, depth0, recurse);
+        // As jinja2 compiles it, else runs unless some iteration reached the end of the body
+        // (so also after a break or continue in every iteration).
+        boolean completed = false;
         for (int i = 0; i < items.size(); i++) {
             loop.index0 = i;
             Scope iteration = new Scope(scope);
             assign(f.target(), items.get(i), iteration);
             iteration.set("loop", loop);
-            if (exec(f.body(), iteration, out) == Flow.BREAK) break;
+            Flow flow = exec(f.body(), iteration, out);
+            if (flow == Flow.BREAK) break;
+            if (flow == Flow.NORMAL) completed = true;
         }
+        if (!completed) exec(f.orElse(), new Scope(scope), out);
     }
 
     private void assign(Expr target, Object value, Scope scope) {

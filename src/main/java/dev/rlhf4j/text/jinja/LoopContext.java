@@ -21,6 +21,13 @@ final class LoopContext {
         return recurse;
     }
 
+    private static final java.util.Set<String> NAMES = java.util.Set.of("index", "index0", "revindex", "revindex0", "first",
+            "last", "length", "depth", "depth0", "previtem", "nextitem", "cycle", "changed");
+
+    boolean hasAttribute(String name) {
+        return NAMES.contains(name);
+    }
+
     Object attribute(String name) {
         int n = items.size();
         return switch (name) {

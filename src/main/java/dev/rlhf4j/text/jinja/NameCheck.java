@@ -3,50 +3,56 @@ package dev.rlhf4j.text.jinja;
 import java.util.List;
 
 /**
- * jinja2's compile-time check that every filter and test exists. As in jinja2, a name inside an
+ * jinja2's compile-time checks. Every filter and test must exist, except that a name inside an
  * {@code if} (its test and branches) or an inline {@code if}-expression is only looked up when evaluated;
- * a for loop, macro or block body inside them starts a new frame where the check applies again.
+ * a for loop, macro or block body inside them starts a new frame where the check applies again. And
+ * {@code break}/{@code continue} must sit in a loop body of the same function (a macro, call block or
+ * generation block body is one of its own), as Python compiles jinja2's output.
  */
 final class NameCheck {
     private NameCheck() {}
 
     static void check(List<Stmt> body) {
-        stmts(body, false);
+        stmts(body, false, false);
     }
 
-    private static void stmts(List<Stmt> body, boolean soft) {
-        for (Stmt s : body) stmt(s, soft);
+    private static void stmts(List<Stmt> body, boolean soft, boolean inLoop) {
+        for (Stmt s : body) stmt(s, soft, inLoop);
     }
 
-    private static void stmt(Stmt s, boolean soft) {
+    private static void stmt(Stmt s, boolean soft, boolean inLoop) {
         if (s instanceof Stmt.Print p) expr(p.expr(), soft);
         else if (s instanceof Stmt.If i) {
             for (Expr t : i.tests()) expr(t, true);
-            for (List<Stmt> b : i.bodies()) stmts(b, true);
-            stmts(i.orElse(), true);
+            for (List<Stmt> b : i.bodies()) stmts(b, true, inLoop);
+            stmts(i.orElse(), true, inLoop);
         } else if (s instanceof Stmt.For f) {
             expr(f.iter(), soft);
             if (f.filter() != null) expr(f.filter(), false);
-            stmts(f.body(), false);
-            stmts(f.orElse(), false);
+            stmts(f.body(), false, true);
+            stmts(f.orElse(), false, inLoop);
         } else if (s instanceof Stmt.Set set) expr(set.value(), soft);
         else if (s instanceof Stmt.SetBlock b) {
             if (b.filter() != null) expr(b.filter(), soft);
-            stmts(b.body(), false);
+            stmts(b.body(), false, inLoop);
         } else if (s instanceof Stmt.Macro m) {
             for (Expr d : m.defaults()) expr(d, false);
-            stmts(m.body(), false);
+            stmts(m.body(), false, false);
         } else if (s instanceof Stmt.CallBlock c) {
             expr(c.call(), soft);
-            stmts(c.body(), false);
+            stmts(c.body(), false, false);
         } else if (s instanceof Stmt.FilterBlock f) {
             expr(f.filter(), false);
-            stmts(f.body(), false);
+            stmts(f.body(), false, inLoop);
         } else if (s instanceof Stmt.With w) {
             for (Expr v : w.values()) expr(v, soft);
-            stmts(w.body(), false);
+            stmts(w.body(), false, inLoop);
         } else if (s instanceof Stmt.Generation g) {
-            stmts(g.body(), false);
+            stmts(g.body(), false, false);
+        } else if (s instanceof Stmt.Break && !inLoop) {
+            throw TemplateException.syntax(s.line(), "'break' outside loop");
+        } else if (s instanceof Stmt.Continue && !inLoop) {
+            throw TemplateException.syntax(s.line(), "'continue' not properly in loop");
         }
     }
 

@@ -428,6 +428,7 @@ final class Py {
     /** {@code obj.name}: a Python attribute (a method) first, else the item of that name. */
     static Object getattr(Object obj, String name) {
         if (obj instanceof Undefined u) throw u.fail();
+        if (obj instanceof Namespace || obj instanceof LoopContext) return ownAttribute(obj, name);
         Object attr = PyMethods.attribute(obj, name);
         if (attr != null) return attr;
         if (obj instanceof Map<?, ?> m && m.containsKey(name)) return m.get(name);
@@ -462,11 +463,21 @@ final class Py {
                 return new String(Character.toChars(s.codePointAt(at)));
             }
         }
+        if (key instanceof String name && (obj instanceof Namespace || obj instanceof LoopContext)) return ownAttribute(obj, name);
         if (key instanceof String name) {
             Object attr = PyMethods.attribute(obj, name);
             if (attr != null) return attr;
         }
         return Undefined.member(obj, key);
+    }
+
+    /** An attribute of a namespace or loop, whose value may be None. */
+    private static Object ownAttribute(Object obj, String name) {
+        if (obj instanceof Namespace ns) {
+            return ns.attributes.containsKey(name) ? ns.attributes.get(name) : Undefined.member(obj, name);
+        }
+        LoopContext loop = (LoopContext) obj;
+        return loop.hasAttribute(name) ? loop.attribute(name) : Undefined.member(obj, name);
     }
 
     /** A slice {@code [start:stop:step]}; null parts are omitted ones. */

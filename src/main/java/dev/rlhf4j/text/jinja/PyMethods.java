@@ -23,8 +23,6 @@ final class PyMethods {
         if (obj instanceof Map<?, ?> m) return dictMethod(m, name);
         if (obj instanceof PyView) return null;
         if (obj instanceof List<?> l) return listMethod(l, name);
-        if (obj instanceof Namespace ns) return ns.attributes.get(name);
-        if (obj instanceof LoopContext loop) return loop.attribute(name);
         return null;
     }
 
