@@ -374,8 +374,8 @@ final class Py {
     }
 
     static Object mod(Object a, Object b) {
-        failIfUndefined(a, b);
         if (a instanceof String s) return PyFormat.percent(s, b);
+        failIfUndefined(a, b);
         if (!isNumber(a) || !isNumber(b)) throw unsupported("%", a, b);
         if (toDouble(b) == 0) throw error("integer division or modulo by zero");
         if (isInt(a) && isInt(b)) return Math.floorMod(toLong(a), toLong(b));

@@ -247,6 +247,7 @@ final class PyFormat {
                     arg = positional.get(argi++);
                 }
             }
+            if (arg instanceof Undefined u && "sra".indexOf(type) < 0) throw u.fail();
             String f = flags.toString();
             char align = f.contains("-") ? '<' : 0;
             String sign = f.contains("+") ? "+" : f.contains(" ") ? " " : "";
@@ -271,8 +272,9 @@ final class PyFormat {
             }
         }
         if (!single && argi < positional.size()) throw Py.error("not all arguments converted during string formatting");
-        // Python treats any non-tuple, non-str argument with items (a list, a dict) as a mapping: no error.
-        if (single && argi == 0 && !(values instanceof Map) && !(values instanceof List)) {
+        // Python treats any non-tuple, non-str argument with items (a list, a dict, jinja2's Undefined) as a
+        // mapping: no error.
+        if (single && argi == 0 && !(values instanceof Map) && !(values instanceof List) && !(values instanceof Undefined)) {
             throw Py.error("not all arguments converted during string formatting");
         }
         return out.toString();
