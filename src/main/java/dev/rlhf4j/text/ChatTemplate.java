@@ -3,11 +3,11 @@ package dev.rlhf4j.text;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.hubspot.jinjava.interpret.RenderResult;
-import com.hubspot.jinjava.interpret.TemplateError;
 import dev.rlhf4j.data.Json;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Turn;
+import dev.rlhf4j.text.jinja.Template;
+import dev.rlhf4j.text.jinja.TemplateException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,62 +25,20 @@ import java.util.Optional;
  * A Hugging Face chat template: the Jinja2 program a checkpoint ships (in {@code tokenizer_config.json}
  * or {@code chat_template.jinja}) that turns a dialogue into the one string the model was trained on.
  *
- * <p>Rendered with Jinjava, made to match how {@code transformers} renders ({@code
- * ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)} with loop controls): the template
- * is first rewritten ({@link Jinja2Rewriter}: Jinja2's whitespace rules, and the constructs Jinjava parses
- * differently), then rendered by a Jinjava extended with Jinja2's and Python's behaviour
- * ({@link Jinja2Runtime}). The template sees {@code messages} (maps with {@code role} and {@code content}),
+ * <p>Rendered by {@link Template}, rlhf4j's interpreter of the Jinja2 that chat templates use, whose output
+ * is Python jinja2's as {@code transformers} sets it up ({@code ImmutableSandboxedEnvironment(trim_blocks=True,
+ * lstrip_blocks=True)} with loop controls, its {@code tojson}, {@code raise_exception} and
+ * {@code strftime_now}): Python values (None apart from undefined, {@code True}, {@code 1.0}, list and dict
+ * reprs), str/list/dict methods, jinja2's filters and tests, loop variables, {@code namespace}, macros,
+ * recursive loops, {@code {% generation %}} blocks. The template is parsed once, here; each
+ * {@link #render} only evaluates it.
+ *
+ * <p>The template sees {@code messages} (maps with {@code role} and {@code content}, and through
+ * {@link #renderMessages} any other field a message carries), {@code tools=None}, {@code documents=None},
  * {@code add_generation_prompt}, and {@code bos_token}/{@code eos_token} when the checkpoint names them
- * (undefined otherwise, as in {@code transformers}). Message content is only ever text: template syntax
- * inside it is printed, never run.
- *
- * <h2>Supported (each checked against Python's jinja2 in ChatTemplateTest)</h2>
- * <ul>
- *   <li>Whitespace: {@code trim_blocks}, {@code lstrip_blocks} (only where the tag starts its line),
- *       {@code -} and {@code +} on {@code {% %}}, {@code {{ }}} and {@code {# #}}; line endings made
- *       {@code \n} and one trailing newline of the template dropped.</li>
- *   <li>Globals: {@code raise_exception(msg)} (then {@link #render} throws with {@code msg}),
- *       {@code strftime_now(fmt)}; {@code {% generation %}} blocks render their contents.</li>
- *   <li>Statements: {@code if/elif/else}; {@code for} with {@code loop.index/index0/first/last/length/
- *       revindex/revindex0}, loop filters ({@code for m in messages if m.role != 'system'}, with
- *       {@code loop.*} counting only the kept items), {@code for ... else}, {@code break}/{@code continue};
- *       {@code set} (also block {@code set}), {@code namespace(...)} with {@code {% set ns.x = ... %}},
- *       reassigning {@code messages}; {@code macro}; {@code filter} blocks; {@code raw}.</li>
- *   <li>Expressions: {@code messages[0]['role']} and {@code .role}, negative indices, slices with steps
- *       ({@code messages[1:]}, {@code messages[::-1]}, {@code 'abc'[::-1]}); {@code +} and {@code ~}
- *       concatenation, arithmetic, {@code in}/{@code not in}, inline {@code if/else}; {@code not} with
- *       Jinja2's precedence ({@code not a == b} is {@code not (a == b)}); tests ({@code defined},
- *       {@code none}, {@code string}, {@code mapping}, {@code iterable}, {@code sequence}, {@code even},
- *       {@code divisibleby}, ...) also after filters ({@code messages|length is even}); filters binding
- *       tighter than operators ({@code 'a' + x | trim}); {@code '\n'} escapes; {@code d.get(k, default)},
- *       {@code d.items()}; iterating a string (characters) or a dict (keys).</li>
- *   <li>Python {@code str} methods: {@code strip/lstrip/rstrip} (optional characters),
- *       {@code upper/lower/title/capitalize}, {@code startswith/endswith} (string or tuple),
- *       {@code split/rsplit} (separator or whitespace, optional maxsplit), {@code replace} (optional
- *       count), {@code find/rfind/count}, {@code join}, {@code removeprefix/removesuffix}. Lengths, indices
- *       and slices of strings count code points, as Python does.</li>
- *   <li>Filters: {@code trim} (Python's whitespace, optional characters), {@code tojson} as
- *       {@code transformers} defines it (Python's separators, non-ASCII kept, {@code indent}),
- *       {@code string}, {@code items}, {@code length}, and Jinjava's others ({@code default}, {@code join},
- *       {@code map}, {@code selectattr}, {@code rejectattr}, {@code list}, {@code first}, {@code last},
- *       {@code upper}, {@code replace}, {@code format}, ...). A filter or test that does not exist is an
- *       error, as in Jinja2.</li>
- *   <li>Printing as Python's {@code str}: {@code True}/{@code False}, lists and dicts as their repr.</li>
- * </ul>
- *
- * <h2>Known differences from Jinja2</h2>
- * <ul>
- *   <li>Jinjava has one null for undefined and none: {@code {{ none }}} prints nothing (Jinja2:
- *       {@code None}), an undefined variable {@code is none}, and attributes of undefined values are
- *       undefined rather than an error.</li>
- *   <li>{@code ~} turns booleans into {@code true}/{@code false} (Jinja2: {@code True}); {@code +} of a
- *       string and a non-string ({@code 'a' + 1}) concatenates instead of raising; {@code 'x' * 3} (string
- *       repetition) is an error.</li>
- *   <li>Not available: Python {@code str} methods other than those above (e.g. {@code format},
- *       {@code isdigit}) unless Java's {@code String} has one of the same name and meaning, the
- *       {@code min}/{@code max} filters, {@code recursive} loops.</li>
- *   <li>{@code tools}, {@code documents} and tool calls are not passed: {@link Turn} has a role and text.</li>
- * </ul>
+ * (undefined otherwise, as in {@code transformers}). Message content is only ever data: template syntax
+ * inside it is printed, never run. Every one of the 453 cases of {@code ../shared/data/chat-templates}
+ * renders as jinja2 renders it (SharedChatTemplateCasesTest).
  */
 public final class ChatTemplate implements PromptRenderer {
     /** The file newer checkpoints keep the template in; it wins over {@code tokenizer_config.json}. */
@@ -90,33 +48,22 @@ public final class ChatTemplate implements PromptRenderer {
     private static final ObjectMapper JSON = Json.MAPPER;
 
     private final String template;
-    /** The template as Jinjava gets it; null when rewriting it found a syntax error. */
-    private final Jinja2Rewriter.Rewritten rewritten;
-    private final String syntaxError;
+    /** The parsed template; null when it does not parse (then {@link #syntaxError} is thrown by render). */
+    private final Template parsed;
+    private final TemplateException syntaxError;
     private final String bosToken;
     private final String eosToken;
 
     private ChatTemplate(String template, String bosToken, String eosToken) {
         this.template = Objects.requireNonNull(template, "template");
-        Jinja2Rewriter.Rewritten prepared = null;
-        String error = null;
+        Template p = null;
+        TemplateException error = null;
         try {
-            prepared = Jinja2Rewriter.rewrite(template);
-            for (String filter : prepared.filters) {
-                if (Jinja2Runtime.JINJAVA.getGlobalContext().getFilter(filter) == null) {
-                    throw new IllegalArgumentException("chat template error: no filter named '" + filter + "'");
-                }
-            }
-            for (String test : prepared.tests) {
-                if (Jinja2Runtime.JINJAVA.getGlobalContext().getExpTest(test) == null) {
-                    throw new IllegalArgumentException("chat template error: no test named '" + test + "'");
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            prepared = null;
-            error = e.getMessage();
+            p = Template.parse(template);
+        } catch (TemplateException e) {
+            error = e;
         }
-        this.rewritten = prepared;
+        this.parsed = p;
         this.syntaxError = error;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
@@ -203,12 +150,11 @@ public final class ChatTemplate implements PromptRenderer {
      * The dialogue as the template renders it.
      *
      * @param addGenerationPrompt append the prompt that opens the assistant's next turn
-     * @throws IllegalArgumentException when the template does not parse, fails, or calls
-     *     {@code raise_exception}
+     * @throws IllegalArgumentException ({@link TemplateException}) when the template does not parse, fails,
+     *     or calls {@code raise_exception}; the message names the template line
      */
     @Override
     public String render(List<Turn> messages, boolean addGenerationPrompt) {
-        if (syntaxError != null) throw new IllegalArgumentException(syntaxError);
         List<Map<String, Object>> list = new ArrayList<>(messages.size());
         for (Turn t : messages) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -216,30 +162,24 @@ public final class ChatTemplate implements PromptRenderer {
             m.put("content", t.content());
             list.add(m);
         }
+        return renderMessages(list, addGenerationPrompt);
+    }
+
+    /**
+     * The dialogue as the template renders it, each message a map with {@code role}, {@code content} and
+     * any further fields the template reads ({@code name}, {@code reasoning_content}, {@code tool_calls},
+     * ...): Strings, numbers, Booleans, nulls, Lists, Maps or Jackson nodes.
+     */
+    public String renderMessages(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt) {
+        if (syntaxError != null) throw syntaxError;
         Map<String, Object> bindings = new HashMap<>();
-        bindings.put("messages", list);
+        bindings.put("messages", messages);
+        bindings.put("tools", null);
+        bindings.put("documents", null);
         bindings.put("add_generation_prompt", addGenerationPrompt);
         if (bosToken != null) bindings.put("bos_token", bosToken);
         if (eosToken != null) bindings.put("eos_token", eosToken);
-
-        RenderResult result;
-        try {
-            result = Jinja2Runtime.JINJAVA.renderForResult(rewritten.toString(), bindings);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("chat template failed: " + e.getMessage(), e);
-        }
-        TemplateError fatal = null;
-        for (TemplateError error : result.getErrors()) {
-            String raised = Jinja2Runtime.raisedMessage(error.getException());
-            if (raised != null) {
-                throw new IllegalArgumentException("chat template raised an exception: " + raised);
-            }
-            boolean isFatal = error.getSeverity() == TemplateError.ErrorType.FATAL
-                    || error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR;
-            if (fatal == null && isFatal) fatal = error;
-        }
-        if (fatal != null) throw new IllegalArgumentException(rewritten.describe(fatal));
-        return result.getOutput();
+        return parsed.render(bindings);
     }
 
     /** The template text as the checkpoint had it (for saving). */
