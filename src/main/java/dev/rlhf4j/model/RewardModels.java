@@ -127,7 +127,7 @@ public final class RewardModels {
                 String type = cfg.path("model_type").asText("bert");
                 if (!List.of("bert", "roberta", "xlm-roberta", "").contains(type)) {
                     throw new IllegalArgumentException(dir.resolve(CONFIG) + ": model_type '" + type
-                            + "' is neither a BERT-family encoder nor a supported decoder (llama, mistral, qwen2, gpt2)");
+                            + "' is neither a BERT-family encoder nor a supported decoder (llama, mistral, qwen2, qwen3, gemma2, gpt2)");
                 }
                 config = BertConfig.fromJson(cfg);
                 weights = Safetensors.read(require(dir, WEIGHTS)).tensors();

@@ -145,9 +145,11 @@ public final class CausalLm implements AutoCloseable {
         return tokenizer.decode(ids);
     }
 
-    /** Logits of hidden states (…, H) → (…, V). */
+    /** Logits of hidden states (…, H) → (…, V), soft-capped where the config caps them (Gemma-2: cap · tanh(z / cap)). */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(lmHead.transpose());
+        NDArray z = hidden.matMul(lmHead.transpose());
+        float cap = (float) config().finalSoftcap();
+        return cap > 0 ? z.div(cap).tanh().mul(cap) : z;
     }
 
     /** Logits at the last position of one unpadded sequence. */
