@@ -27,6 +27,10 @@ import java.util.List;
  * @param padId         the pad id from the config, or −1 when it has none
  * @param addBos        whether sequences start with BOS (Llama, Mistral and Gemma do; Qwen and GPT-2 do not)
  * @param dropout       attention and residual dropout used when training (0 for Llama-family checkpoints)
+ * @param dtype         the checkpoint's weight type ({@code dtype} or {@code torch_dtype}: float32, bfloat16, float16).
+ *                      Weights are computed on in float32 whatever it is; transformers, loading the checkpoint in its
+ *                      own type, also holds its computed constants (rotary frequencies, Gemma's embedding scale) in
+ *                      that type, and {@link #roundToDtype} does the same so that the outputs match
  */
 public record DecoderConfig(
         DecoderFamily family, int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
@@ -34,10 +38,11 @@ public record DecoderConfig(
         String ropeScaling, double ropeFactor, double ropeLowFreqFactor, double ropeHighFreqFactor,
         int ropeOriginalMax, int slidingWindow, List<Boolean> slidingLayers, boolean tieEmbeddings,
         boolean attentionBias, double queryPreAttnScalar, double attnSoftcap, double finalSoftcap,
-        int bosId, List<Integer> eosIds, int padId, boolean addBos, double dropout) {
+        int bosId, List<Integer> eosIds, int padId, boolean addBos, double dropout, String dtype) {
 
     public DecoderConfig {
         eosIds = List.copyOf(eosIds);
+        if (dtype == null) dtype = "float32";
         slidingLayers = List.copyOf(slidingLayers);
         if (slidingLayers.size() != numLayers) {
             throw new IllegalArgumentException("layer_types has " + slidingLayers.size() + " entries for " + numLayers + " layers");
@@ -99,14 +104,48 @@ public record DecoderConfig(
         return new DecoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, ropeScaling, ropeFactor, ropeLowFreqFactor,
                 ropeHighFreqFactor, ropeOriginalMax, slidingWindow, slidingLayers, tieEmbeddings, attentionBias,
-                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, pad, addBos, dropout);
+                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, pad, addBos, dropout, dtype);
+    }
+
+    /** This config with weights of type {@code type} (a saved checkpoint holds float32 weights). */
+    public DecoderConfig withDtype(String type) {
+        return new DecoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, maxPositions, normEps, ropeTheta, ropeScaling, ropeFactor, ropeLowFreqFactor,
+                ropeHighFreqFactor, ropeOriginalMax, slidingWindow, slidingLayers, tieEmbeddings, attentionBias,
+                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, padId, addBos, dropout, type);
+    }
+
+    /**
+     * {@code x} rounded (to nearest, ties to even) to the checkpoint's weight type: what a float32 constant becomes in
+     * a model that transformers holds in bfloat16 or float16.
+     */
+    public float roundToDtype(float x) {
+        int mantissaBits = switch (dtype) {
+            case "bfloat16" -> 7;
+            case "float16" -> 10;
+            default -> 23;
+        };
+        if (mantissaBits == 23 || x == 0f || !Float.isFinite(x)) return x;
+        int exponent = Math.max(Math.getExponent(x), mantissaBits == 10 ? -14 : Float.MIN_EXPONENT); // float16 subnormals
+        float quantum = Math.scalb(1f, exponent - mantissaBits);
+        return (float) (Math.rint(x / quantum) * quantum);
+    }
+
+    /** The weight type a config.json names ({@code dtype}, transformers 5, or {@code torch_dtype}); float32 when it names none. */
+    private static String dtype(JsonNode c, String where) {
+        String t = c.path("dtype").asText(c.path("torch_dtype").asText("float32"));
+        if (t.equals("null") || t.isEmpty() || t.equals("auto")) t = "float32";
+        if (!List.of("float32", "bfloat16", "float16").contains(t)) {
+            throw new IllegalArgumentException(where + ": dtype '" + t + "' is not supported (float32, bfloat16, float16)");
+        }
+        return t;
     }
 
     public DecoderConfig withAddBos(boolean add) {
         return new DecoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
                 intermediateSize, maxPositions, normEps, ropeTheta, ropeScaling, ropeFactor, ropeLowFreqFactor,
                 ropeHighFreqFactor, ropeOriginalMax, slidingWindow, slidingLayers, tieEmbeddings, attentionBias,
-                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, padId, add, dropout);
+                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, padId, add, dropout, dtype);
     }
 
     /** Whether a {@code config.json} describes a decoder this package reads. */
@@ -119,7 +158,7 @@ public record DecoderConfig(
                                       int bos, int eos, int pad, boolean addBos) {
         return new DecoderConfig(DecoderFamily.LLAMA, vocab, dim, layers, heads, kvHeads, dim / heads, ffn, maxPositions,
                 1e-5, 10000.0, "default", 1, 1, 4, 0, 0, noSliding(layers), true, false, dim / heads, 0, 0, bos,
-                List.of(eos), pad, addBos, 0.0);
+                List.of(eos), pad, addBos, 0.0, "float32");
     }
 
     static List<Boolean> noSliding(int layers) {
@@ -151,7 +190,7 @@ public record DecoderConfig(
             return new DecoderConfig(family, req(c, "vocab_size", where), h, layers, heads, heads,
                     h / heads, inner, req(c, "n_positions", where), c.path("layer_norm_epsilon").asDouble(1e-5), 0,
                     "none", 1, 1, 4, 0, 0, noSliding(layers), c.path("tie_word_embeddings").asBoolean(true), true,
-                    h / heads, 0, 0, bos, eos, pad, false, c.path("resid_pdrop").asDouble(0.1));
+                    h / heads, 0, 0, bos, eos, pad, false, c.path("resid_pdrop").asDouble(0.1), dtype(c, where));
         }
         boolean gemma = family == DecoderFamily.GEMMA2;
         int h = req(c, "hidden_size", where);
@@ -189,7 +228,8 @@ public record DecoderConfig(
                 c.path("rms_norm_eps").asDouble(1e-6), theta, ropeType, rope.path("factor").asDouble(1.0),
                 rope.path("low_freq_factor").asDouble(1.0), rope.path("high_freq_factor").asDouble(4.0),
                 rope.path("original_max_position_embeddings").asInt(8192), window, sliding, tie, bias, queryScalar,
-                attnCap, finalCap, bos, eos, pad, family.addsBosByDefault(), c.path("attention_dropout").asDouble(0.0));
+                attnCap, finalCap, bos, eos, pad, family.addsBosByDefault(), c.path("attention_dropout").asDouble(0.0),
+                dtype(c, where));
     }
 
     /**

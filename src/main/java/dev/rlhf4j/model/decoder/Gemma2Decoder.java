@@ -17,7 +17,7 @@ final class Gemma2Decoder extends Decoder {
     private final NDArray embedTokens;
     private final NDArray finalNorm;
     private final Layer[] layers;
-    /** √hidden in float32: transformers multiplies by it in the activations' dtype (float32 here). */
+    /** √hidden, held in the checkpoint's type as transformers holds it (5.65625, not 5.656854, for hidden 32 in bfloat16). */
     private final float embedScale;
 
     private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
@@ -27,7 +27,7 @@ final class Gemma2Decoder extends Decoder {
     Gemma2Decoder(NDManager manager, DecoderConfig c) {
         super(c);
         int h = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.kvDim(), f = c.intermediateSize();
-        embedScale = (float) Math.sqrt(h);
+        embedScale = c.roundToDtype((float) Math.sqrt(h));
         embedTokens = params.zeros(manager, "model.embed_tokens.weight", c.vocabSize(), h);
         layers = new Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {

@@ -63,7 +63,7 @@ class SamplerAndRotaryTest {
     static DecoderConfig rope(String type, double theta, double factor) {
         DecoderConfig base = DecoderConfig.llama(100, 256, 1, 2, 2, 64, 1024, 1, 2, 0, true);
         return new DecoderConfig(base.family(), 100, 256, 1, 2, 2, 128, 64, 131072, 1e-5, theta, type, factor, 1.0, 4.0,
-                8192, 0, List.of(false), true, false, 128, 0, 0, 1, List.of(2), 0, true, 0);
+                8192, 0, List.of(false), true, false, 128, 0, 0, 1, List.of(2), 0, true, 0, "float32");
     }
 
     @Test

@@ -1,0 +1,138 @@
+package dev.rlhf4j.model.decoder;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDScope;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.SharedFiles;
+import dev.rlhf4j.data.Json;
+import dev.rlhf4j.data.Turn;
+import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.text.EncodedSequence;
+import dev.rlhf4j.text.SequenceEncoder;
+import dev.rlhf4j.text.TokenBatch;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The tiny Qwen3ForSequenceClassification and Gemma2ForSequenceClassification of hf-tiny against the rewards
+ * transformers computed (golden.json): each sequence alone, one right-padded batch, one left-padded batch;
+ * the golden input ids from the tokenizer; a save that reloads as the same published class with the same rewards.
+ */
+class HfTinyRewardModelsTest {
+
+    /**
+     * The folder as its README and golden note describe it, a bfloat16 model: their config.json says float32 (the
+     * weights were saved upcast) but transformers computed the golden rewards on the model held in bfloat16, whose
+     * rotary frequencies (and Gemma's embedding scale) are bfloat16 constants. With float32 constants the Qwen3
+     * rewards move by up to 5.5e-3 (an independent float64 NumPy forward pass gives the same), so the config is
+     * rewritten to name the type the golden used; {@code transformers4} writes it in that generation's form.
+     */
+    static Path asBf16(String name, Path tmp, boolean transformers4) throws Exception {
+        Path src = SharedFiles.get("models/hf-tiny/" + name);
+        DecoderCheckpointTest.copy(src, tmp, "model.safetensors", "tokenizer.json");
+        ObjectNode cfg = (ObjectNode) Json.MAPPER.readTree(src.resolve("config.json").toFile());
+        cfg.put("dtype", "bfloat16");
+        if (transformers4) cfg = DecoderCheckpointTest.transformers4Form(cfg);
+        Files.writeString(tmp.resolve("config.json"), cfg.toString());
+        return tmp;
+    }
+
+
+    static List<EncodedSequence> sequences(JsonNode golden) {
+        List<EncodedSequence> seqs = new ArrayList<>();
+        for (JsonNode ids : golden.path("input_ids")) {
+            int[] a = HfTinyGoldenTest.ints(ids);
+            seqs.add(new EncodedSequence(a, new int[a.length], false));
+        }
+        return seqs;
+    }
+
+    static float[] rewards(RewardModel rm, TokenBatch batch) {
+        try (NDScope scope = new NDScope()) {
+            return rm.rewards(batch, false).toFloatArray();
+        }
+    }
+
+    static void assertRewards(float[] got, JsonNode want, String how) {
+        assertThat(got).as(how).hasSize(want.size());
+        for (int i = 0; i < got.length; i++) {
+            assertThat((double) got[i]).as(how + " reward " + i).isCloseTo(want.get(i).asDouble(), within(1e-4));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-rm-bf16", "gemma2-rm-bf16"})
+    void rewardsMatchTransformersAloneAndPaddedEitherSide(String name, @TempDir Path tmp) throws Exception {
+        JsonNode golden = new ObjectMapper().readTree(SharedFiles.get("models/hf-tiny/" + name + "/golden.json").toFile());
+        Path dir = asBf16(name, tmp, false);
+        List<EncodedSequence> seqs = sequences(golden);
+        try (RewardModel rm = RewardModels.load(dir, Device.cpu())) {
+            float[] alone = new float[seqs.size()];
+            for (int i = 0; i < alone.length; i++) alone[i] = rewards(rm, TokenBatch.of(List.of(seqs.get(i)), 0))[0];
+            assertRewards(alone, golden.path("rewards"), name + " alone");
+            assertRewards(rewards(rm, TokenBatch.of(seqs, 0)), golden.path("rewards_right_padded"), name + " right-padded");
+            assertRewards(rewards(rm, TokenBatch.leftPadded(seqs, 0)), golden.path("rewards_left_padded"), name + " left-padded");
+            assertThat(rm.encoder().padId()).isEqualTo(0);
+
+            // The golden ids are BOS + the tokenizer's ids of the text + EOS (the Llama-2 tokenizer stands in for
+            // Qwen's and Gemma's): render "Human: q Assistant: a" and compare.
+            SequenceEncoder enc = SequenceEncoder.forDecoder(rm.encoder().tokenizer(), 64, new SequenceEncoder.Decoding(1, 2, 0,
+                    (messages, cue) -> "Human: " + messages.get(0).content() + " Assistant: " + messages.get(1).content()));
+            EncodedSequence s = enc.encode(List.of(List.of(Turn.user("What is 7 + 5?"))), List.of("12.")).get(0);
+            assertThat(s.ids()).as(name + " input ids").containsExactly(seqs.get(0).ids());
+            assertThat(golden.path("texts").get(0).asText()).isEqualTo("Human: What is 7 + 5? Assistant: 12.");
+            assertThat(rm.score(List.of(s), 4)[0]).isCloseTo((float) golden.path("rewards").get(0).asDouble(), within(1e-4f));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-rm-bf16", "gemma2-rm-bf16"})
+    void theTransformers4ConfigFormGivesTheSameRewards(String name, @TempDir Path tmp) throws Exception {
+        JsonNode golden = new ObjectMapper().readTree(SharedFiles.get("models/hf-tiny/" + name + "/golden.json").toFile());
+        List<EncodedSequence> seqs = sequences(golden);
+        try (RewardModel rm = RewardModels.load(asBf16(name, tmp, true), Device.cpu())) {
+            assertRewards(rewards(rm, TokenBatch.of(seqs, 0)), golden.path("rewards_right_padded"), name + " transformers-4 config");
+        }
+    }
+
+    /**
+     * A save holds float32 weights and says so, so it reloads as the float32 model (float32 constants), which is the
+     * shared folder as it stands; the architecture and the fields transformers reads are the source's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-rm-bf16", "gemma2-rm-bf16"})
+    void aSavedModelIsTheSamePublishedClassWithTheSameRewards(String name, @TempDir Path tmp, @TempDir Path out) throws Exception {
+        Path dir = SharedFiles.get("models/hf-tiny/" + name);
+        JsonNode src = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        List<EncodedSequence> seqs = sequences(new ObjectMapper().readTree(dir.resolve("golden.json").toFile()));
+        try (RewardModel rm = RewardModels.load(asBf16(name, tmp, false), Device.cpu());
+             RewardModel asFloat32 = RewardModels.load(dir, Device.cpu())) {
+            RewardModels.save(rm, out, null);
+            JsonNode cfg = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+            assertThat(cfg.path("architectures").get(0).asText()).isEqualTo(src.path("architectures").get(0).asText());
+            assertThat(cfg.path("model_type").asText()).isEqualTo(src.path("model_type").asText());
+            for (String f : List.of("head_dim", "sliding_window", "layer_types", "query_pre_attn_scalar", "attn_logit_softcapping",
+                    "final_logit_softcapping", "hidden_activation", "tie_word_embeddings", "attention_bias")) {
+                if (!src.has(f)) continue;
+                if (src.get(f).isNumber()) assertThat(cfg.path(f).asDouble()).as(name + " " + f).isEqualTo(src.get(f).asDouble());
+                else assertThat(cfg.path(f)).as(name + " " + f).isEqualTo(src.get(f));
+            }
+            assertThat(cfg.path("dtype").asText()).isEqualTo("float32");
+            try (RewardModel again = RewardModels.load(out, Device.cpu())) {
+                assertThat(again.score(seqs, 8)).containsExactly(asFloat32.score(seqs, 8));
+            }
+        }
+    }
+}
