@@ -73,6 +73,14 @@ public record DecoderConfig(
         }
     }
 
+    /**
+     * Whether the attention output projection has a bias: with {@code attention_bias} in Llama, Qwen3 and Gemma-2
+     * (Qwen2's q/k/v biases come without one).
+     */
+    public boolean outputBias() {
+        return attentionBias && family != DecoderFamily.QWEN2 && family != DecoderFamily.MISTRAL;
+    }
+
     /** Whether layer {@code i} attends only to the last {@link #slidingWindow} keys. */
     public boolean slidingLayer(int i) {
         return slidingWindow > 0 && slidingLayers.get(i);

@@ -21,7 +21,7 @@ final class Gemma2Decoder extends Decoder {
     private final float embedScale;
 
     private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
-                         NDArray oW, NDArray postAttnNorm, NDArray preMlpNorm, NDArray postMlpNorm,
+                         NDArray oW, NDArray oB, NDArray postAttnNorm, NDArray preMlpNorm, NDArray postMlpNorm,
                          NDArray gate, NDArray up, NDArray down) {}
 
     Gemma2Decoder(NDManager manager, DecoderConfig c) {
@@ -42,6 +42,7 @@ final class Gemma2Decoder extends Decoder {
                     params.zeros(manager, p + "self_attn.v_proj.weight", kv, h),
                     b ? params.zeros(manager, p + "self_attn.v_proj.bias", kv) : null,
                     params.zeros(manager, p + "self_attn.o_proj.weight", h, q),
+                    c.outputBias() ? params.zeros(manager, p + "self_attn.o_proj.bias", h) : null,
                     params.zeros(manager, p + "post_attention_layernorm.weight", h),
                     params.zeros(manager, p + "pre_feedforward_layernorm.weight", h),
                     params.zeros(manager, p + "post_feedforward_layernorm.weight", h),
@@ -77,7 +78,7 @@ final class Gemma2Decoder extends Decoder {
         NDArray q = rope(linear(h, l.qW, l.qB).reshape(b, t, config.numHeads(), config.headDim()), s);
         NDArray k = rope(linear(h, l.kW, l.kB).reshape(b, t, config.numKvHeads(), config.headDim()), s);
         NDArray v = linear(h, l.vW, l.vB).reshape(b, t, config.numKvHeads(), config.headDim());
-        NDArray a = rms(linear(attend(i, q, k, v, s), l.oW, null), l.postAttnNorm);
+        NDArray a = rms(linear(attend(i, q, k, v, s), l.oW, l.oB), l.postAttnNorm);
         x = x.add(dropout(a, s.training()));
         h = rms(x, l.preMlpNorm);
         NDArray mlp = geluTanh(linear(h, l.gate, null)).mul(linear(h, l.up, null)); // GeGLU

@@ -18,7 +18,7 @@ final class LlamaDecoder extends Decoder {
     private final Layer[] layers;
 
     private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
-                         NDArray qNorm, NDArray kNorm, NDArray oW, NDArray postNorm, NDArray gate, NDArray up, NDArray down) {}
+                         NDArray qNorm, NDArray kNorm, NDArray oW, NDArray oB, NDArray postNorm, NDArray gate, NDArray up, NDArray down) {}
 
     LlamaDecoder(NDManager manager, DecoderConfig c) {
         super(c);
@@ -39,6 +39,7 @@ final class LlamaDecoder extends Decoder {
                     c.family().qkNorm() ? params.zeros(manager, p + "self_attn.q_norm.weight", c.headDim()) : null,
                     c.family().qkNorm() ? params.zeros(manager, p + "self_attn.k_norm.weight", c.headDim()) : null,
                     params.zeros(manager, p + "self_attn.o_proj.weight", h, q),
+                    c.outputBias() ? params.zeros(manager, p + "self_attn.o_proj.bias", h) : null,
                     params.zeros(manager, p + "post_attention_layernorm.weight", h),
                     params.zeros(manager, p + "mlp.gate_proj.weight", f, h),
                     params.zeros(manager, p + "mlp.up_proj.weight", f, h),
@@ -78,7 +79,7 @@ final class LlamaDecoder extends Decoder {
         q = rope(q, s);
         k = rope(k, s);
         NDArray v = linear(h, l.vW, l.vB).reshape(b, t, config.numKvHeads(), config.headDim());
-        x = x.add(dropout(linear(attend(i, q, k, v, s), l.oW, null), s.training()));
+        x = x.add(dropout(linear(attend(i, q, k, v, s), l.oW, l.oB), s.training()));
         h = rms(x, l.postNorm);
         NDArray gate = linear(h, l.gate, null);
         NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(linear(h, l.up, null)); // SiLU(gate) · up
