@@ -135,4 +135,43 @@ class HfTinyRewardModelsTest {
             }
         }
     }
+
+    /**
+     * A Qwen3ForSequenceClassification with a chat template in tokenizer_config.json (a Qwen template from the shared
+     * chat-template cases, whose expected text is jinja2's rendering of a user/assistant/user/assistant dialogue): the
+     * scored sequence is the tokens of jinja2's text, then EOS, and its reward is the model's on those tokens.
+     * Qwen3.5's template (case 00612) belongs here too once the chat-template renderer reads it (today's Jinjava
+     * rendering refuses its {@code namespace(value=0)}).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"00039"})
+    void aQwen3RewardModelScoresItsChatTemplatesRendering(String caseId, @TempDir Path tmp) throws Exception {
+        JsonNode chatCase = null;
+        for (String line : Files.readAllLines(SharedFiles.get("data/chat-templates/cases.jsonl"))) {
+            JsonNode c = Json.MAPPER.readTree(line);
+            if (c.path("id").asText().equals(caseId)) chatCase = c;
+        }
+        assertThat(chatCase).as("case " + caseId).isNotNull();
+        assertThat(chatCase.path("template_name").asText().toLowerCase()).contains("qwen");
+        assertThat(chatCase.path("conversation").asText()).isEqualTo("a_uaua");
+        Path dir = asBf16("qwen3-rm-bf16", tmp, false);
+        ObjectNode tc = Json.MAPPER.createObjectNode();
+        tc.put("chat_template", chatCase.path("template").asText());
+        tc.put("eos_token", chatCase.path("eos_token").asText());
+        tc.putNull("bos_token");
+        Files.writeString(dir.resolve("tokenizer_config.json"), tc.toString());
+        List<Turn> dialogue = new ArrayList<>();
+        for (JsonNode m : chatCase.path("messages")) dialogue.add(new Turn(m.path("role").asText(), m.path("content").asText()));
+        String expected = chatCase.path("expected").asText();
+        try (RewardModel rm = RewardModels.load(dir, Device.cpu())) {
+            EncodedSequence s = rm.encoder().encode(List.of(dialogue.subList(0, 3)), List.of(dialogue.get(3).content())).get(0);
+            int[] text = rm.encoder().tokenizer().encode(expected);
+            int[] want = java.util.Arrays.copyOf(text, text.length + 1);
+            want[text.length] = 2; // EOS, where the reward is read
+            assertThat(rm.encoder().tokenizer().decode(s.ids())).isEqualTo(rm.encoder().tokenizer().decode(want));
+            assertThat(s.ids()).containsExactly(want);
+            float[] direct = rewards(rm, TokenBatch.of(List.of(new EncodedSequence(want, new int[want.length], false)), 0));
+            assertThat(rm.score(List.of(s), 4)).containsExactly(direct);
+        }
+    }
 }
