@@ -115,14 +115,6 @@ public record DecoderConfig(
                 queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, pad, addBos, dropout, dtype);
     }
 
-    /** This config with weights of type {@code type} (a saved checkpoint holds float32 weights). */
-    public DecoderConfig withDtype(String type) {
-        return new DecoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
-                intermediateSize, maxPositions, normEps, ropeTheta, ropeScaling, ropeFactor, ropeLowFreqFactor,
-                ropeHighFreqFactor, ropeOriginalMax, slidingWindow, slidingLayers, tieEmbeddings, attentionBias,
-                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, padId, addBos, dropout, type);
-    }
-
     /**
      * {@code x} rounded (to nearest, ties to even) to the checkpoint's weight type: what a float32 constant becomes in
      * a model that transformers holds in bfloat16 or float16.
