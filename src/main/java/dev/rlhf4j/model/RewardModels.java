@@ -105,7 +105,7 @@ public final class RewardModels {
                 throw new IllegalArgumentException("a decoder backbone reads the reward at the last real token: use --pooling last (got "
                         + pooling.name().toLowerCase() + ")");
             }
-            return decoder(DecoderCheckpoint.read(Path.of(backbone)), device, maxLength, headSeed, false, backbone);
+            return decoder(DecoderCheckpoint.read(Path.of(backbone)).forTraining(), device, maxLength, headSeed, false, backbone);
         }
         NDManager manager = Engines.newManager(device);
         try {

@@ -116,6 +116,17 @@ public record DecoderConfig(
     }
 
     /**
+     * This config computing its constants in float32: the model that training makes, whose checkpoint holds float32
+     * weights and says so, so that it reloads (and resumes) as the same function and transformers reads it the same.
+     */
+    public DecoderConfig asFloat32() {
+        return new DecoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, maxPositions, normEps, ropeTheta, ropeScaling, ropeFactor, ropeLowFreqFactor,
+                ropeHighFreqFactor, ropeOriginalMax, slidingWindow, slidingLayers, tieEmbeddings, attentionBias,
+                queryPreAttnScalar, attnSoftcap, finalSoftcap, bosId, eosIds, padId, addBos, dropout, "float32");
+    }
+
+    /**
      * {@code x} rounded (to nearest, ties to even) to the checkpoint's weight type: what a float32 constant becomes in
      * a model that transformers holds in bfloat16 or float16.
      */

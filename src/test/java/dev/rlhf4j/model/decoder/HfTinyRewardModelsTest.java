@@ -137,6 +137,25 @@ class HfTinyRewardModelsTest {
     }
 
     /**
+     * A reward model started on a bfloat16 language model for training computes in float32 throughout, as the
+     * float32 checkpoint it saves: the save reloads (as resuming does) with identical rewards.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3-bf16", "gemma2-bf16"})
+    void aRewardModelStartedOnABf16BackboneReloadsIdentically(String name, @TempDir Path out) throws Exception {
+        Path backbone = SharedFiles.get("models/hf-tiny/" + name);
+        List<EncodedSequence> seqs = sequences(new ObjectMapper().readTree(
+                SharedFiles.get("models/hf-tiny/" + name.replace("-bf16", "-rm-bf16") + "/golden.json").toFile()));
+        try (RewardModel rm = RewardModels.pretrained(backbone.toString(), Device.cpu(), dev.rlhf4j.model.Pooling.LAST, 64, 5)) {
+            assertThat(((Decoder) rm.backbone()).config().dtype()).isEqualTo("float32");
+            RewardModels.save(rm, out, null);
+            try (RewardModel again = RewardModels.load(out, Device.cpu())) {
+                assertThat(again.score(seqs, 8)).containsExactly(rm.score(seqs, 8));
+            }
+        }
+    }
+
+    /**
      * A Qwen3ForSequenceClassification with a chat template in tokenizer_config.json (a Qwen template from the shared
      * chat-template cases, whose expected text is jinja2's rendering of a user/assistant/user/assistant dialogue): the
      * scored sequence is the tokens of jinja2's text, then EOS, and its reward is the model's on those tokens.
