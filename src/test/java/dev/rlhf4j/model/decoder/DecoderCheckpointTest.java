@@ -10,6 +10,7 @@ import dev.rlhf4j.model.weights.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
@@ -142,6 +143,19 @@ class DecoderCheckpointTest {
         assertThatThrownBy(() -> logits(tmp, IDS)).hasMessageContaining("3 problem(s)")
                 .hasMessageContaining("missing model.layers.1.mlp.up_proj.weight")
                 .hasMessageContaining("missing lm_head.weight").hasMessageContaining("unexpected model.extra.weight");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"qwen3-bf16, model.layers.0.self_attn.k_norm.weight", "gemma2-bf16, model.layers.1.post_feedforward_layernorm.weight"})
+    void aFamilysOwnTensorsAreRequiredAndMisShapedOnesNamed(String name, String dropped, @TempDir Path tmp) throws Exception {
+        Path src = SharedFiles.get("models/hf-tiny/" + name);
+        copy(src, tmp, "config.json", "tokenizer.json");
+        Map<String, HostTensor> t = new LinkedHashMap<>(Safetensors.read(src.resolve("model.safetensors")).tensors());
+        t.remove(dropped);
+        t.put("model.norm.weight", new HostTensor("model.norm.weight", new long[] {16}, new float[16]));
+        Safetensors.write(tmp.resolve("model.safetensors"), t, Map.of("format", "pt"));
+        assertThatThrownBy(() -> logits(tmp, IDS)).hasMessageContaining("2 problem(s)").hasMessageContaining("missing " + dropped)
+                .hasMessageContaining("shape of model.norm.weight: checkpoint [16], model [32]");
     }
 
     @Test
