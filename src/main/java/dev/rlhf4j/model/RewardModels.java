@@ -104,7 +104,7 @@ public final class RewardModels {
                 throw new IllegalArgumentException("a decoder backbone reads the reward at the last real token: use --pooling last (got "
                         + pooling.name().toLowerCase() + ")");
             }
-            return decoder(DecoderCheckpoint.read(Path.of(backbone)), device, maxLength, headSeed, false, backbone);
+            return decoder(DecoderCheckpoint.read(Path.of(backbone)).forTraining(), device, maxLength, headSeed, false, backbone);
         }
         NDManager manager = Engines.newManager(device);
         try {
@@ -126,7 +126,7 @@ public final class RewardModels {
                 String type = cfg.path("model_type").asText("bert");
                 if (!List.of("bert", "roberta", "xlm-roberta", "").contains(type)) {
                     throw new IllegalArgumentException(dir.resolve(CONFIG) + ": model_type '" + type
-                            + "' is neither a BERT-family encoder nor a supported decoder (llama, mistral, qwen2, gpt2)");
+                            + "' is neither a BERT-family encoder nor a supported decoder (llama, mistral, qwen2, qwen3, gemma2, gpt2)");
                 }
                 config = BertConfig.fromJson(cfg);
                 weights = Safetensors.read(require(dir, WEIGHTS)).tensors();

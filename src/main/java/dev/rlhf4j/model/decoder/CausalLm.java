@@ -2,6 +2,7 @@ package dev.rlhf4j.model.decoder;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import dev.rlhf4j.engine.Scalars;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -144,9 +145,11 @@ public final class CausalLm implements AutoCloseable {
         return tokenizer.decode(ids);
     }
 
-    /** Logits of hidden states (…, H) → (…, V). */
+    /** Logits of hidden states (…, H) → (…, V), soft-capped where the config caps them (Gemma-2: cap · tanh(z / cap)). */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(lmHead.transpose());
+        NDArray z = hidden.matMul(lmHead.transpose());
+        float cap = (float) config().finalSoftcap();
+        return cap > 0 ? Scalars.mul(Scalars.div(z, cap).tanh(), cap) : z;
     }
 
     /** Logits at the last position of one unpadded sequence. */

@@ -16,7 +16,7 @@ import java.util.Random;
 import dev.rlhf4j.engine.Scalars;
 
 /**
- * A causal transformer decoder (Llama family or GPT-2) as tensor code over Hugging Face–named parameters.
+ * A causal transformer decoder (Llama family, Gemma-2 or GPT-2) as tensor code over Hugging Face–named parameters.
  *
  * <p>Positions come from the attention mask (cumulative count of real tokens), so left padding, right
  * padding and a sequence alone give the same hidden states on every real token. Attention masks padding
@@ -56,7 +56,11 @@ public abstract class Decoder implements Backbone {
 
     /** Creates the decoder of {@code config}'s family with zero weights. */
     public static Decoder create(NDManager manager, DecoderConfig config) {
-        return config.family() == DecoderFamily.GPT2 ? new Gpt2Decoder(manager, config) : new LlamaDecoder(manager, config);
+        return switch (config.family()) {
+            case GPT2 -> new Gpt2Decoder(manager, config);
+            case GEMMA2 -> new Gemma2Decoder(manager, config);
+            case LLAMA, MISTRAL, QWEN2, QWEN3 -> new LlamaDecoder(manager, config);
+        };
     }
 
     public DecoderConfig config() {
@@ -66,9 +70,12 @@ public abstract class Decoder implements Backbone {
     /** The token embedding table (V, H): the LM head's weight when embeddings are tied. */
     public abstract NDArray tokenEmbeddings();
 
-    /** Per-forward context shared by every layer: positions, the attention bias, the rotary tables. */
-    protected record Step(long batch, long tokens, long keys, NDArray positions, NDArray bias, NDArray cos, NDArray sin,
-                          KvCache cache, boolean training) {}
+    /**
+     * Per-forward context shared by every layer: positions, the attention bias of full layers and of sliding
+     * layers ({@code windowBias}, null when no layer slides), the rotary tables.
+     */
+    protected record Step(long batch, long tokens, long keys, NDArray positions, NDArray bias, NDArray windowBias,
+                          NDArray cos, NDArray sin, KvCache cache, boolean training) {}
 
     /** Embeddings of {@code ids} at {@code positions}: (B·T, H). */
     protected abstract NDArray embed(NDArray ids, Step s);
@@ -140,6 +147,7 @@ public abstract class Decoder implements Backbone {
         long[] pos = new long[rows * t];
         float[] bias = new float[rows * t * keys];
         int window = config.slidingWindow();
+        float[] windowBias = config.anySliding() ? new float[rows * t * keys] : null;
         for (int r = 0; r < rows; r++) {
             int seen = 0;
             for (int k = 0; k < keys; k++) {
@@ -149,8 +157,9 @@ public abstract class Decoder implements Backbone {
             for (int q = 0; q < t; q++) {
                 int qi = past + q, off = (r * t + q) * keys;
                 for (int k = 0; k < keys; k++) {
-                    boolean hidden = k > qi || (window > 0 && k <= qi - window) || keyMask[r * keys + k] == 0f;
+                    boolean hidden = k > qi || keyMask[r * keys + k] == 0f;
                     bias[off + k] = hidden ? MASKED : 0f;
+                    if (windowBias != null) windowBias[off + k] = hidden || k <= qi - window ? MASKED : 0f;
                 }
             }
         }
@@ -174,8 +183,9 @@ public abstract class Decoder implements Backbone {
             sin = m.create(sn, new Shape(rows, t, 1, hd));
         }
         NDArray idArray = m.create(ids, new Shape(rows, t));
-        Step s = new Step(rows, t, keys, m.create(pos, new Shape(rows, t)), m.create(bias, new Shape(rows, 1, 1, t, keys)),
-                cos, sin, cache, false);
+        Shape biasShape = new Shape(rows, 1, 1, t, keys);
+        Step s = new Step(rows, t, keys, m.create(pos, new Shape(rows, t)), m.create(bias, biasShape),
+                windowBias == null ? null : m.create(windowBias, biasShape), cos, sin, cache, false);
         NDArray x = embed(idArray, s);
         for (int i = 0; i < config.numLayers(); i++) x = layer(i, x, s);
         if (cache != null) cache.advance(t);
@@ -237,10 +247,14 @@ public abstract class Decoder implements Backbone {
         // (T, K): key j is hidden from query i (absolute index past + i) when j > past + i, or outside the window.
         NDArray keyIdx = m.arange(0f, (float) keys, 1f).reshape(1, keys);
         NDArray queryIdx = m.arange((float) past, (float) keys, 1f).reshape(t, 1);
-        NDArray hidden = keyIdx.gt(queryIdx);
-        if (config.slidingWindow() > 0) hidden = hidden.logicalOr(keyIdx.lte(queryIdx.sub((float) config.slidingWindow())));
-        NDArray bias = Scalars.mul(hidden.toType(DataType.FLOAT32, false), MASKED).reshape(1, 1, 1, t, keys)
-                .add(Scalars.mul(keyMask.neg().add(1f), MASKED).reshape(b, 1, 1, 1, keys)); // (B, 1, 1, T, K)
+        NDArray future = keyIdx.gt(queryIdx);
+        NDArray padding = Scalars.mul(keyMask.neg().add(1f), MASKED).reshape(b, 1, 1, 1, keys);
+        NDArray bias = Scalars.mul(future.toType(DataType.FLOAT32, false), MASKED).reshape(1, 1, 1, t, keys).add(padding); // (B, 1, 1, T, K)
+        NDArray windowBias = null;
+        if (config.anySliding()) {
+            NDArray outside = future.logicalOr(keyIdx.lte(queryIdx.sub((float) config.slidingWindow())));
+            windowBias = Scalars.mul(outside.toType(DataType.FLOAT32, false), MASKED).reshape(1, 1, 1, t, keys).add(padding);
+        }
         NDArray cos = null, sin = null;
         if (rotary()) {
             NDArray freqs = positions.expandDims(2).mul(m.create(inverseFrequencies)); // (B, T, hd/2)
@@ -248,13 +262,14 @@ public abstract class Decoder implements Backbone {
             cos = emb.cos();
             sin = emb.sin();
         }
-        return new Step(b, t, keys, positions.toType(DataType.INT64, false), bias, cos, sin, cache, training);
+        return new Step(b, t, keys, positions.toType(DataType.INT64, false), bias, windowBias, cos, sin, cache, training);
     }
 
     /**
      * Attention of layer {@code layer}: q (B, T, nh, hd), k and v (B, T, kvh, hd) of the new tokens (rotary
      * applied) → (B·T, nh·hd). Query heads are grouped by the KV head they share, so grouped-query attention
-     * needs no copy of K or V.
+     * needs no copy of K or V. Scores are scaled by 1/√{@code query_pre_attn_scalar} (head_dim unless the config
+     * says otherwise) and soft-capped before the mask where the config caps them (Gemma-2), as transformers does.
      */
     protected NDArray attend(int layer, NDArray q, NDArray k, NDArray v, Step s) {
         long b = s.batch(), t = s.tokens(), keys = s.keys();
@@ -269,8 +284,10 @@ public abstract class Decoder implements Backbone {
         // One token per row (generation): (B, 1, nh, hd) is already laid out as (B, kvh, rep, hd).
         NDArray qg = t == 1 ? q.reshape(b, kvh, rep, hd)
                 : q.reshape(b, t, kvh, rep, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvh, rep * t, hd);
-        NDArray scores = Scalars.mul(qg, (float) (1.0 / Math.sqrt(hd))).matMul(kT)          // (B, kvh, rep·T, K)
-                .reshape(b, kvh, rep, t, keys).add(s.bias());
+        NDArray scores = Scalars.mul(qg, (float) (1.0 / Math.sqrt(config.queryPreAttnScalar()))).matMul(kT); // (B, kvh, rep·T, K)
+        float cap = (float) config.attnSoftcap();
+        if (cap > 0) scores = Scalars.mul(Scalars.div(scores, cap).tanh(), cap);
+        scores = scores.reshape(b, kvh, rep, t, keys).add(config.slidingLayer(layer) ? s.windowBias() : s.bias());
         NDArray probs = dropout(scores.softmax(-1), s.training()).reshape(b, kvh, rep * t, keys);
         NDArray ctx = probs.matMul(v);                                                // (B, kvh, rep·T, hd)
         return t == 1 ? ctx.reshape(b, (long) kvh * rep * hd)
@@ -313,7 +330,7 @@ public abstract class Decoder implements Backbone {
 
     protected abstract boolean isFinalNorm(String name);
 
-    /** Weights N(0, 0.02²), norm scales 1, biases 0: GPT-2 and Llama's initialisation, for training from scratch. */
+    /** Weights N(0, 0.02²), norm scales {@link #normScaleInit}, biases 0: GPT-2 and Llama's initialisation, for training from scratch. */
     public void initRandom(long seed) {
         Random rnd = new Random(seed);
         for (var e : params.asMap().entrySet()) {
@@ -321,7 +338,7 @@ public abstract class Decoder implements Backbone {
             float[] v = new float[Math.toIntExact(a.size())];
             String n = e.getKey();
             if (isNormScale(n)) {
-                java.util.Arrays.fill(v, 1f);
+                java.util.Arrays.fill(v, normScaleInit());
             } else if (n.endsWith("weight")) {
                 for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
             }
@@ -330,6 +347,25 @@ public abstract class Decoder implements Backbone {
     }
 
     protected abstract boolean isNormScale(String name);
+
+    /** The initial value of norm scales: 1, or 0 where the norm multiplies by (1 + w) (Gemma). */
+    protected float normScaleInit() {
+        return 1f;
+    }
+
+    /** RMSNorm over the last axis as transformers computes it: x · rsqrt(mean(x²) + eps), before the scale. */
+    protected NDArray rmsNormalise(NDArray x) {
+        NDArray variance = Scalars.pow(x, 2f).mean(new int[] {-1}, true);
+        return x.mul(Scalars.pow(variance.add((float) config.normEps()), -0.5f));
+    }
+
+    /** The tanh approximation of GELU (GPT-2's {@code gelu_new}, Gemma's {@code gelu_pytorch_tanh}): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    protected static NDArray geluTanh(NDArray x) {
+        NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3f), 0.044715f)), SQRT_2_OVER_PI);
+        return Scalars.mul(x, 0.5f).mul(inner.tanh().add(1f));
+    }
+
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
     @Override
     public int hiddenSize() {

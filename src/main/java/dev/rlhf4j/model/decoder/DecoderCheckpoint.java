@@ -97,6 +97,11 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
         return new DecoderCheckpoint(bin, ck.config(), cfg, ck.tensors(), tok, JSON.createObjectNode());
     }
 
+    /** This checkpoint read as a starting point for training: constants in float32 (see {@link DecoderConfig#asFloat32}). */
+    public DecoderCheckpoint forTraining() {
+        return new DecoderCheckpoint(source, configJson, config.asFloat32(), tensors, tokenizerJson, tokenizerConfig);
+    }
+
     /** The tokenizer, with its special ids as the config gives them. */
     public Tokenizer tokenizer() {
         return Tokenizer.fromBytes(tokenizerJson, source + " tokenizer");

@@ -7,6 +7,10 @@ public enum DecoderFamily {
     LLAMA("llama", "Llama", "model.", true),
     MISTRAL("mistral", "Mistral", "model.", true),
     QWEN2("qwen2", "Qwen2", "model.", false),
+    /** Qwen2 plus a per-head RMSNorm of queries and keys before rotary ({@code q_norm}, {@code k_norm}). */
+    QWEN3("qwen3", "Qwen3", "model.", false),
+    /** Its own block layout: see {@link Gemma2Decoder}. */
+    GEMMA2("gemma2", "Gemma2", "model.", true),
     GPT2("gpt2", "GPT2", "transformer.", false);
 
     /** {@code model_type} in config.json. */
@@ -27,6 +31,11 @@ public enum DecoderFamily {
     /** Whether this family's tokenizers put BOS before a sequence when tokenizer_config.json does not say. */
     public boolean addsBosByDefault() {
         return addsBos;
+    }
+
+    /** Whether queries and keys pass through a per-head RMSNorm before rotary (Qwen3). */
+    public boolean qkNorm() {
+        return this == QWEN3;
     }
 
     public String causalLmClass() {

@@ -14,8 +14,6 @@ import dev.rlhf4j.engine.Scalars;
  * weights are stored (in, out), the transpose of a Linear's, and are used as stored ({@code x · W + b}).
  */
 final class Gpt2Decoder extends Decoder {
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
-
     private final NDArray wte, wpe, lnFW, lnFB;
     private final Layer[] layers;
 
@@ -68,18 +66,12 @@ final class Gpt2Decoder extends Decoder {
         NDArray a = attend(i, qkv.get(0).reshape(b, t, nh, hd), qkv.get(1).reshape(b, t, nh, hd),
                 qkv.get(2).reshape(b, t, nh, hd), s);
         x = x.add(dropout(conv1d(a, l.projW, l.projB), s.training()));
-        NDArray m = conv1d(geluNew(conv1d(layerNorm(x, l.ln2W, l.ln2B), l.fcW, l.fcB)), l.outW, l.outB);
+        NDArray m = conv1d(geluTanh(conv1d(layerNorm(x, l.ln2W, l.ln2B), l.fcW, l.fcB)), l.outW, l.outB);
         return x.add(dropout(m, s.training()));
     }
 
     private static NDArray conv1d(NDArray x, NDArray w, NDArray bias) {
         return x.matMul(w).add(bias);
-    }
-
-    /** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-    private static NDArray geluNew(NDArray x) {
-        NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3f), 0.044715f)), SQRT_2_OVER_PI);
-        return Scalars.mul(x, 0.5f).mul(inner.tanh().add(1f));
     }
 
     private NDArray layerNorm(NDArray x, NDArray w, NDArray bias) {

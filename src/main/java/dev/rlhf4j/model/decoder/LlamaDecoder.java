@@ -8,9 +8,10 @@ import ai.djl.nn.core.Embedding;
 import dev.rlhf4j.engine.Scalars;
 
 /**
- * Llama, Mistral and Qwen2: RMSNorm before attention and MLP, rotary embeddings (half-rotation layout),
- * grouped-query attention, SwiGLU, optional q/k/v biases (Qwen2). Parameters are named as in
- * {@code *ForCausalLM} checkpoints ({@code model.layers.0.self_attn.q_proj.weight}).
+ * Llama, Mistral, Qwen2 and Qwen3: RMSNorm before attention and MLP, rotary embeddings (half-rotation layout),
+ * grouped-query attention, SwiGLU, optional q/k/v biases (Qwen2), and Qwen3's per-head RMSNorm of queries and
+ * keys before rotary ({@code self_attn.q_norm}, {@code self_attn.k_norm}, one head_dim-wide scale shared by all
+ * heads). Parameters are named as in {@code *ForCausalLM} checkpoints ({@code model.layers.0.self_attn.q_proj.weight}).
  */
 final class LlamaDecoder extends Decoder {
     private final NDArray embedTokens;
@@ -18,7 +19,7 @@ final class LlamaDecoder extends Decoder {
     private final Layer[] layers;
 
     private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
-                         NDArray oW, NDArray postNorm, NDArray gate, NDArray up, NDArray down) {}
+                         NDArray qNorm, NDArray kNorm, NDArray oW, NDArray oB, NDArray postNorm, NDArray gate, NDArray up, NDArray down) {}
 
     LlamaDecoder(NDManager manager, DecoderConfig c) {
         super(c);
@@ -36,7 +37,10 @@ final class LlamaDecoder extends Decoder {
                     b ? params.zeros(manager, p + "self_attn.k_proj.bias", kv) : null,
                     params.zeros(manager, p + "self_attn.v_proj.weight", kv, h),
                     b ? params.zeros(manager, p + "self_attn.v_proj.bias", kv) : null,
+                    c.family().qkNorm() ? params.zeros(manager, p + "self_attn.q_norm.weight", c.headDim()) : null,
+                    c.family().qkNorm() ? params.zeros(manager, p + "self_attn.k_norm.weight", c.headDim()) : null,
                     params.zeros(manager, p + "self_attn.o_proj.weight", h, q),
+                    c.outputBias() ? params.zeros(manager, p + "self_attn.o_proj.bias", h) : null,
                     params.zeros(manager, p + "post_attention_layernorm.weight", h),
                     params.zeros(manager, p + "mlp.gate_proj.weight", f, h),
                     params.zeros(manager, p + "mlp.up_proj.weight", f, h),
@@ -67,10 +71,16 @@ final class LlamaDecoder extends Decoder {
         Layer l = layers[i];
         long b = s.batch(), t = s.tokens();
         NDArray h = rms(x, l.inputNorm);
-        NDArray q = rope(linear(h, l.qW, l.qB).reshape(b, t, config.numHeads(), config.headDim()), s);
-        NDArray k = rope(linear(h, l.kW, l.kB).reshape(b, t, config.numKvHeads(), config.headDim()), s);
+        NDArray q = linear(h, l.qW, l.qB).reshape(b, t, config.numHeads(), config.headDim());
+        NDArray k = linear(h, l.kW, l.kB).reshape(b, t, config.numKvHeads(), config.headDim());
+        if (l.qNorm != null) {
+            q = rms(q, l.qNorm);
+            k = rms(k, l.kNorm);
+        }
+        q = rope(q, s);
+        k = rope(k, s);
         NDArray v = linear(h, l.vW, l.vB).reshape(b, t, config.numKvHeads(), config.headDim());
-        x = x.add(dropout(linear(attend(i, q, k, v, s), l.oW, null), s.training()));
+        x = x.add(dropout(linear(attend(i, q, k, v, s), l.oW, l.oB), s.training()));
         h = rms(x, l.postNorm);
         NDArray gate = linear(h, l.gate, null);
         NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(linear(h, l.up, null)); // SiLU(gate) · up
@@ -84,8 +94,7 @@ final class LlamaDecoder extends Decoder {
 
     /** RMSNorm as transformers computes it: x · rsqrt(mean(x²) + eps) · weight. */
     private NDArray rms(NDArray x, NDArray w) {
-        NDArray variance = Scalars.pow(x, 2f).mean(new int[] {-1}, true);
-        return x.mul(Scalars.pow(variance.add((float) config.normEps()), -0.5f)).mul(w);
+        return rmsNormalise(x).mul(w);
     }
 
     @Override
@@ -100,6 +109,6 @@ final class LlamaDecoder extends Decoder {
 
     @Override
     protected boolean isNormScale(String name) {
-        return name.endsWith("layernorm.weight") || name.equals("model.norm.weight");
+        return name.endsWith("layernorm.weight") || name.endsWith("_norm.weight") || name.equals("model.norm.weight");
     }
 }

@@ -1,6 +1,9 @@
 package dev.rlhf4j.model.decoder;
 
-/** Rotary inverse frequencies as transformers computes them (float32), with its linear and llama3 scalings. */
+/**
+ * Rotary inverse frequencies as transformers computes them (float32, then held in the checkpoint's type), with its
+ * linear and llama3 scalings.
+ */
 final class RotaryTables {
     private RotaryTables() {}
 
@@ -33,6 +36,8 @@ final class RotaryTables {
             }
             default -> { }
         }
+        // transformers holds these in the model's type (a buffer cast with the weights): bfloat16 for most checkpoints.
+        for (int i = 0; i < inv.length; i++) inv[i] = c.roundToDtype(inv[i]);
         return inv;
     }
 }

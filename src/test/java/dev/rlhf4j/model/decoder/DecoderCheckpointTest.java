@@ -1,6 +1,7 @@
 package dev.rlhf4j.model.decoder;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.SharedFiles;
 import dev.rlhf4j.data.Json;
@@ -8,6 +9,9 @@ import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.model.weights.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +20,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The checkpoint forms a decoder may come in: shards, transformers-4 configs, GPT-2 without its prefix. */
 class DecoderCheckpointTest {
@@ -72,6 +77,45 @@ class DecoderCheckpointTest {
         assertThat(logits(tmp, ids)).containsExactly(logits(src, ids));
     }
 
+    /**
+     * {@code cfg} (transformers 5) as transformers 4 wrote it: rotary settings at the top level ({@code rope_theta},
+     * {@code rope_scaling} unless default), {@code torch_dtype}, and no {@code layer_types} (before 4.53 the layer
+     * kinds followed from the family's rule).
+     */
+    static ObjectNode transformers4Form(ObjectNode cfg) {
+        ObjectNode o = cfg.deepCopy();
+        ObjectNode rope = (ObjectNode) o.remove("rope_parameters");
+        o.put("rope_theta", rope.path("rope_theta").asDouble());
+        rope.remove("rope_theta");
+        if (rope.path("rope_type").asText("default").equals("default")) o.putNull("rope_scaling");
+        else o.set("rope_scaling", rope);
+        o.put("torch_dtype", o.remove("dtype").asText());
+        o.remove("layer_types");
+        if (o.has("hidden_activation")) o.put("hidden_act", o.path("hidden_activation").asText());
+        o.put("transformers_version", "4.46.0");
+        return o;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama3", "qwen3-bf16", "gemma2-bf16"})
+    void transformers4ConfigFormsOfTheNewFamiliesMatchTheGolden(String name, @TempDir Path tmp) throws Exception {
+        Path src = SharedFiles.get("models/hf-tiny/" + name);
+        copy(src, tmp, "model.safetensors", "tokenizer.json");
+        ObjectNode cfg = transformers4Form((ObjectNode) Json.MAPPER.readTree(src.resolve("config.json").toFile()));
+        Files.writeString(tmp.resolve("config.json"), cfg.toString());
+        JsonNode golden = Json.MAPPER.readTree(src.resolve("golden.json").toFile());
+        try (CausalLm lm = CausalLm.load(tmp, Device.cpu())) {
+            for (JsonNode c : golden.path("cases")) {
+                int[] ids = HfTinyGoldenTest.ints(c.path("input_ids"));
+                assertThat(lm.loss(ids)).as(name + " loss").isCloseTo(c.path("loss").asDouble(), within(1e-4));
+                float[] logits = lm.lastLogits(ids);
+                for (int i = 0; i < 8; i++) {
+                    assertThat((double) logits[i]).as(name + " logit " + i).isCloseTo(c.path("last_logits_first8").get(i).asDouble(), within(1e-4));
+                }
+            }
+        }
+    }
+
     @Test
     void gpt2WithoutTheTransformerPrefixAndWithMaskBuffersLoads(@TempDir Path tmp) throws Exception {
         Path src = SharedFiles.get("models/hf-tiny/gpt2-fp16");
@@ -99,6 +143,19 @@ class DecoderCheckpointTest {
         assertThatThrownBy(() -> logits(tmp, IDS)).hasMessageContaining("3 problem(s)")
                 .hasMessageContaining("missing model.layers.1.mlp.up_proj.weight")
                 .hasMessageContaining("missing lm_head.weight").hasMessageContaining("unexpected model.extra.weight");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"qwen3-bf16, model.layers.0.self_attn.k_norm.weight", "gemma2-bf16, model.layers.1.post_feedforward_layernorm.weight"})
+    void aFamilysOwnTensorsAreRequiredAndMisShapedOnesNamed(String name, String dropped, @TempDir Path tmp) throws Exception {
+        Path src = SharedFiles.get("models/hf-tiny/" + name);
+        copy(src, tmp, "config.json", "tokenizer.json");
+        Map<String, HostTensor> t = new LinkedHashMap<>(Safetensors.read(src.resolve("model.safetensors")).tensors());
+        t.remove(dropped);
+        t.put("model.norm.weight", new HostTensor("model.norm.weight", new long[] {16}, new float[16]));
+        Safetensors.write(tmp.resolve("model.safetensors"), t, Map.of("format", "pt"));
+        assertThatThrownBy(() -> logits(tmp, IDS)).hasMessageContaining("2 problem(s)").hasMessageContaining("missing " + dropped)
+                .hasMessageContaining("shape of model.norm.weight: checkpoint [16], model [32]");
     }
 
     @Test

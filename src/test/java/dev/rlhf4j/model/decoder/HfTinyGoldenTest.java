@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.within;
 class HfTinyGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2-bf16", "mistral-bf16", "gpt2-fp16"})
+    @ValueSource(strings = {"llama", "qwen2-bf16", "mistral-bf16", "gpt2-fp16", "llama3", "qwen3-bf16", "gemma2-bf16"})
     void matchesTransformers(String name) throws Exception {
         Path dir = SharedFiles.get("models/hf-tiny/" + name);
         JsonNode golden = Json.MAPPER.readTree(dir.resolve("golden.json").toFile());

@@ -63,7 +63,7 @@ class SamplerAndRotaryTest {
     static DecoderConfig rope(String type, double theta, double factor) {
         DecoderConfig base = DecoderConfig.llama(100, 256, 1, 2, 2, 64, 1024, 1, 2, 0, true);
         return new DecoderConfig(base.family(), 100, 256, 1, 2, 2, 128, 64, 131072, 1e-5, theta, type, factor, 1.0, 4.0,
-                8192, 0, true, false, 1, List.of(2), 0, true, 0);
+                8192, 0, List.of(false), true, false, 128, 0, 0, 1, List.of(2), 0, true, 0, "float32");
     }
 
     @Test
@@ -80,5 +80,24 @@ class SamplerAndRotaryTest {
             assertThat((double) a[at[i]]).as("llama3 %d", at[i]).isCloseTo(llama3[i], within(llama3[i] * 1e-5));
             assertThat((double) b[at[i]]).as("linear %d", at[i]).isCloseTo(linear[i], within(linear[i] * 1e-5));
         }
+    }
+
+    static DecoderConfig typed(String dtype) {
+        DecoderConfig b = rope("default", 10000.0, 1.0);
+        return new DecoderConfig(b.family(), 100, 256, 1, 2, 2, 128, 64, 131072, 1e-5, 10000.0, "default", 1, 1.0, 4.0,
+                8192, 0, List.of(false), true, false, 128, 0, 0, 1, List.of(2), 0, true, 0, dtype);
+    }
+
+    @Test
+    void constantsAreHeldInTheCheckpointsType() {
+        // bfloat16 keeps 8 significant bits, float16 11 (with subnormals below 2^-14); values worked out by hand
+        assertThat(typed("bfloat16").roundToDtype((float) Math.sqrt(32))).isEqualTo(5.65625f);
+        assertThat(typed("bfloat16").roundToDtype(0.1f)).isEqualTo(0.10009765625f);
+        assertThat(typed("float16").roundToDtype(0.1f)).isEqualTo(0.0999755859375f);
+        assertThat(typed("float16").roundToDtype(1e-6f)).isEqualTo((float) (17 * Math.pow(2, -24)));
+        assertThat(typed("float32").roundToDtype(0.1f)).isEqualTo(0.1f);
+        // rotary frequencies of a bfloat16 checkpoint: θ_1 = 10000^(-2/128) = 0.86596… → 0.8671875
+        assertThat(RotaryTables.inverseFrequencies(typed("bfloat16"))[1]).isEqualTo(0.8671875f);
+        assertThat((double) RotaryTables.inverseFrequencies(typed("float32"))[1]).isCloseTo(Math.pow(10000, -2.0 / 128), within(1e-7));
     }
 }
