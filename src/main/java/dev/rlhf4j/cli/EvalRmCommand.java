@@ -11,6 +11,7 @@ import dev.rlhf4j.eval.TemperatureScaling;
 import dev.rlhf4j.eval.RepresentationSeparation;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.RewardNormalization;
 import dev.rlhf4j.provenance.Provenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,11 +85,14 @@ public final class EvalRmCommand implements Callable<Integer> {
             // Raw rewards, then the calibrated scale by the same division RewardModel.score applies: both scales from one pass.
             float[][] raw = PairScorer.score(rm, pairs, batchSize);
             double t = rm.calibration() == null ? 1 : rm.calibration().path("temperature").asDouble();
-            float[][] s = uncalibrated || t == 1 ? raw
+            RewardNormalization norm = uncalibrated ? null : rm.normalization();
+            float[][] s = norm != null ? new float[][] {normalized(raw[0], norm), normalized(raw[1], norm)}
+                    : uncalibrated || t == 1 ? raw
                     : new float[][] {TemperatureScaling.scale(raw[0], t), TemperatureScaling.scale(raw[1], t)};
             ObjectNode report = EvalReport.build(pairs, s[0], s[1], by, gold);
-            report.put("scale", rm.calibration() == null ? "raw (no calibration)" : uncalibrated ? "raw (--uncalibrated)"
-                    : "calibrated");
+            report.put("scale", norm != null ? "normalized (r - mean) / std"
+                    : rm.calibration() == null ? (rm.normalization() == null ? "raw (no calibration)" : "raw (--uncalibrated)")
+                    : uncalibrated ? "raw (--uncalibrated)" : "calibrated");
             report.set("reliability", PairMetrics.reliabilityJson(s[0], s[1]));
             if (rm.calibration() != null) report.set("calibration", EvalReport.calibration(raw, rm.calibration()));
             if (other != null) {
@@ -116,5 +120,11 @@ public final class EvalRmCommand implements Callable<Integer> {
             }
         }
         return Main.OK;
+    }
+
+    private static float[] normalized(float[] raw, RewardNormalization n) {
+        float[] out = new float[raw.length];
+        for (int i = 0; i < out.length; i++) out[i] = n.apply(raw[i]);
+        return out;
     }
 }
