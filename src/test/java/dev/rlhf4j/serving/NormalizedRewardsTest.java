@@ -42,7 +42,7 @@ class NormalizedRewardsTest {
         // Plain {prompt, chosen, rejected} records, so the server's transcripts below are the same (context, response).
         List<ObjectNode> records = new ArrayList<>();
         for (PreferencePair p : pairs) {
-            records.add(JsonNodeFactory.instance.objectNode().put("prompt", p.promptText())
+            records.add(JsonNodeFactory.instance.objectNode().put("prompt", p.prompt().get(0).content())
                     .put("chosen", p.chosen()).put("rejected", p.rejected()));
         }
         Path data = dir.resolve("reference.jsonl");
