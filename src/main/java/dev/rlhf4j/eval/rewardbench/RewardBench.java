@@ -49,6 +49,9 @@ public final class RewardBench {
     public static final List<String> PRIOR_SETS_AVERAGED = List.of("anthropic_helpful", "anthropic_hhh", "shp", "summarize");
     /** Prior-set splits reward-bench drops. */
     static final List<String> PRIOR_SETS_DROPPED = List.of("pku_better", "pku_safer");
+    /** The splits of allenai/preference-test-sets. */
+    public static final List<String> PRIOR_SETS = List.of("anthropic_harmless", "anthropic_helpful", "anthropic_hhh",
+            "mtbench_gpt4", "mtbench_human", "shp", "summarize", "pku_better", "pku_safer");
     public static final String PRIOR_COLUMN = "Prior Sets (0.5 weight)";
 
     private static Map<String, Integer> orderedCounts() {
@@ -94,7 +97,10 @@ public final class RewardBench {
     public static List<Item> readPriorSet(Path file) {
         String name = file.getFileName().toString();
         String subset = name.split("[-.]", 2)[0];
-        if (subset.isEmpty()) throw new IllegalArgumentException(file + ": cannot tell the prior set's name from the file name");
+        if (!PRIOR_SETS.contains(subset)) {
+            throw new IllegalArgumentException(file + ": a prior-set file is named after its split (" + String.join(", ", PRIOR_SETS)
+                    + "), e.g. shp.jsonl or shp-00000-of-00001.jsonl; got '" + subset + "'");
+        }
         if (PRIOR_SETS_DROPPED.contains(subset)) return List.of();
         List<Item> out = new ArrayList<>();
         int k = 0;

@@ -172,7 +172,7 @@ class RewardBenchTest {
         RewardBench2.score(RewardBench2.read(fixture("v2/test.jsonl")), s);
         assertThat(s.responses).hasSize(4 * 9 + 3 + 5 + 3 + 3 + 3 + 2 + 2 + 3 + 2 + 3);
         assertThat(s.contexts.get(0)).containsExactly(Turn.user("Prompt 1 (Factuality)"));
-        assertThat(s.responses.subList(0, 2)).containsExactly("Correct 0 for 1. score=0.9", "Wrong 0 for 1. score=0.1");
+        assertThat(s.responses.subList(0, 2)).containsExactly("Sure, here it is (0). score=0.9", "I think the answer is (1). score=0.1");
     }
 
     @Test
@@ -204,6 +204,8 @@ class RewardBenchTest {
         Files.writeString(multi, "{\"prompt\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"}],"
                 + "\"chosen\":\"c\",\"rejected\":\"d\"}\n");
         assertThatThrownBy(() -> RewardBench.readPriorSet(multi)).hasMessageContaining(multi + ":1").hasMessageContaining("end with a user turn");
+        Path unnamed = dir.resolve("filtered.jsonl");
+        assertThatThrownBy(() -> RewardBench.readPriorSet(unnamed)).hasMessageContaining("named after its split");
         Path parquet = dir.resolve("test-00000-of-00001.parquet");
         Files.write(parquet, "PAR1 not really".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> RewardBench2.read(parquet)).hasMessageContaining("Parquet").hasMessageContaining("read_parquet");
