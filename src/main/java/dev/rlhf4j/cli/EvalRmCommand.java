@@ -39,7 +39,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--data", required = true, description = "Pairs to evaluate; with --benchmark, the benchmark's released "
-            + "file as JSON Lines (rewardbench: the 'filtered' split; rewardbench2: the 'test' split).")
+            + "file, Parquet or JSON Lines (rewardbench: the 'filtered' split; rewardbench2: the 'test' split).")
     Path data;
 
     @Option(names = "--benchmark", description = "Score --data as a published benchmark, with its figures computed as "
@@ -50,7 +50,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     String benchmark;
 
     @Option(names = "--prior-sets", arity = "1..*", description = "With --benchmark rewardbench: splits of "
-            + "allenai/preference-test-sets as JSON Lines, each named after its split (shp.jsonl, anthropic_helpful.jsonl, …); "
+            + "allenai/preference-test-sets, Parquet or JSON Lines, each named after its split (shp-00000-of-00001.parquet, shp.jsonl, …); "
             + "their mean (anthropic_helpful, anthropic_hhh, shp, summarize) enters the average at half weight (default: none).")
     List<Path> priorSets;
 

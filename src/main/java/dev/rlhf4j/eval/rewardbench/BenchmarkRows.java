@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Jsonl;
+import dev.rlhf4j.data.parquet.ParquetRows;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rows of a benchmark file, one JSON object a line (JSON Lines, plain or gzip), with their columns as released.
- * Parquet files are recognised by their magic bytes and refused with the conversion to use (the core has no Parquet
- * reader; see the README).
+ * The rows of a benchmark file with their columns as released: Parquet (recognised by its magic bytes, read by
+ * {@link ParquetRows}) or JSON Lines, plain or gzip.
  */
 final class BenchmarkRows {
     private BenchmarkRows() {}
@@ -63,10 +62,12 @@ final class BenchmarkRows {
     static List<Row> read(Path file) {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
         try {
-            if (isParquet(file)) {
-                throw new IllegalArgumentException(file + " is a Parquet file; rlhf4j reads the benchmarks as JSON Lines: convert "
-                        + "it first, e.g. python -c \"import pandas as pd; pd.read_parquet('" + file.getFileName()
-                        + "').to_json('out.jsonl', orient='records', lines=True)\"");
+            if (ParquetRows.isParquet(file)) {
+                List<Row> rows = new ArrayList<>();
+                List<ObjectNode> parsed = ParquetRows.read(file);
+                for (int i = 0; i < parsed.size(); i++) rows.add(new Row(parsed.get(i), file + ": row " + (i + 1)));
+                if (rows.isEmpty()) throw new IllegalArgumentException(file + ": no rows");
+                return rows;
             }
             List<Row> rows = new ArrayList<>();
             try (BufferedReader in = Jsonl.openText(file)) {
@@ -89,14 +90,6 @@ final class BenchmarkRows {
             return rows;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Whether the file starts with Parquet's magic {@code PAR1}. */
-    static boolean isParquet(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] b = in.readNBytes(4);
-            return b.length == 4 && b[0] == 'P' && b[1] == 'A' && b[2] == 'R' && b[3] == '1';
         }
     }
 }
