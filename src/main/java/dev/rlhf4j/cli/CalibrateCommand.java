@@ -7,6 +7,7 @@ import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.eval.TemperatureScaling;
 import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardNormalization;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
 import picocli.CommandLine.Command;
@@ -29,7 +30,10 @@ import java.util.concurrent.Callable;
                 + "provenance.json gets the command).",
                 "From then on score, eval-rm and every library reader (RewardModels.load) get rewards divided by T; "
                         + "ranking and accuracy do not change. --uncalibrated on those commands reads raw rewards. A second "
-                        + "calibrate replaces the first (it always fits on raw rewards)."})
+                        + "calibrate replaces the first (it always fits on raw rewards).",
+                "--normalize stores instead the mean and std of the raw rewards (chosen and rejected) over the pairs, under "
+                        + "OpenRLHF's config.json names (normalize_reward, mean, std); score, serve and ppo then read "
+                        + "(r − mean) / std, which replaces the temperature."})
 public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Reward-model checkpoint directory (its config.json is updated).")
     Path model;
@@ -43,6 +47,12 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
+
+    @Option(names = "--normalize", defaultValue = "false",
+            description = "Store a reward normalisation instead of a temperature: the mean and unbiased std of the raw rewards "
+                    + "of every chosen and rejected response of --data (the reference set), as OpenRLHF measures them "
+                    + "(default: ${DEFAULT-VALUE}).")
+    boolean normalize;
 
     @picocli.CommandLine.Mixin DeviceOption device;
 
@@ -59,7 +69,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode prov = Provenance.of("calibrate", spec.commandLine().getParseResult().originalArgs(), inputs, 0,
                 Engines.info());
         ObjectNode source = source(data, pairs.size(), "all pairs of the file");
-        ObjectNode report = calibrateCheckpoint(model, pairs, source, prov, batchSize, device.get(), System.out);
+        ObjectNode report = normalize ? normalizeCheckpoint(model, pairs, source, prov, batchSize, device.get(), System.out)
+                : calibrateCheckpoint(model, pairs, source, prov, batchSize, device.get(), System.out);
         report.set("provenance", prov);
         if (outFile != null) Json.write(outFile, report);
         return Main.OK;
@@ -97,6 +108,36 @@ public final class CalibrateCommand implements Callable<Integer> {
         report.set("reliability_before", dev.rlhf4j.eval.PairMetrics.reliabilityJson(s[0], s[1]));
         report.set("reliability_after", dev.rlhf4j.eval.PairMetrics.reliabilityJson(TemperatureScaling.scale(s[0], t),
                 TemperatureScaling.scale(s[1], t)));
+        return report;
+    }
+
+    /**
+     * Scores {@code pairs} with the checkpoint in {@code dir} on the raw scale, measures the mean and std of all 2N rewards
+     * and writes them into the checkpoint (OpenRLHF's keys; the source and provenance into provenance.json). Returns the
+     * report: {@code normalization} with mean, std, how many rewards, and the data they came from.
+     */
+    static ObjectNode normalizeCheckpoint(Path dir, List<PreferencePair> pairs, ObjectNode source, ObjectNode provenance,
+                                          int batchSize, ai.djl.Device device, PrintStream out) {
+        float[][] s;
+        try (RewardModel rm = RewardModels.load(dir, device, false)) {
+            s = PairScorer.score(rm, pairs, batchSize);
+        }
+        float[] all = new float[2 * s[0].length];
+        System.arraycopy(s[0], 0, all, 0, s[0].length);
+        System.arraycopy(s[1], 0, all, s[0].length, s[1].length);
+        RewardNormalization n = RewardNormalization.of(all);
+        ObjectNode block = Json.MAPPER.createObjectNode();
+        block.put("mean", n.mean());
+        block.put("std", n.std());
+        block.put("rewards", all.length);
+        if (source != null) block.set("data", source);
+        ObjectNode prov = provenance == null ? Json.MAPPER.createObjectNode() : provenance.deepCopy();
+        prov.set("reference", block);
+        RewardModels.writeNormalization(dir, n, prov);
+        out.printf(java.util.Locale.ROOT, "normalised %s: rewards (r - %.6g) / %.6g over %d rewards of %d pairs%n", dir,
+                n.mean(), n.std(), all.length, pairs.size());
+        ObjectNode report = Json.MAPPER.createObjectNode();
+        report.set("normalization", block);
         return report;
     }
 }

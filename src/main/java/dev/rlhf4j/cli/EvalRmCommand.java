@@ -9,8 +9,12 @@ import dev.rlhf4j.eval.PairMetrics;
 import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.eval.TemperatureScaling;
 import dev.rlhf4j.eval.RepresentationSeparation;
+import dev.rlhf4j.eval.rewardbench.ResponseScorer;
+import dev.rlhf4j.eval.rewardbench.RewardBench;
+import dev.rlhf4j.eval.rewardbench.RewardBench2;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.RewardNormalization;
 import dev.rlhf4j.provenance.Provenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,8 +38,21 @@ public final class EvalRmCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Reward-model checkpoint directory.")
     Path model;
 
-    @Option(names = "--data", required = true, description = "Pairs to evaluate.")
+    @Option(names = "--data", required = true, description = "Pairs to evaluate; with --benchmark, the benchmark's released "
+            + "file, Parquet or JSON Lines (rewardbench: the 'filtered' split; rewardbench2: the 'test' split).")
     Path data;
+
+    @Option(names = "--benchmark", description = "Score --data as a published benchmark, with its figures computed as "
+            + "allenai/reward-bench computes them: rewardbench (v1: per-subset accuracy, ties counted wrong, the Chat, Chat "
+            + "Hard, Safety and Reasoning sections weighted by reward-bench's example counts, prior sets at half weight) or "
+            + "rewardbench2 (best-of-4 per prompt, the Ties subset's formula, the mean of the six subsets). Prints a table; "
+            + "--out writes reward-bench's results JSON (default: none).")
+    String benchmark;
+
+    @Option(names = "--prior-sets", arity = "1..*", description = "With --benchmark rewardbench: splits of "
+            + "allenai/preference-test-sets, Parquet or JSON Lines, each named after its split (shp-00000-of-00001.parquet, shp.jsonl, …); "
+            + "their mean (anthropic_helpful, anthropic_hhh, shp, summarize) enters the average at half weight (default: none).")
+    List<Path> priorSets;
 
     @Option(names = "--by", description = "Break the metrics down by this record field, e.g. source or family (default: no breakdown).")
     String by;
@@ -77,6 +94,8 @@ public final class EvalRmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (benchmark != null) return benchmark();
+        if (priorSets != null) throw new IllegalArgumentException("--prior-sets needs --benchmark rewardbench");
         List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
         // Both checkpoints load before any scoring, so a bad --compare directory fails at once.
         try (RewardModel rm = RewardModels.load(model, device.get(), false);
@@ -84,11 +103,14 @@ public final class EvalRmCommand implements Callable<Integer> {
             // Raw rewards, then the calibrated scale by the same division RewardModel.score applies: both scales from one pass.
             float[][] raw = PairScorer.score(rm, pairs, batchSize);
             double t = rm.calibration() == null ? 1 : rm.calibration().path("temperature").asDouble();
-            float[][] s = uncalibrated || t == 1 ? raw
+            RewardNormalization norm = uncalibrated ? null : rm.normalization();
+            float[][] s = norm != null ? new float[][] {normalized(raw[0], norm), normalized(raw[1], norm)}
+                    : uncalibrated || t == 1 ? raw
                     : new float[][] {TemperatureScaling.scale(raw[0], t), TemperatureScaling.scale(raw[1], t)};
             ObjectNode report = EvalReport.build(pairs, s[0], s[1], by, gold);
-            report.put("scale", rm.calibration() == null ? "raw (no calibration)" : uncalibrated ? "raw (--uncalibrated)"
-                    : "calibrated");
+            report.put("scale", norm != null ? "normalized (r - mean) / std"
+                    : rm.calibration() == null ? (rm.normalization() == null ? "raw (no calibration)" : "raw (--uncalibrated)")
+                    : uncalibrated ? "raw (--uncalibrated)" : "calibrated");
             report.set("reliability", PairMetrics.reliabilityJson(s[0], s[1]));
             if (rm.calibration() != null) report.set("calibration", EvalReport.calibration(raw, rm.calibration()));
             if (other != null) {
@@ -114,6 +136,63 @@ public final class EvalRmCommand implements Callable<Integer> {
                 EvalReport.print(report, System.out);
                 if (sep != null) System.out.println(sep.line());
             }
+        }
+        return Main.OK;
+    }
+
+    private static float[] normalized(float[] raw, RewardNormalization n) {
+        float[] out = new float[raw.length];
+        for (int i = 0; i < out.length; i++) out[i] = n.apply(raw[i]);
+        return out;
+    }
+
+    /**
+     * {@code --benchmark}: scores the benchmark's file on raw rewards (temperature and normalisation keep every order and
+     * every tie, so no figure depends on them), prints the table, writes the JSON to --out and, with --json, prints it.
+     */
+    private int benchmark() throws Exception {
+        boolean v1 = switch (benchmark.toLowerCase(java.util.Locale.ROOT)) {
+            case "rewardbench" -> true;
+            case "rewardbench2" -> false;
+            default -> throw new IllegalArgumentException("unknown --benchmark '" + benchmark + "' (expected rewardbench or rewardbench2)");
+        };
+        if (!v1 && priorSets != null) throw new IllegalArgumentException("--prior-sets belongs to --benchmark rewardbench (v1)");
+        if (compare != null || by != null || gold || representations) {
+            throw new IllegalArgumentException("--benchmark cannot be combined with --compare, --by, --gold or --representations");
+        }
+        List<RewardBench.Item> items = null;
+        List<RewardBench2.Item> items2 = null;
+        if (v1) {
+            items = new java.util.ArrayList<>(RewardBench.readCore(data));
+            if (priorSets != null) for (Path p : priorSets) items.addAll(RewardBench.readPriorSet(p));
+        } else {
+            items2 = RewardBench2.read(data);
+        }
+        try (RewardModel rm = RewardModels.load(model, device.get(), false)) {
+            ResponseScorer scorer = ResponseScorer.of(rm, batchSize);
+            var decoding = rm.encoder().decoding();
+            String template = decoding == null ? "none (encoder: context and response as a pair)"
+                    : decoding.renderer() == dev.rlhf4j.text.PromptRenderer.TRANSCRIPT ? "Human/Assistant transcript" : "tokenizer";
+            ObjectNode report;
+            String table;
+            if (v1) {
+                RewardBench.Result r = RewardBench.score(items, scorer);
+                report = r.toJson(model.toString(), template);
+                table = r.table();
+            } else {
+                RewardBench2.Result r = RewardBench2.score(items2, scorer);
+                report = r.toJson(model.toString(), template);
+                table = r.table();
+            }
+            Map<String, Path> inputs = new LinkedHashMap<>();
+            inputs.put("data", data);
+            if (priorSets != null) for (int i = 0; i < priorSets.size(); i++) inputs.put("prior_set_" + i, priorSets.get(i));
+            inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
+            report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs,
+                    0, Engines.describe()));
+            if (outFile != null) Json.write(outFile, report);
+            if (json) System.out.println(Json.MAPPER.writeValueAsString(report));
+            else System.out.print(table);
         }
         return Main.OK;
     }

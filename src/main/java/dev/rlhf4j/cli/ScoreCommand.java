@@ -39,8 +39,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin DeviceOption device;
 
     @Option(names = "--uncalibrated", defaultValue = "false",
-            description = "Write raw rewards even when the checkpoint carries a calibrated temperature (default: "
-                    + "${DEFAULT-VALUE}: rewards divided by it, so that σ(r_c − r_r) reads as a probability).")
+            description = "Write raw rewards even when the checkpoint carries a calibrated temperature or a reward "
+                    + "normalisation (default: ${DEFAULT-VALUE}: (r − mean) / std when normalised, else rewards divided by "
+                    + "the temperature, so that σ(r_c − r_r) reads as a probability).")
     boolean uncalibrated;
 
     @Mixin DataOptions dataOptions;
@@ -48,7 +49,11 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (RewardModel rm = RewardModels.load(model, device.get(), !uncalibrated)) {
-            if (rm.calibration() != null) {
+            if (rm.normalization() != null) {
+                System.err.printf(java.util.Locale.ROOT, "rewards %s (normalisation mean %.6g, std %.6g%s)%n",
+                        uncalibrated ? "raw" : "normalised", rm.normalization().mean(), rm.normalization().std(),
+                        uncalibrated ? ", not applied" : ", applied; it replaces any temperature");
+            } else if (rm.calibration() != null) {
                 System.err.printf(java.util.Locale.ROOT, "rewards on the %s scale (calibrated temperature %.4f%s)%n",
                         uncalibrated ? "raw" : "calibrated", rm.calibration().path("temperature").asDouble(),
                         uncalibrated ? ", not applied" : ", applied");

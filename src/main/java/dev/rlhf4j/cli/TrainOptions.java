@@ -72,6 +72,11 @@ public final class TrainOptions {
             description = "α for smooth losses where a pair carries no 'label_smoothing' field (default: ${DEFAULT-VALUE}).")
     double labelSmoothing;
 
+    @Option(names = "--center-rewards", defaultValue = "0",
+            description = "Add TRL's reward-centring term C · mean((r_c + r_r)²) to the pairwise loss (TRL's "
+                    + "center_rewards_coefficient; 0.01 is its suggested value; default: ${DEFAULT-VALUE}, off).")
+    double centerRewards;
+
     @Option(names = "--margin-scale", defaultValue = "1.0", description = "Multiplies each pair's margin (default: ${DEFAULT-VALUE}).")
     double marginScale;
 
@@ -84,6 +89,6 @@ public final class TrainOptions {
     }
 
     public PairwiseLoss lossFunction() {
-        return PairwiseLoss.byName(loss, labelSmoothing);
+        return dev.rlhf4j.train.loss.CenteredRewardsLoss.of(PairwiseLoss.byName(loss, labelSmoothing), centerRewards);
     }
 }

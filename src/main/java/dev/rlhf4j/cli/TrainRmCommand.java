@@ -58,6 +58,12 @@ public final class TrainRmCommand implements Callable<Integer> {
                     + "checkpoint, as 'calibrate' does; needs a validation set (default: ${DEFAULT-VALUE}).")
     boolean calibrateOnValid;
 
+    @Option(names = "--normalize-on-valid", defaultValue = "false",
+            description = "After training, store the mean and std of the saved checkpoint's raw rewards over the validation "
+                    + "pairs (OpenRLHF's normalize_reward, mean, std), as 'calibrate --normalize' does; score, serve and ppo "
+                    + "then read (r − mean) / std. Needs a validation set (default: ${DEFAULT-VALUE}).")
+    boolean normalizeOnValid;
+
     @Mixin DataOptions dataOptions;
     @Mixin ModelOptions modelOptions;
     @Mixin TrainOptions trainOptions;
@@ -108,8 +114,9 @@ public final class TrainRmCommand implements Callable<Integer> {
             validPairs = List.of();
         }
         if (trainPairs.isEmpty()) throw new IllegalArgumentException(data + ": no training pairs");
-        if (calibrateOnValid && validPairs.isEmpty()) {
-            throw new IllegalArgumentException("--calibrate-on-valid needs validation pairs: give --valid FILE or a --valid-fraction above 0");
+        if ((calibrateOnValid || normalizeOnValid) && validPairs.isEmpty()) {
+            throw new IllegalArgumentException((calibrateOnValid ? "--calibrate-on-valid" : "--normalize-on-valid")
+                    + " needs validation pairs: give --valid FILE or a --valid-fraction above 0");
         }
         TrainConfig cfg = trainOptions.config();
         ContrastiveConfig contrastive = contrastiveOptions.config();
@@ -124,6 +131,7 @@ public final class TrainRmCommand implements Callable<Integer> {
                 Engines.info());
         prov.set("config", cfg.toJson());
         prov.put("loss", trainOptions.loss);
+        if (trainOptions.centerRewards > 0) prov.put("center_rewards", trainOptions.centerRewards);
         prov.put("backbone", modelOptions.backbone);
         if (contrastive != null) prov.set("contrastive", dev.rlhf4j.data.Json.MAPPER.valueToTree(contrastive));
         prov.set("data_report", train.report().toJson());
@@ -157,12 +165,17 @@ public final class TrainRmCommand implements Callable<Integer> {
                         o.result().state().bestAccuracy());
             }
             if (last != null) System.out.println("final validation: " + last);
+            if (normalizeOnValid) {
+                ObjectNode normProv = prov.deepCopy();
+                normProv.put("command", "train-rm --normalize-on-valid");
+                ObjectNode report = CalibrateCommand.normalizeCheckpoint(out, validPairs, validSource(validPairs.size()),
+                        normProv, 4 * cfg.batchPairs(), modelOptions.device.get(), System.out);
+                summary.set("normalization", report.get("normalization"));
+                Json.write(out.resolve("train_summary.json"), summary);
+            }
             if (calibrateOnValid) {
                 // The saved checkpoint (the best validation step) is what gets calibrated, not the final weights in memory.
-                ObjectNode source = valid != null ? CalibrateCommand.source(valid, validPairs.size(), "all pairs of the file")
-                        : CalibrateCommand.source(data, validPairs.size(), String.format(java.util.Locale.ROOT,
-                        "validation side of train-rm's split by %s hash (fraction %s)", groupBy == null ? "prompt" : groupBy,
-                        validFraction));
+                ObjectNode source = validSource(validPairs.size());
                 ObjectNode calProv = prov.deepCopy();
                 calProv.put("command", "train-rm --calibrate-on-valid");
                 try {
@@ -180,5 +193,12 @@ public final class TrainRmCommand implements Callable<Integer> {
             System.out.println("model: " + out.toAbsolutePath());
         }
         return Main.OK;
+    }
+
+    /** Where the validation pairs came from, for a calibration or normalisation fitted on them. */
+    private ObjectNode validSource(int pairs) {
+        return valid != null ? CalibrateCommand.source(valid, pairs, "all pairs of the file")
+                : CalibrateCommand.source(data, pairs, String.format(java.util.Locale.ROOT,
+                "validation side of train-rm's split by %s hash (fraction %s)", groupBy == null ? "prompt" : groupBy, validFraction));
     }
 }

@@ -33,6 +33,10 @@ public final class RewardModel implements AutoCloseable {
     private com.fasterxml.jackson.databind.node.ObjectNode calibration;
     /** What scored rewards are divided by: the calibration's temperature, or 1 (none, or opted out). */
     private double temperature = 1;
+    /** The checkpoint's reward normalisation ({@code config.json} normalize_reward, mean, std), kept through saves; null when none. */
+    private RewardNormalization normalization;
+    /** Whether scored rewards take (r − mean) / std; when they do, the temperature is not applied (see {@link #withNormalization}). */
+    private boolean normalized;
 
     /**
      * @param manager      owns every parameter; closed with the model
@@ -124,7 +128,8 @@ public final class RewardModel implements AutoCloseable {
 
     /**
      * Scores sequences without gradients, batching by length to waste little padding. The
-     * returned rewards are in input order, on the calibrated scale ({@link #temperature()}).
+     * returned rewards are in input order, on the output scale: normalised when the model carries an applied
+     * {@link #normalization()}, else divided by {@link #temperature()}.
      */
     public float[] score(List<EncodedSequence> seqs, int batchSize) {
         Integer[] order = new Integer[seqs.size()];
@@ -152,17 +157,29 @@ public final class RewardModel implements AutoCloseable {
     }
 
     /**
-     * Raw rewards divided by the temperature, in place: the single place where scored rewards take the calibrated
-     * scale. Training reads the raw tensors of {@link #rewards} and {@link #rewardsAbove}, never this.
+     * Raw rewards normalised, or else divided by the temperature, in place: the single place where scored rewards take
+     * the output scale. Training reads the raw tensors of {@link #rewards} and {@link #rewardsAbove}, never this.
      */
     private float[] calibrated(float[] raw) {
-        if (temperature != 1) for (int i = 0; i < raw.length; i++) raw[i] = (float) (raw[i] / temperature);
+        if (normalized) {
+            for (int i = 0; i < raw.length; i++) raw[i] = normalization.apply(raw[i]);
+        } else if (temperature != 1) {
+            for (int i = 0; i < raw.length; i++) raw[i] = (float) (raw[i] / temperature);
+        }
         return raw;
     }
 
-    /** What {@link #score} divides raw rewards by: the calibration's temperature, 1 without one or after {@link #uncalibrated}. */
+    /** Raw rewards on the scale {@link #score} returns (normalised, divided by the temperature, or as they are): a new array. */
+    public float[] outputScale(float[] raw) {
+        return calibrated(raw.clone());
+    }
+
+    /**
+     * What {@link #score} divides raw rewards by: the calibration's temperature, 1 without one, after {@link #uncalibrated},
+     * or while a normalisation is applied (it replaces the temperature).
+     */
     public double temperature() {
-        return temperature;
+        return normalized ? 1 : temperature;
     }
 
     /** The calibration block ({@code temperature} and how it was fitted) this model carries, applied or not; null if none. */
@@ -185,9 +202,32 @@ public final class RewardModel implements AutoCloseable {
         return this;
     }
 
-    /** Scores on the raw scale from now on (the opt-out); the calibration stays attached and is still saved. */
+    /** Scores on the raw scale from now on (the opt-out); the calibration and normalisation stay attached and are still saved. */
     public RewardModel uncalibrated() {
         this.temperature = 1;
+        this.normalized = false;
+        return this;
+    }
+
+    /** The reward normalisation this model carries, applied or not; null if none. */
+    public RewardNormalization normalization() {
+        return normalization;
+    }
+
+    /** Whether scored rewards are normalised now. */
+    public boolean normalized() {
+        return normalized;
+    }
+
+    /**
+     * Attaches a reward normalisation and applies it: from now on scored rewards are (r − mean) / std of the raw reward r.
+     * It replaces the temperature rather than composing with it: mean and std are measured on raw rewards, as OpenRLHF
+     * measures and applies them, so a checkpoint scores the same here and under OpenRLHF's {@code --normalize_reward}
+     * (which never reads the temperature). Ranking and accuracy do not change. Saved with the checkpoint.
+     */
+    public RewardModel withNormalization(RewardNormalization n) {
+        this.normalization = java.util.Objects.requireNonNull(n);
+        this.normalized = true;
         return this;
     }
 

@@ -173,8 +173,10 @@ public final class RewardModels {
     /**
      * Loads a saved reward-model checkpoint.
      *
-     * @param calibrated divide scored rewards by the checkpoint's calibrated temperature (if it has one); false reads
-     *                   raw rewards (the calibration stays attached, see {@link RewardModel#calibration()})
+     * @param calibrated put scored rewards on the checkpoint's output scale: (r − mean) / std when its config has
+     *                   OpenRLHF's {@code normalize_reward}, else divided by its calibrated temperature (if it has one);
+     *                   false reads raw rewards (both stay attached, see {@link RewardModel#calibration()} and
+     *                   {@link RewardModel#normalization()})
      */
     public static RewardModel load(Path dir, Device device, boolean calibrated) {
         JsonNode cfg = readJson(require(dir, CONFIG));
@@ -188,9 +190,63 @@ public final class RewardModels {
                 rm.close();
                 throw new IllegalArgumentException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
             }
-            if (!calibrated) rm.uncalibrated();
         }
+        try {
+            RewardNormalization n = normalization(cfg);
+            if (n != null) rm.withNormalization(n);
+        } catch (IllegalArgumentException e) {
+            rm.close();
+            throw new IllegalArgumentException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
+        }
+        if (!calibrated) rm.uncalibrated();
         return rm;
+    }
+
+    /**
+     * The normalisation a config asks for: {@code normalize_reward: true} with {@code mean} and {@code std} (each
+     * defaulting to 0 and 1 as in OpenRLHF's reward model when absent); null when {@code normalize_reward} is absent or false.
+     */
+    static RewardNormalization normalization(JsonNode cfg) {
+        JsonNode flag = cfg.get(RewardNormalization.FLAG);
+        if (flag == null || flag.isNull()) return null;
+        if (!flag.isBoolean()) throw new IllegalArgumentException("'" + RewardNormalization.FLAG + "' must be true or false, got " + flag);
+        if (!flag.booleanValue()) return null;
+        return new RewardNormalization(number(cfg, RewardNormalization.MEAN, 0), number(cfg, RewardNormalization.STD, 1));
+    }
+
+    private static double number(JsonNode cfg, String field, double absent) {
+        JsonNode v = cfg.get(field);
+        if (v == null || v.isNull()) return absent;
+        if (!v.isNumber()) throw new IllegalArgumentException("'" + field + "' must be a number, got " + v);
+        return v.asDouble();
+    }
+
+    /** Writes a normalisation's OpenRLHF keys ({@code normalize_reward}, {@code mean}, {@code std}) into a config. */
+    static void putNormalization(ObjectNode cfg, RewardNormalization n) {
+        cfg.put(RewardNormalization.FLAG, true);
+        cfg.put(RewardNormalization.MEAN, n.mean());
+        cfg.put(RewardNormalization.STD, n.std());
+    }
+
+    /**
+     * Records a reward normalisation in a saved checkpoint without rewriting its weights: {@code config.json} gets
+     * OpenRLHF's {@code normalize_reward: true}, {@code mean} and {@code std}; when given, {@code provenance.json} gets
+     * {@code "normalization": provenance}. Files are replaced atomically.
+     */
+    public static void writeNormalization(Path dir, RewardNormalization n, ObjectNode provenance) {
+        try {
+            ObjectNode cfg = (ObjectNode) readJson(require(dir, CONFIG));
+            putNormalization(cfg, n);
+            Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(cfg));
+            if (provenance != null) {
+                Path p = dir.resolve(PROVENANCE);
+                ObjectNode prov = Files.isRegularFile(p) && readJson(p) instanceof ObjectNode o ? o : JSON.createObjectNode();
+                prov.set("normalization", provenance);
+                Json.writeAtomically(p, JSON.writeValueAsBytes(prov));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the reward normalisation to " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -323,6 +379,7 @@ public final class RewardModels {
             o.put("backbone_name", model.backboneName());
             o.put("rlhf4j_format", 1);
             if (model.calibration() != null) o.set(CALIBRATION, model.calibration());
+            if (model.normalization() != null) putNormalization(o, model.normalization());
             return o;
         }
         ObjectNode o = model.backbone().configJson();
@@ -334,6 +391,7 @@ public final class RewardModels {
         o.put("backbone_name", model.backboneName());
         o.put("rlhf4j_format", 1);
         if (model.calibration() != null) o.set(CALIBRATION, model.calibration());
+        if (model.normalization() != null) putNormalization(o, model.normalization());
         return o;
     }
 

@@ -1,6 +1,7 @@
 package dev.rlhf4j.model.decoder;
 
 import ai.djl.ndarray.NDArray;
+import dev.rlhf4j.engine.Scalars;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -67,7 +68,7 @@ final class Gemma2Decoder extends Decoder {
     @Override
     protected NDArray embed(NDArray ids, Step s) {
         NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        return x.reshape(s.batch() * s.tokens(), config.hiddenSize()).mul(embedScale);
+        return Scalars.mul(x.reshape(s.batch() * s.tokens(), config.hiddenSize()), embedScale);
     }
 
     @Override
