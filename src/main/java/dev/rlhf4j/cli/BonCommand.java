@@ -68,7 +68,7 @@ public final class BonCommand implements Callable<Integer> {
         GenerationConfig gen = new GenerationConfig(sampling.maxNew, false, sampling.temperature, 0, sampling.topP, sampling.repetition,
                 List.of(), true, true, seed);
         Path dir = out != null ? out : Files.isDirectory(policy) ? policy : Path.of(".");
-        ObjectNode prov = Provenance.of("bon", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.describe());
+        ObjectNode prov = Provenance.of("bon", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.info());
         long t0 = System.nanoTime();
         List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, nMax, gen, maxPrompt, device.get()));
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;

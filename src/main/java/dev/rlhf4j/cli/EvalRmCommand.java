@@ -189,7 +189,7 @@ public final class EvalRmCommand implements Callable<Integer> {
             if (priorSets != null) for (int i = 0; i < priorSets.size(); i++) inputs.put("prior_set_" + i, priorSets.get(i));
             inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
             report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs,
-                    0, Engines.describe()));
+                    0, Engines.info()));
             if (outFile != null) Json.write(outFile, report);
             if (json) System.out.println(Json.MAPPER.writeValueAsString(report));
             else System.out.print(table);

@@ -96,7 +96,7 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
         r.put("prompts_file", prompts.toString());
         r.set("generation", Json.MAPPER.valueToTree(gen));
         r.set("provenance", Provenance.of("rm-on-policy", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed,
-                Engines.describe()));
+                Engines.info()));
         Files.createDirectories(dir);
         Json.write(dir.resolve("rm_on_policy.json"), r);
         if (json) System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));

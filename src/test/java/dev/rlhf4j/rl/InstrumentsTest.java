@@ -77,9 +77,7 @@ class InstrumentsTest {
     }
 
     @Test
-    void sampleSeedsOfSampleZeroAreTheSingleAnswerJudgesAndDifferPerSample() {
-        assertThat(PolicySamples.seedOf(42, 0, 64)).isEqualTo(42 * 1_000_003L + 64);
-        assertThat(PolicySamples.seedOf(42, 1, 0)).isNotEqualTo(PolicySamples.seedOf(42, 0, 0)).isNotEqualTo(PolicySamples.seedOf(43, 0, 0));
+    void distinctPromptsAndTheByPromptView() {
         assertThat(PolicySamples.distinct(List.of("a", "b", "a"))).containsExactly("a", "b");
         assertThat(PolicySamples.byPrompt(List.of(List.of("a0", "b0"), List.of("a1", "b1"))))
                 .containsExactly(List.of("a0", "a1"), List.of("b0", "b1"));

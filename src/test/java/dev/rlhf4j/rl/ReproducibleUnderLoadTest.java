@@ -34,7 +34,8 @@ class ReproducibleUnderLoadTest {
     static List<Demonstrations.Example> demos = new ArrayList<>();
     static List<String> prompts = new ArrayList<>();
     static final Policies.Shape TINY = new Policies.Shape(1, 32, 2, 2, 64, 128, null);
-    static final SftConfig SFT = new SftConfig(1, 16, 1e-2, 0.05, "cosine", 1.0, 0.0, 7, 64, 32, false, 0);
+    static final SftConfig SFT = SftConfig.builder().epochs(1).batchSize(16).lr(1e-2).warmupRatio(0.05).schedule("cosine").clipNorm(1.0)
+            .weightDecay(0.0).seed(7).maxLength(64).maxPromptTokens(32).packing(false).evalEvery(0).build();
 
     @BeforeAll
     static void data() {
@@ -73,8 +74,10 @@ class ReproducibleUnderLoadTest {
     }
 
     private static void ppo(Path sft, Path out) {
-        PpoConfig cfg = new PpoConfig(2, 4, 2, 8, 1.0, 1.0, 1.0, 0.05, 5.0, true, 1.0, 0.95, 0.2, 0.2, 2, 4,
-                3e-3, 3e-3, 1.0, 11, 7, 32);
+        PpoConfig cfg = PpoConfig.builder().iterations(2).promptsPerIter(4).rollouts(2).maxNewTokens(8).temperature(1.0)
+                .topP(1.0).repetitionPenalty(1.0).klBeta(0.05).rewardClip(5.0).normalizeRewards(true).gamma(1.0)
+                .lambda(0.95).clip(0.2).valueClip(0.2).epochs(2).minibatch(4).actorLr(3e-3).criticLr(3e-3).clipNorm(1.0)
+                .seed(11).checkpointEvery(7).maxPromptTokens(32).build();
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu());
              ValueModel critic = ValueModel.fromActor(ref)) {
             new PpoTrainer(actor, ref, critic, new GoldRewardFunction(), null, cfg, demos.subList(0, 16))
