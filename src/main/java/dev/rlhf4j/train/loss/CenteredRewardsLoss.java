@@ -1,6 +1,7 @@
 package dev.rlhf4j.train.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.rlhf4j.engine.Scalars;
 
 /**
  * A pairwise loss plus TRL's reward-centring term (RewardConfig {@code center_rewards_coefficient}, after Eisenstein et
@@ -29,7 +30,7 @@ public final class CenteredRewardsLoss implements PairwiseLoss {
     @Override
     public NDArray perPair(NDArray chosen, NDArray rejected, PairTargets targets) {
         NDArray sum = chosen.add(rejected);
-        return inner.perPair(chosen, rejected, targets).add(sum.mul(sum).mul(coefficient));
+        return inner.perPair(chosen, rejected, targets).add(Scalars.mul(sum.mul(sum), coefficient));
     }
 
     public double coefficient() {
