@@ -10,6 +10,9 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Turn;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.serving.RewardServer;
+import dev.rlhf4j.serving.ServedModel;
+import dev.rlhf4j.serving.ServerConfig;
 import dev.rlhf4j.text.EncodedSequence;
 import dev.rlhf4j.text.SequenceEncoder;
 import dev.rlhf4j.text.TokenBatch;
@@ -17,6 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -159,11 +166,11 @@ class HfTinyRewardModelsTest {
      * A Qwen3ForSequenceClassification with a chat template in tokenizer_config.json (a Qwen template from the shared
      * chat-template cases, whose expected text is jinja2's rendering of a user/assistant/user/assistant dialogue): the
      * scored sequence is the tokens of jinja2's text, then EOS, and its reward is the model's on those tokens.
-     * Qwen3.5's template (case 00612) belongs here too once the chat-template renderer reads it (today's Jinjava
-     * rendering refuses its {@code namespace(value=0)}).
+     * Cases 00039 (Qwen2.5) and 00612 (Qwen3.5, whose {@code namespace(value=0)} the old Jinjava route refused). The
+     * reward server scores the same dialogue, sent to {@code /v1/score} as a message list, with the same reward.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"00039"})
+    @ValueSource(strings = {"00039", "00612"})
     void aQwen3RewardModelScoresItsChatTemplatesRendering(String caseId, @TempDir Path tmp) throws Exception {
         JsonNode chatCase = null;
         for (String line : Files.readAllLines(SharedFiles.get("data/chat-templates/cases.jsonl"))) {
@@ -191,6 +198,22 @@ class HfTinyRewardModelsTest {
             assertThat(s.ids()).containsExactly(want);
             float[] direct = rewards(rm, TokenBatch.of(List.of(new EncodedSequence(want, new int[want.length], false)), 0));
             assertThat(rm.score(List.of(s), 4)).containsExactly(direct);
+
+            // serve: the same dialogue as a /v1/score pair whose prompt is the message list
+            ObjectNode item = Json.MAPPER.createObjectNode();
+            var prompt = item.putArray("prompt");
+            for (Turn t : dialogue.subList(0, 3)) prompt.addObject().put("role", t.role()).put("content", t.content());
+            item.put("chosen", dialogue.get(3).content());
+            item.put("rejected", "no");
+            ServedModel served = new ServedModel("qwen3-rm", dir, rm);
+            try (RewardServer server = RewardServer.start(List.of(served), ServerConfig.loopback(0))) {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/score"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("[" + item + "]")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                double served0 = Json.MAPPER.readTree(r.body()).path("chosen_rewards").get(0).asDouble();
+                assertThat(served0).isCloseTo(direct[0], within(1e-5));
+            }
         }
     }
 }
