@@ -43,8 +43,7 @@ public final class BonCommand implements Callable<Integer> {
     int nMax;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N distinct prompts, 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SeedOption seed;
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @Option(names = "--api-key-env", description = "Environment variable holding a reward server's API key, for a URL (default: none).")
@@ -65,10 +64,9 @@ public final class BonCommand implements Callable<Integer> {
         threads.apply();
         List<String> ps = PolicySamples.distinct(Demonstrations.promptTexts(prompts));
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
-        GenerationConfig gen = new GenerationConfig(sampling.maxNew, false, sampling.temperature, 0, sampling.topP, sampling.repetition,
-                List.of(), true, true, seed);
+        GenerationConfig gen = sampling.generation(false, seed.get());
         Path dir = out != null ? out : Files.isDirectory(policy) ? policy : Path.of(".");
-        ObjectNode prov = Provenance.of("bon", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed, Engines.info());
+        ObjectNode prov = Provenance.of("bon", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.info());
         long t0 = System.nanoTime();
         List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, nMax, gen, maxPrompt, device.get()));
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;

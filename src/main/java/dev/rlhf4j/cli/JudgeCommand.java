@@ -69,8 +69,7 @@ public final class JudgeCommand implements Callable<Integer> {
         threads.apply();
         List<String> ps = Demonstrations.promptTexts(prompts);
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
-        GenerationConfig gen = new GenerationConfig(sampling.maxNew, greedy, sampling.temperature, 0, sampling.topP, sampling.repetition,
-                List.of(), true, true, seed.get());
+        GenerationConfig gen = sampling.generation(greedy, seed.get());
         Path dir = out != null ? out : Files.isDirectory(a) ? a : Path.of(".");
         ObjectNode prov = Provenance.of("judge", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.info());
         try (Judge j = judge(judge)) {

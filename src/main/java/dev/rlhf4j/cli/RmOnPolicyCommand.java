@@ -42,8 +42,7 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
     int k;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N distinct prompts, 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SeedOption seed;
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @Option(names = "--api-key-env", description = "Environment variable holding a reward server's API key, for a URL (default: none).")
@@ -64,8 +63,7 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
         threads.apply();
         List<String> ps = PolicySamples.distinct(Demonstrations.promptTexts(prompts));
         if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
-        GenerationConfig gen = new GenerationConfig(sampling.maxNew, false, sampling.temperature, 0, sampling.topP, sampling.repetition,
-                List.of(), true, true, seed);
+        GenerationConfig gen = sampling.generation(false, seed.get());
         Path dir = out != null ? out : Files.isDirectory(policies.get(0)) ? policies.get(0) : Path.of(".");
         ObjectNode r = Json.MAPPER.createObjectNode();
         ArrayNode results = r.putArray("policies");
@@ -95,7 +93,7 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
         }
         r.put("prompts_file", prompts.toString());
         r.set("generation", Json.MAPPER.valueToTree(gen));
-        r.set("provenance", Provenance.of("rm-on-policy", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed,
+        r.set("provenance", Provenance.of("rm-on-policy", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(),
                 Engines.info()));
         Files.createDirectories(dir);
         Json.write(dir.resolve("rm_on_policy.json"), r);
