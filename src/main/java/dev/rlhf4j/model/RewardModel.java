@@ -105,15 +105,15 @@ public final class RewardModel implements AutoCloseable {
     }
 
     private NDArray ids(TokenBatch b) {
-        return manager.create(b.ids(), new Shape(b.rows(), b.cols()));
+        return BatchTensors.ids(manager, b);
     }
 
     private NDArray typeIds(TokenBatch b) {
-        return manager.create(b.typeIds(), new Shape(b.rows(), b.cols()));
+        return BatchTensors.typeIds(manager, b);
     }
 
     private NDArray mask(TokenBatch b) {
-        return manager.create(b.mask(), new Shape(b.rows(), b.cols()));
+        return BatchTensors.mask(manager, b);
     }
 
     /** Rewards of every row: (N). */

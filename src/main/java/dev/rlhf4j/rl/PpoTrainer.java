@@ -8,10 +8,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
+import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.model.decoder.Generator;
 import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.train.Loop;
 import dev.rlhf4j.train.MetricsFile;
 import dev.rlhf4j.train.checkpoint.ResumeState;
@@ -199,15 +201,19 @@ public final class PpoTrainer {
 
         // ---- log-probabilities, values, rewards, advantages ----
         long tLogp = System.nanoTime();
-        Batch all = Batch.of(rolls, actor.config().padOrEos());
+        List<int[]> promptIds = new ArrayList<>(n), responseIds = new ArrayList<>(n);
+        for (Rollout ro : rolls) {
+            promptIds.add(ro.promptIds());
+            responseIds.add(ro.responseIds());
+        }
+        TokenBatch all = TokenBatch.promptResponses(promptIds, responseIds, actor.config().padOrEos());
         float[] old, ref, val;
         try (NDScope scope = new NDScope()) {
-            NDArray ids = all.ids(actor.manager()), mask = all.mask(actor.manager());
-            old = actor.tokenLogProbs(ids, mask, false).toFloatArray();
-            ref = reference.tokenLogProbs(ids.toDevice(reference.manager().getDevice(), false), mask, false).toFloatArray();
-            val = critic.values(ids, mask, false).toFloatArray();
+            old = actor.tokenLogProbs(all, false).toFloatArray();
+            ref = reference.tokenLogProbs(all, false).toFloatArray();
+            val = critic.values(BatchTensors.ids(actor.manager(), all), BatchTensors.mask(actor.manager(), all), false).toFloatArray();
         }
-        int cols = all.cols;
+        int cols = all.cols();
         float[] adv = new float[n * (cols - 1)], ret = new float[n * (cols - 1)];
         float[] oldLp = new float[n * (cols - 1)], oldV = new float[n * (cols - 1)], act = new float[n * (cols - 1)];
         double klSum = 0, lenSum = 0;
@@ -285,11 +291,11 @@ public final class PpoTrainer {
     }
 
     /** A minibatch of rollouts with its per-token targets (rows, cols − 1): old log-probs and values, advantages, returns, action mask. */
-    record Minibatch(Batch batch, float[][] targets) {}
+    record Minibatch(TokenBatch batch, float[][] targets) {}
 
-    private static Minibatch minibatch(Batch all, int[] rows, float[] oldLp, float[] oldV, float[] adv, float[] ret, float[] act) {
-        Batch b = all.rows(rows);
-        int c1 = all.cols - 1, bc1 = b.cols - 1;
+    private static Minibatch minibatch(TokenBatch all, int[] rows, float[] oldLp, float[] oldV, float[] adv, float[] ret, float[] act) {
+        TokenBatch b = all.rows(rows);
+        int c1 = all.cols() - 1, bc1 = b.cols() - 1;
         float[][] picked = new float[5][rows.length * bc1];
         float[][] from = {oldLp, oldV, adv, ret, act};
         for (int k = 0; k < 5; k++) {
@@ -303,24 +309,20 @@ public final class PpoTrainer {
 
     /** The clipped policy loss plus the clipped value loss of one minibatch (both models differentiate their part). */
     private Loop.Micro step(Minibatch mb) {
-        Batch b = mb.batch();
+        TokenBatch b = mb.batch();
         float[][] picked = mb.targets();
-        int rows = b.rolls.size(), bc1 = b.cols - 1;
+        int rows = b.rows(), bc1 = b.cols() - 1;
         NDManager m = actor.manager();
         Shape sh = new Shape(rows, bc1);
-        NDArray ids = b.ids(m), mask = b.mask(m);
         NDArray oLp = m.create(picked[0], sh), oV = m.create(picked[1], sh), A = m.create(picked[2], sh),
                 R = m.create(picked[3], sh), M = m.create(picked[4], sh);
         float count = Math.max(1f, M.sum().getFloat());
-        NDArray hidden = actor.decoder().forward(ids, mask, null, true).get(new NDIndex(":, :-1, :"));
-        NDArray logp = actor.logits(hidden).logSoftmax(-1);
-        NDArray targets = ids.get(new NDIndex(":, 1:")).expandDims(-1);
-        NDArray lp = logp.gather(targets, 2).squeeze(-1);
-        NDArray ent = logp.exp().mul(logp).sum(new int[] {-1}).neg();
+        CausalLm.LogProbs out = actor.logProbs(b, true, true);
+        NDArray lp = out.tokens(), ent = out.entropy();
         NDArray ratio = lp.sub(oLp).exp();
         NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
         NDArray pg = Scalars.div(NDArrays.minimum(s1, s2).neg().mul(M).sum(), count);
-        NDArray v = critic.values(ids, mask, true).get(new NDIndex(":, :-1"));
+        NDArray v = critic.values(BatchTensors.ids(m, b), BatchTensors.mask(m, b), true).get(new NDIndex(":, :-1"));
         NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
         NDArray vl = Scalars.mul(Scalars.div(NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum(), count), 0.5f);
         double pgv = pg.getFloat(), vlv = vl.getFloat();
@@ -369,50 +371,5 @@ public final class PpoTrainer {
             c++;
         }
         return c == 0 ? Double.NaN : s / c;
-    }
-
-    /** Rollouts as one right-padded token matrix. */
-    static final class Batch {
-        final List<Rollout> rolls;
-        final int cols;
-        final int pad;
-        final long[] ids;
-        final float[] mask;
-
-        private Batch(List<Rollout> rolls, int cols, int pad) {
-            this.rolls = rolls;
-            this.cols = cols;
-            this.pad = pad;
-            ids = new long[rolls.size() * cols];
-            mask = new float[rolls.size() * cols];
-            Arrays.fill(ids, pad);
-            for (int r = 0; r < rolls.size(); r++) {
-                int[] p = rolls.get(r).promptIds(), q = rolls.get(r).responseIds();
-                for (int c = 0; c < p.length; c++) ids[r * cols + c] = p[c];
-                for (int c = 0; c < q.length; c++) ids[r * cols + p.length + c] = q[c];
-                Arrays.fill(mask, r * cols, r * cols + p.length + q.length, 1f);
-            }
-        }
-
-        static Batch of(List<Rollout> rolls, int pad) {
-            int cols = 2;
-            for (Rollout r : rolls) cols = Math.max(cols, r.promptIds().length + r.responseIds().length);
-            return new Batch(rolls, cols, pad);
-        }
-
-        /** The given rows, keeping this batch's width (so per-column host arrays line up). */
-        Batch rows(int[] rows) {
-            List<Rollout> sub = new ArrayList<>(rows.length);
-            for (int r : rows) sub.add(rolls.get(r));
-            return new Batch(sub, cols, pad);
-        }
-
-        NDArray ids(NDManager m) {
-            return m.create(ids, new Shape(rolls.size(), cols));
-        }
-
-        NDArray mask(NDManager m) {
-            return m.create(mask, new Shape(rolls.size(), cols));
-        }
     }
 }

@@ -1,10 +1,7 @@
 package dev.rlhf4j.rl;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import dev.rlhf4j.model.decoder.CausalLm;
+import dev.rlhf4j.text.TokenBatch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,15 +9,12 @@ import java.util.List;
 
 /**
  * Demonstrations as the policy's token rows (the prompt, then the response, response tokens marked as learnt), their
- * batch tensors, and the policy's perplexity on the response tokens: what SFT trains on and what PPO's reference
+ * {@link TokenBatch}, and the policy's perplexity on the response tokens: what SFT trains on and what PPO's reference
  * perplexity is measured on.
  */
 final class ResponseTokens {
     /** One tokenised row: ids, and for each token whether it is learnt (a response token). */
     record Sequence(int[] ids, boolean[] learn) {}
-
-    /** A padded batch: ids and attention mask (rows, cols), the learnt-token mask (rows, cols − 1) and its count. */
-    record Tensors(NDArray ids, NDArray mask, NDArray lossMask, float count) {}
 
     private final CausalLm policy;
     private final PolicyText text;
@@ -46,43 +40,24 @@ final class ResponseTokens {
         return out;
     }
 
-    Tensors tensors(List<Sequence> batch) {
-        int cols = 2;
-        for (Sequence s : batch) cols = Math.max(cols, s.ids().length);
-        int rows = batch.size();
-        long[] ids = new long[rows * cols];
-        float[] mask = new float[rows * cols];
-        float[] loss = new float[rows * (cols - 1)];
-        Arrays.fill(ids, policy.config().padOrEos());
-        float count = 0;
-        for (int r = 0; r < rows; r++) {
-            Sequence s = batch.get(r);
-            for (int c = 0; c < s.ids().length; c++) {
-                ids[r * cols + c] = s.ids()[c];
-                mask[r * cols + c] = 1f;
-            }
-            // Column c of the log-probabilities predicts token c + 1.
-            for (int c = 1; c < s.ids().length; c++) {
-                if (s.learn()[c]) {
-                    loss[r * (cols - 1) + c - 1] = 1f;
-                    count++;
-                }
-            }
+    /** The rows as one right-padded batch, response tokens carrying the loss. */
+    TokenBatch batch(List<Sequence> rows) {
+        List<int[]> ids = new ArrayList<>(rows.size());
+        List<boolean[]> learn = new ArrayList<>(rows.size());
+        for (Sequence s : rows) {
+            ids.add(s.ids());
+            learn.add(s.learn());
         }
-        NDManager m = policy.manager();
-        return new Tensors(m.create(ids, new Shape(rows, cols)), m.create(mask, new Shape(rows, cols)),
-                m.create(loss, new Shape(rows, cols - 1)), count);
+        return TokenBatch.learning(ids, learn, policy.config().padOrEos());
     }
 
     /** exp(mean negative log-likelihood of the response tokens), in batches of {@code batchSize} rows. */
     double perplexity(List<Sequence> seqs, int batchSize) {
         double nll = 0, count = 0;
         for (int start = 0; start < seqs.size(); start += batchSize) {
-            try (NDScope scope = new NDScope()) {
-                Tensors t = tensors(seqs.subList(start, Math.min(seqs.size(), start + batchSize)));
-                nll -= policy.tokenLogProbs(t.ids(), t.mask(), false).mul(t.lossMask()).sum().getFloat();
-                count += t.count();
-            }
+            TokenBatch b = batch(seqs.subList(start, Math.min(seqs.size(), start + batchSize)));
+            nll += policy.targetNll(b);
+            count += b.targets();
         }
         return Math.exp(nll / Math.max(count, 1));
     }

@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDArray;
 import dev.rlhf4j.engine.Scalars;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
+import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.rl.ResponseTokens.Sequence;
+import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.train.BatchPlan;
 import dev.rlhf4j.train.Loop;
 import dev.rlhf4j.train.MetricsFile;
@@ -127,10 +129,11 @@ public final class SftTrainer {
 
     /** Mean response-token loss of one batch. */
     private Loop.Micro step(List<Sequence> batch) {
-        ResponseTokens.Tensors t = tokens.tensors(batch);
-        NDArray lp = policy.tokenLogProbs(t.ids(), t.mask(), true);
-        NDArray loss = Scalars.div(lp.mul(t.lossMask()).sum().neg(), Math.max(1f, t.count()));
-        return new Loop.Micro(loss, loss.getFloat(), (long) t.count());
+        TokenBatch b = tokens.batch(batch);
+        NDArray lp = policy.tokenLogProbs(b, true);
+        float count = b.targets();
+        NDArray loss = Scalars.div(lp.mul(BatchTensors.targetMask(policy.manager(), b)).sum().neg(), Math.max(1f, count));
+        return new Loop.Micro(loss, loss.getFloat(), (long) count);
     }
 
     /** exp(mean negative log-likelihood of the response tokens). */

@@ -6,16 +6,16 @@ import dev.rlhf4j.engine.Scalars;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.model.weights.Safetensors;
+import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.text.Tokenizer;
 
 import java.io.IOException;
@@ -27,8 +27,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A decoder with its language-model head: next-token logits, the loss of a text, log-probabilities of
- * given responses (what PPO and the KL penalty need), and the input of {@link Generator}. The head is
+ * A decoder with its language-model head: next-token logits, the loss of a text, the one path to per-token
+ * log-probabilities of a {@link TokenBatch} (SFT, perplexity, PPO and its KL penalty), and the input of {@link Generator}. The head is
  * {@code lm_head.weight}, or the token embeddings when the config ties them.
  */
 public final class CausalLm implements AutoCloseable {
@@ -155,7 +155,8 @@ public final class CausalLm implements AutoCloseable {
     /** Logits at the last position of one unpadded sequence. */
     public float[] lastLogits(int[] ids) {
         try (NDScope scope = new NDScope()) {
-            NDArray h = decoder.forward(ids(ids), ones(ids.length), null, false);
+            TokenBatch b = single(ids);
+            NDArray h = decoder.forward(BatchTensors.ids(manager, b), BatchTensors.mask(manager, b), null, false);
             return logits(h.get(new NDIndex(":, -1, :"))).toFloatArray();
         }
     }
@@ -164,34 +165,42 @@ public final class CausalLm implements AutoCloseable {
     public double loss(int[] ids) {
         if (ids.length < 2) throw new IllegalArgumentException("the loss needs at least 2 tokens, got " + ids.length);
         try (NDScope scope = new NDScope()) {
-            NDArray lp = tokenLogProbs(ids(ids), ones(ids.length), false);
-            return -lp.mean().getFloat();
+            return -tokenLogProbs(single(ids), false).mean().getFloat();
         }
     }
 
+    private static TokenBatch single(int[] ids) {
+        return TokenBatch.prompts(List.of(ids), 0, 0);
+    }
+
+    /** Next-token log-probabilities of a batch's tokens and, where asked, the entropy of each predicted distribution. */
+    public record LogProbs(NDArray tokens, NDArray entropy) {}
+
     /**
-     * log p(token t+1 | tokens ≤ t) for every position: (B, T − 1). Rows may be left- or right-padded; entries
-     * whose target is padding are meaningless and must be masked by the caller.
-     *
-     * @param ids  (B, T) int64
-     * @param mask (B, T) float32
+     * log p(token t+1 | tokens ≤ t) for every position: (rows, cols − 1), the one log-probability path (SFT's loss,
+     * perplexity, PPO's old, reference and new log-probabilities). Rows may be left- or right-padded; entries whose
+     * target is padding are meaningless: weigh them by {@link BatchTensors#targetMask}.
      */
-    public NDArray tokenLogProbs(NDArray ids, NDArray mask, boolean training) {
-        long b = ids.getShape().get(0), t = ids.getShape().get(1);
-        NDArray hidden = decoder.forward(ids, mask, null, training).get(new NDIndex(":, :-1, :"));
+    public NDArray tokenLogProbs(TokenBatch batch, boolean training) {
+        return logProbs(batch, training, false).tokens();
+    }
+
+    /** {@link #tokenLogProbs} and, beside it, the entropy (rows, cols − 1) of each position's next-token distribution. */
+    public LogProbs logProbs(TokenBatch batch, boolean training, boolean entropy) {
+        NDArray ids = BatchTensors.ids(manager, batch);
+        long b = batch.rows(), t = batch.cols();
+        NDArray hidden = decoder.forward(ids, BatchTensors.mask(manager, batch), null, training).get(new NDIndex(":, :-1, :"));
         NDArray logp = logits(hidden.reshape(b * (t - 1), config().hiddenSize())).logSoftmax(-1);
         NDArray targets = ids.get(new NDIndex(":, 1:")).reshape(b * (t - 1), 1);
-        return logp.gather(targets, 1).reshape(b, t - 1);
+        NDArray lp = logp.gather(targets, 1).reshape(b, t - 1);
+        return new LogProbs(lp, entropy ? logp.exp().mul(logp).sum(new int[] {-1}).neg().reshape(b, t - 1) : null);
     }
 
-    NDArray ids(int[] ids) {
-        long[] l = new long[ids.length];
-        for (int i = 0; i < l.length; i++) l[i] = ids[i];
-        return manager.create(l, new Shape(1, ids.length));
-    }
-
-    NDArray ones(int n) {
-        return manager.ones(new Shape(1, n), DataType.FLOAT32);
+    /** Summed negative log-likelihood of a batch's target tokens ({@link TokenBatch#targetMask}), without gradients. */
+    public double targetNll(TokenBatch batch) {
+        try (NDScope scope = new NDScope()) {
+            return -tokenLogProbs(batch, false).mul(BatchTensors.targetMask(manager, batch)).sum().getFloat();
+        }
     }
 
     /**

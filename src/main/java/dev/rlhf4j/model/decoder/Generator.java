@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import dev.rlhf4j.text.TokenBatch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,17 +76,10 @@ public final class Generator {
             throw new IllegalArgumentException("a prompt of " + longest + " tokens leaves no room under max_position_embeddings "
                     + c.maxPositions());
         }
-        int pad = c.padOrEos();
-        int total = longest + maxNew;
-        long[] ids = new long[rows * total];   // row-major, left-padded prompt then new tokens
-        float[] mask = new float[rows * total];
-        Arrays.fill(ids, pad);
-        for (int r = 0; r < rows; r++) {
-            int[] p = prompts.get(r);
-            int off = r * total + longest - p.length;
-            for (int k = 0; k < p.length; k++) ids[off + k] = p[k];
-            Arrays.fill(mask, off, r * total + longest, 1f);
-        }
+        TokenBatch batch = TokenBatch.prompts(prompts, c.padOrEos(), maxNew); // new tokens fill it in place
+        int total = batch.cols();
+        long[] ids = batch.ids();
+        float[] mask = batch.mask();
         int[][] out = new int[rows][maxNew];
         int[] produced = new int[rows];
         String[] reason = new String[rows];
