@@ -8,7 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
-import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.model.decoder.Generator;
@@ -211,7 +210,7 @@ public final class PpoTrainer {
         try (NDScope scope = new NDScope()) {
             old = actor.tokenLogProbs(all, false).toFloatArray();
             ref = reference.tokenLogProbs(all, false).toFloatArray();
-            val = critic.values(BatchTensors.ids(actor.manager(), all), BatchTensors.mask(actor.manager(), all), false).toFloatArray();
+            val = critic.values(all, false).toFloatArray();
         }
         int cols = all.cols();
         float[] adv = new float[n * (cols - 1)], ret = new float[n * (cols - 1)];
@@ -322,7 +321,7 @@ public final class PpoTrainer {
         NDArray ratio = lp.sub(oLp).exp();
         NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
         NDArray pg = Scalars.div(NDArrays.minimum(s1, s2).neg().mul(M).sum(), count);
-        NDArray v = critic.values(BatchTensors.ids(m, b), BatchTensors.mask(m, b), true).get(new NDIndex(":, :-1"));
+        NDArray v = critic.values(b, true).get(new NDIndex(":, :-1"));
         NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
         NDArray vl = Scalars.mul(Scalars.div(NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum(), count), 0.5f);
         double pgv = pg.getFloat(), vlv = vl.getFloat();

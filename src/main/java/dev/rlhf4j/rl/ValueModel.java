@@ -3,11 +3,13 @@ package dev.rlhf4j.rl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.Decoder;
 import dev.rlhf4j.model.weights.HostTensor;
+import dev.rlhf4j.text.TokenBatch;
 
 import java.util.List;
 import java.util.Map;
@@ -89,9 +91,10 @@ public final class ValueModel implements AutoCloseable {
         return source;
     }
 
-    /** Values of every position: (B, T). */
-    public NDArray values(NDArray ids, NDArray mask, boolean training) {
-        NDArray h = decoder.forward(ids, mask, null, training);
+    /** Values of every position of a batch: (rows, cols). */
+    public NDArray values(TokenBatch batch, boolean training) {
+        NDManager m = manager();
+        NDArray h = decoder.forward(BatchTensors.ids(m, batch), BatchTensors.mask(m, batch), null, training);
         return h.matMul(head.transpose()).squeeze(-1).add(bias);
     }
 

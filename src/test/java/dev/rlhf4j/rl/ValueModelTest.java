@@ -55,11 +55,7 @@ class ValueModelTest {
             var batch = dev.rlhf4j.text.TokenBatch.of(List.of(new dev.rlhf4j.text.EncodedSequence(ids, new int[ids.length], false)), 0);
             try (var scope = new ai.djl.ndarray.NDScope()) {
                 float reward = rm.rewards(batch, false).getFloat(0);
-                var shape = new ai.djl.ndarray.types.Shape(1, ids.length);
-                long[] l = new long[ids.length];
-                float[] mask = new float[ids.length];
-                for (int i = 0; i < ids.length; i++) { l[i] = ids[i]; mask[i] = 1; }
-                NDArray v = fromRm.values(fromRm.manager().create(l, shape), fromRm.manager().create(mask, shape), false);
+                NDArray v = fromRm.values(batch, false);
                 assertThat(v.getFloat(0, ids.length - 1)).isCloseTo(reward, org.assertj.core.api.Assertions.within(1e-4f));
                 assertThat(reward).isNotZero();
             }
