@@ -1,5 +1,6 @@
 package dev.rlhf4j.rl;
 
+import ai.djl.ndarray.NDScope;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.text.TokenBatch;
 
@@ -55,9 +56,11 @@ final class ResponseTokens {
     double perplexity(List<Sequence> seqs, int batchSize) {
         double nll = 0, count = 0;
         for (int start = 0; start < seqs.size(); start += batchSize) {
-            TokenBatch b = batch(seqs.subList(start, Math.min(seqs.size(), start + batchSize)));
-            nll += policy.targetNll(b);
-            count += b.targets();
+            try (NDScope scope = new NDScope()) {
+                TokenBatch b = batch(seqs.subList(start, Math.min(seqs.size(), start + batchSize)));
+                nll += policy.targetNll(b, false).getFloat();
+                count += b.targets();
+            }
         }
         return Math.exp(nll / Math.max(count, 1));
     }

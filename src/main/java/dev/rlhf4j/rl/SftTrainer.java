@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import dev.rlhf4j.engine.Scalars;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
-import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.rl.ResponseTokens.Sequence;
 import dev.rlhf4j.text.TokenBatch;
@@ -130,9 +129,8 @@ public final class SftTrainer {
     /** Mean response-token loss of one batch. */
     private Loop.Micro step(List<Sequence> batch) {
         TokenBatch b = tokens.batch(batch);
-        NDArray lp = policy.tokenLogProbs(b, true);
         float count = b.targets();
-        NDArray loss = Scalars.div(lp.mul(BatchTensors.targetMask(policy.manager(), b)).sum().neg(), Math.max(1f, count));
+        NDArray loss = Scalars.div(policy.targetNll(b, true), Math.max(1f, count));
         return new Loop.Micro(loss, loss.getFloat(), (long) count);
     }
 

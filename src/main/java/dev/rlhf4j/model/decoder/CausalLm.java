@@ -196,11 +196,9 @@ public final class CausalLm implements AutoCloseable {
         return new LogProbs(lp, entropy ? logp.exp().mul(logp).sum(new int[] {-1}).neg().reshape(b, t - 1) : null);
     }
 
-    /** Summed negative log-likelihood of a batch's target tokens ({@link TokenBatch#targetMask}), without gradients. */
-    public double targetNll(TokenBatch batch) {
-        try (NDScope scope = new NDScope()) {
-            return -tokenLogProbs(batch, false).mul(BatchTensors.targetMask(manager, batch)).sum().getFloat();
-        }
+    /** Summed negative log-likelihood of a batch's target tokens ({@link TokenBatch#targetMask}): a scalar. */
+    public NDArray targetNll(TokenBatch batch, boolean training) {
+        return tokenLogProbs(batch, training).mul(BatchTensors.targetMask(manager, batch)).sum().neg();
     }
 
     /**
