@@ -107,7 +107,7 @@ public final class PpoTrainer {
                 st.restore(CRITIC, criticOpt);
             }
             loop.resumeFrom(st.state());
-            System.err.printf(Locale.ROOT, "ppo: resuming at iteration %d/%d%n", start, cfg.iterations());
+            System.err.printf(Locale.ROOT, "%s: resuming at iteration %d/%d%n", cfg.algorithm(), start, cfg.iterations());
         }
         MetricsFile metrics = MetricsFile.open(out.resolve(MetricsFile.NAME), resume);
         long t0 = System.nanoTime();

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.CausalLm;
+import dev.rlhf4j.synth.RlSets;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +37,17 @@ class CriticFreeLoopTest {
 
     @Test
     void criticFreeRunsLearnLogAndResumeWithoutACritic(@TempDir Path dir) throws Exception {
-        RlLoopTest.data();
+        // The same data as RlLoopTest's (its static lists are filled by its own @BeforeAll; not shared here).
+        RlSets.Sets sets = RlSets.generate(40, 8, 160, 5);
+        List<Demonstrations.Example> demos = new ArrayList<>();
+        List<String> prompts = new ArrayList<>();
+        for (RlSets.Demonstration d : sets.sft()) {
+            demos.add(new Demonstrations.Example(d.id(), d.prompt(), d.response(), Json.MAPPER.createObjectNode()));
+        }
+        for (RlSets.Prompt p : sets.train()) prompts.add(p.prompt());
         Path sft = dir.resolve("sft");
-        try (CausalLm p = Policies.scratch(RlLoopTest.TINY, RlLoopTest.demos, Device.cpu(), 3)) {
-            new SftTrainer(p, RlLoopTest.SFT).fit(RlLoopTest.demos, List.of(), sft, false, null);
+        try (CausalLm p = Policies.scratch(RlLoopTest.TINY, demos, Device.cpu(), 3)) {
+            new SftTrainer(p, RlLoopTest.SFT).fit(demos, List.of(), sft, false, null);
         }
         PpoConfig cfg = PpoConfig.builder().iterations(12).promptsPerIter(8).rollouts(4).maxNewTokens(24).temperature(1.0)
                 .topP(1.0).repetitionPenalty(1.0).klBeta(0.05).rewardClip(5.0).epochs(2).minibatch(16).actorLr(3e-3).clipNorm(1.0)
@@ -47,8 +55,8 @@ class CriticFreeLoopTest {
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu())) {
             assertThatThrownBy(() -> new PpoTrainer(actor, ref, ValueModel.fromActor(ref), SHORTER, null, cfg, List.of()))
                     .hasMessageContaining("takes no critic");
-            new PpoTrainer(actor, ref, null, SHORTER, new GoldRewardFunction(), cfg, RlLoopTest.demos.subList(0, 16))
-                    .train(RlLoopTest.prompts, dir.resolve("grpo"), false, null);
+            new PpoTrainer(actor, ref, null, SHORTER, new GoldRewardFunction(), cfg, demos.subList(0, 16))
+                    .train(prompts, dir.resolve("grpo"), false, null);
         }
         List<String> lines = Files.readAllLines(dir.resolve("grpo/metrics.jsonl"));
         assertThat(lines).hasSize(12);
@@ -78,17 +86,17 @@ class CriticFreeLoopTest {
         // REINFORCE++ for 6 iterations, killed (a 3-iteration run), resumed: iterations 4–6 repeat exactly.
         PpoConfig rpp = cfg.toBuilder().algorithm(Algorithm.REINFORCE_PP).iterations(6).checkpointEvery(3).build();
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu())) {
-            new PpoTrainer(actor, ref, null, SHORTER, null, rpp, List.of()).train(RlLoopTest.prompts, dir.resolve("a"), false, null);
+            new PpoTrainer(actor, ref, null, SHORTER, null, rpp, List.of()).train(prompts, dir.resolve("a"), false, null);
         }
         Path b = dir.resolve("b");
         try (CausalLm actor = CausalLm.load(sft, Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu())) {
             new PpoTrainer(actor, ref, null, SHORTER, null, rpp.toBuilder().iterations(3).build(), List.of())
-                    .train(RlLoopTest.prompts, b, false, null);
+                    .train(prompts, b, false, null);
         }
         try (CausalLm actor = CausalLm.load(b.resolve("resume"), Device.cpu()); CausalLm ref = CausalLm.load(sft, Device.cpu())) {
             assertThatThrownBy(() -> new PpoTrainer(actor, ref, null, SHORTER, null, rpp.toBuilder().algorithm(Algorithm.RLOO).build(),
-                    List.of()).train(RlLoopTest.prompts, b, true, null)).hasMessageContaining("--algorithm reinforce++");
-            new PpoTrainer(actor, ref, null, SHORTER, null, rpp, List.of()).train(RlLoopTest.prompts, b, true, null);
+                    List.of()).train(prompts, b, true, null)).hasMessageContaining("--algorithm reinforce++");
+            new PpoTrainer(actor, ref, null, SHORTER, null, rpp, List.of()).train(prompts, b, true, null);
         }
         List<String> straight = Files.readAllLines(dir.resolve("a/metrics.jsonl")), resumed = Files.readAllLines(b.resolve("metrics.jsonl"));
         assertThat(resumed).hasSize(6);
