@@ -1,10 +1,21 @@
 package dev.rlhf4j.cli;
 
+import dev.rlhf4j.rl.Algorithm;
 import dev.rlhf4j.rl.PpoConfig;
 import picocli.CommandLine.Option;
 
 /** PPO's options, shared by {@code ppo} and {@code rlhf}. */
 public final class PpoOptions {
+    @Option(names = "--algorithm", defaultValue = PpoConfig.Defaults.ALGORITHM,
+            description = "ppo (clipped ratio, a critic, GAE); grpo: A = (r − mean_group)/std_group, k3 KL loss term, per-sequence "
+                    + "mean of the token losses; dr-grpo: A = r − mean_group, token losses summed / (rows · --max-new-tokens); "
+                    + "rloo: A = r − mean of the other k − 1, token-level KL in the reward; reinforce++: A = r − mean_group, "
+                    + "token-level KL in the reward, then normalised over the batch's tokens. The critic-free ones (k = --rollouts ≥ 2) "
+                    + "use the clipped ratio, no critic; --critic-lr, --value-clip, --gamma, --lambda apply to ppo only (default: ${DEFAULT-VALUE}).")
+    String algorithm;
+    @Option(names = "--kl-in-reward", description = "grpo, dr-grpo: β·Σ(log π − log π_ref) subtracted from the sequence reward before the "
+            + "group baseline, instead of the loss term β·k3, k3 = π_ref/π − log(π_ref/π) − 1 (default: the k3 loss term).")
+    boolean klInReward;
     @Option(names = "--iterations", defaultValue = PpoConfig.Defaults.ITERATIONS, description = "PPO iterations; 100 keeps rlhf --rounds 2 (three PPO runs) near 30 minutes on 2 cores (default: ${DEFAULT-VALUE}).")
     int iterations;
     @Option(names = "--prompts-per-iter", defaultValue = PpoConfig.Defaults.PROMPTS_PER_ITER, description = "Prompts per iteration (default: ${DEFAULT-VALUE}).")
@@ -48,6 +59,6 @@ public final class PpoOptions {
                 .repetitionPenalty(sampling.repetition).klBeta(klBeta).rewardClip(rewardClip).normalizeRewards(!noNorm)
                 .gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs).minibatch(minibatch)
                 .actorLr(actorLr).criticLr(criticLr).clipNorm(clipNorm).seed(seed.get()).checkpointEvery(checkpointEvery)
-                .maxPromptTokens(maxPrompt).build();
+                .maxPromptTokens(maxPrompt).algorithm(Algorithm.parse(algorithm)).klInReward(klInReward).build();
     }
 }

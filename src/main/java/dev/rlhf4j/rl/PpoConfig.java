@@ -34,12 +34,14 @@ import dev.rlhf4j.train.optim.OptimConfig;
  * @param seed             sampling and order seed
  * @param checkpointEvery  iterations between checkpoints
  * @param maxPromptTokens  prompt tokens kept
+ * @param algorithm        PPO or a critic-free algorithm (METHODS.md §9); the critic options apply to PPO only
+ * @param klInReward       GRPO / Dr. GRPO: β·KL in the sequence reward instead of the k3 loss term
  */
 public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int maxNewTokens, double temperature,
                         double topP, double repetitionPenalty, double klBeta, double rewardClip, boolean normalizeRewards,
                         double gamma, double lambda, double clip, double valueClip, int epochs, int minibatch,
                         OptimConfig actorOptim, OptimConfig criticOptim, double clipNorm, long seed, int checkpointEvery,
-                        int maxPromptTokens) {
+                        int maxPromptTokens, Algorithm algorithm, boolean klInReward) {
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
@@ -47,7 +49,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 TEMPERATURE = "0.8", TOP_P = "0.9", REPETITION_PENALTY = "1.1", KL_BETA = "0.05", REWARD_CLIP = "5",
                 GAMMA = "1.0", LAMBDA = "0.95", CLIP = "0.2", VALUE_CLIP = "0.2", EPOCHS = "2", MINIBATCH = "32",
                 ACTOR_LR = "1e-4", CRITIC_LR = "2e-4", CLIP_NORM = "1.0", SEED = dev.rlhf4j.train.TrainConfig.Defaults.SEED, CHECKPOINT_EVERY = "25",
-                MAX_PROMPT_TOKENS = "64";
+                MAX_PROMPT_TOKENS = "64", ALGORITHM = "ppo";
 
         private Defaults() {}
     }
@@ -57,6 +59,13 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
             throw new IllegalArgumentException("iterations, prompts per iteration, rollouts, epochs and minibatch must be ≥ 1");
         }
         if (klBeta < 0) throw new IllegalArgumentException("--kl-beta must be ≥ 0, got " + klBeta);
+        if (algorithm == null) throw new IllegalArgumentException("no algorithm");
+        if (!algorithm.usesCritic() && rollouts < 2) {
+            throw new IllegalArgumentException("--algorithm " + algorithm + " takes its baseline from the other rollouts of a prompt: --rollouts must be ≥ 2, got " + rollouts);
+        }
+        if (klInReward && !algorithm.klPlacementIsAnOption()) {
+            throw new IllegalArgumentException("--kl-in-reward applies to grpo and dr-grpo; " + algorithm + " always puts the KL in the reward");
+        }
     }
 
     /** PPO's rollout sampling (temperature, top-p, repetition penalty, length) with {@code seed}; judging reuses it. */
@@ -78,7 +87,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 .temperature(temperature).topP(topP).repetitionPenalty(repetitionPenalty).klBeta(klBeta).rewardClip(rewardClip)
                 .normalizeRewards(normalizeRewards).gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs)
                 .minibatch(minibatch).actorOptim(actorOptim).criticOptim(criticOptim).clipNorm(clipNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens);
+                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens).algorithm(algorithm).klInReward(klInReward);
     }
 
     /** Named setters over {@link Defaults}. */
@@ -93,7 +102,8 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 clip = d(Defaults.CLIP), valueClip = d(Defaults.VALUE_CLIP), clipNorm = d(Defaults.CLIP_NORM);
         private OptimConfig actorOptim = OptimConfig.adamW(d(Defaults.ACTOR_LR), OptimConfig.EPS_POLICY),
                 criticOptim = OptimConfig.adamW(d(Defaults.CRITIC_LR), OptimConfig.EPS_POLICY);
-        private boolean normalizeRewards = true;
+        private boolean normalizeRewards = true, klInReward = false;
+        private Algorithm algorithm = Algorithm.parse(Defaults.ALGORITHM);
         private long seed = Long.parseLong(Defaults.SEED);
 
         private Builder() {}
@@ -130,11 +140,13 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         public Builder seed(long v) { seed = v; return this; }
         public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
         public Builder maxPromptTokens(int v) { maxPromptTokens = v; return this; }
+        public Builder algorithm(Algorithm v) { algorithm = v; return this; }
+        public Builder klInReward(boolean v) { klInReward = v; return this; }
 
         public PpoConfig build() {
             return new PpoConfig(iterations, promptsPerIter, rollouts, maxNewTokens, temperature, topP, repetitionPenalty,
                     klBeta, rewardClip, normalizeRewards, gamma, lambda, clip, valueClip, epochs, minibatch, actorOptim,
-                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens);
+                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens, algorithm, klInReward);
         }
     }
 }

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** The {@code ppo} job: load actor, reference, critic and reward, train, write {@code ppo.json}. */
+/** The {@code ppo} job: load actor, reference, critic (PPO only) and reward, train, write {@code ppo.json}. */
 public final class PpoRun {
     private PpoRun() {}
 
@@ -29,17 +29,25 @@ public final class PpoRun {
         try (CausalLm actor = CausalLm.load(resume ? out.resolve("resume") : policy, device);
              CausalLm reference = CausalLm.load(policy, device);
              RewardFunction rm = reward(rewardSpec, device);
-             ValueModel critic = ValueModel.forPpo(reference, rm)) {
-            System.err.printf(Locale.ROOT, "ppo: actor %s (%,d parameters), reward %s, critic from the %s, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s%n",
-                    policy, actor.parameters().count(), rm.name(), critic.initialisedFrom(), prompts.size(), cfg.iterations(),
-                    cfg.promptsPerIter(), cfg.rollouts(), cfg.klBeta());
+             ValueModel critic = cfg.algorithm().usesCritic() ? ValueModel.forPpo(reference, rm) : null) {
+            String criticInit = critic == null ? "none" : critic.initialisedFrom();
+            if (critic != null) {
+                System.err.printf(Locale.ROOT, "ppo: actor %s (%,d parameters), reward %s, critic from the %s, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s%n",
+                        policy, actor.parameters().count(), rm.name(), critic.initialisedFrom(), prompts.size(), cfg.iterations(),
+                        cfg.promptsPerIter(), cfg.rollouts(), cfg.klBeta());
+            } else {
+                System.err.printf(Locale.ROOT, "%s: actor %s (%,d parameters), reward %s, no critic, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s, KL %s%n",
+                        cfg.algorithm(), policy, actor.parameters().count(), rm.name(), prompts.size(), cfg.iterations(),
+                        cfg.promptsPerIter(), cfg.rollouts(), cfg.klBeta(), cfg.algorithm().klPlacement(cfg.klInReward()));
+            }
             PpoTrainer.Result r = new PpoTrainer(actor, reference, critic, rm, task ? new GoldRewardFunction() : null, cfg, ppl)
                     .train(prompts, out, resume, provenance);
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("iterations", r.iterations());
             o.put("seconds", r.seconds());
             o.put("reward_model", rewardSpec);
-            o.put("critic_init", critic.initialisedFrom());
+            o.put("algorithm", cfg.algorithm().cliName());
+            o.put("critic_init", criticInit);
             o.put("policy_in", policy.toString());
             o.put("policy_out", out.resolve("policy").toString());
             o.set("config", Json.MAPPER.valueToTree(cfg));

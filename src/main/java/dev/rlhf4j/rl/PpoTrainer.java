@@ -34,6 +34,10 @@ import dev.rlhf4j.engine.Scalars;
  * π_ref) at every token; GAE (γ, λ); then a few epochs of the clipped policy and value losses over minibatches.
  * Writes {@code metrics.jsonl} (one line per iteration), the actor as a *ForCausalLM directory in {@code out/policy},
  * and {@code out/resume/} every few iterations.
+ *
+ * <p>With a critic-free {@link Algorithm} (METHODS.md §9: GRPO, Dr. GRPO, RLOO, REINFORCE++) the rollouts, scoring,
+ * KL and logging are the same; there is no critic (no value head, loss, optimizer or checkpoint), the advantages come
+ * from {@link Advantages} and the loss is {@link #criticFreeStep}.
  */
 public final class PpoTrainer {
     private final CausalLm actor;
@@ -51,6 +55,7 @@ public final class PpoTrainer {
     public record Result(int iterations, ObjectNode last, double seconds) {}
 
     /**
+     * @param critic    PPO's value model; null for a critic-free algorithm
      * @param gold      scores logged beside the RM reward (the controlled task's gold), or null
      * @param pplSet    demonstrations whose response perplexity under the actor is logged every iteration (may be empty)
      */
@@ -65,6 +70,9 @@ public final class PpoTrainer {
         this.text = new PolicyText(actor, cfg.maxPromptTokens());
         this.pplTokens = new ResponseTokens(actor, cfg.maxPromptTokens(), cfg.maxPromptTokens() + cfg.maxNewTokens());
         this.pplSet = pplTokens.encode(pplSet);
+        if ((critic != null) != cfg.algorithm().usesCritic()) {
+            throw new IllegalArgumentException(cfg.algorithm() + (critic == null ? " needs a critic" : " takes no critic"));
+        }
     }
 
     /** One sampled response and what it earned. */
@@ -72,13 +80,17 @@ public final class PpoTrainer {
 
     public Result train(List<String> prompts, Path out, boolean resume, ObjectNode provenance) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to train on");
+        boolean withCritic = critic != null;
         actor.parameters().requireGradients(true);
-        critic.parameters().requireGradients(true);
+        if (withCritic) critic.parameters().requireGradients(true);
         AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.parameters());
-        AdamW criticOpt = cfg.criticOptim().create(critic.manager(), critic.parameters());
-        Loop<Minibatch> loop = new Loop<>(Loop.Step.of(STATS, this::step), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()), List.of(
-                new Loop.Group(ACTOR, actor.parameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr())),
-                new Loop.Group(CRITIC, critic.parameters(), criticOpt, LrSchedule.constant(cfg.criticOptim().lr()))));
+        AdamW criticOpt = withCritic ? cfg.criticOptim().create(critic.manager(), critic.parameters()) : null;
+        Loop.Group actorGroup = new Loop.Group(ACTOR, actor.parameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr()));
+        Loop<Minibatch> loop = withCritic
+                ? new Loop<>(Loop.Step.of(STATS, this::step), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()), List.of(actorGroup,
+                        new Loop.Group(CRITIC, critic.parameters(), criticOpt, LrSchedule.constant(cfg.criticOptim().lr()))))
+                : new Loop<>(Loop.Step.of(CRITIC_FREE_STATS, this::criticFreeStep), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()),
+                        List.of(actorGroup));
         int start = 0;
         double elapsedBefore = 0;
         if (resume) {
@@ -86,11 +98,17 @@ public final class PpoTrainer {
             start = st.extra().path("iteration").asInt();
             elapsedBefore = st.state().elapsedSeconds();
             moments.restore(st.extra().path("reward_moments"));
-            critic.load(Safetensors.read(st.dir().resolve(CRITIC_FILE)).tensors());
+            String saved = st.extra().path("algorithm").asText(Algorithm.PPO.cliName());
+            if (!saved.equals(cfg.algorithm().cliName())) {
+                throw new IllegalArgumentException("the run in " + out + " was trained with --algorithm " + saved + ", not " + cfg.algorithm());
+            }
             st.restore(ACTOR, actorOpt);
-            st.restore(CRITIC, criticOpt);
+            if (withCritic) {
+                critic.load(Safetensors.read(st.dir().resolve(CRITIC_FILE)).tensors());
+                st.restore(CRITIC, criticOpt);
+            }
             loop.resumeFrom(st.state());
-            System.err.printf(Locale.ROOT, "ppo: resuming at iteration %d/%d%n", start, cfg.iterations());
+            System.err.printf(Locale.ROOT, "%s: resuming at iteration %d/%d%n", cfg.algorithm(), start, cfg.iterations());
         }
         MetricsFile metrics = MetricsFile.open(out.resolve(MetricsFile.NAME), resume);
         long t0 = System.nanoTime();
@@ -106,7 +124,15 @@ public final class PpoTrainer {
                 last.put("elapsed_s", secs);
                 metrics.record(MetricsFile.PPO, last);
                 double per = (System.nanoTime() - t0) / 1e9 / (it + 1 - start);
-                System.err.printf(Locale.ROOT, "ppo: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  vloss %.3f  "
+                if (!withCritic) {
+                    System.err.printf(Locale.ROOT, "%s: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  klloss %.4f  "
+                                    + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", cfg.algorithm(), it + 1, cfg.iterations(),
+                            last.path("rm_reward").asDouble(), last.path("gold_reward").asDouble(Double.NaN), last.path("kl").asDouble(),
+                            last.path("ppl").asDouble(Double.NaN), last.path("response_length").asDouble(), last.path("entropy").asDouble(),
+                            last.path("clip_fraction").asDouble(), last.path("kl_loss").asDouble(), last.path("time_generate_s").asDouble(),
+                            last.path("time_score_s").asDouble(), last.path("time_logprobs_s").asDouble(), last.path("time_update_s").asDouble(),
+                            Rl.duration(per * (cfg.iterations() - it - 1)));
+                } else System.err.printf(Locale.ROOT, "ppo: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  vloss %.3f  "
                                 + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", it + 1, cfg.iterations(),
                         last.path("rm_reward").asDouble(), last.path("gold_reward").asDouble(Double.NaN), last.path("kl").asDouble(),
                         last.path("ppl").asDouble(Double.NaN), last.path("response_length").asDouble(), last.path("entropy").asDouble(),
@@ -118,16 +144,17 @@ public final class PpoTrainer {
                     ObjectNode extra = Json.MAPPER.createObjectNode();
                     extra.put("iteration", it + 1);
                     extra.set("reward_moments", moments.toJson());
+                    if (!withCritic) extra.put("algorithm", cfg.algorithm().cliName()); // PPO's resume state as before
                     String iteration = Integer.toString(it + 1);
                     ResumeState.save(out, dir -> {
                         actor.save(dir, provenance);
-                        Safetensors.write(dir.resolve(CRITIC_FILE), critic.toHost(), Map.of("iteration", iteration));
+                        if (withCritic) Safetensors.write(dir.resolve(CRITIC_FILE), critic.toHost(), Map.of("iteration", iteration));
                     }, loop.optimizers(), loop.state(secs), extra);
                 }
             }
         } finally {
             actor.parameters().requireGradients(false);
-            critic.parameters().requireGradients(false);
+            if (withCritic) critic.parameters().requireGradients(false);
         }
         actor.save(out.resolve("policy"), provenance);
         return new Result(cfg.iterations(), last, elapsedBefore + (System.nanoTime() - t0) / 1e9);
@@ -210,13 +237,19 @@ public final class PpoTrainer {
         try (NDScope scope = new NDScope()) {
             old = actor.tokenLogProbs(all, false).toFloatArray();
             ref = reference.tokenLogProbs(all, false).toFloatArray();
-            val = critic.values(all, false).toFloatArray();
+            val = critic == null ? null : critic.values(all, false).toFloatArray();
         }
         int cols = all.cols();
         float[] adv = new float[n * (cols - 1)], ret = new float[n * (cols - 1)];
         float[] oldLp = new float[n * (cols - 1)], oldV = new float[n * (cols - 1)], act = new float[n * (cols - 1)];
         double klSum = 0, lenSum = 0;
         double[] finalReward = new double[n];
+        // Critic-free: the second target is log π_ref (for the k3 term) instead of the old value; no returns.
+        if (critic == null) {
+            double[] kl = criticFreeTargets(rolls, cols, old, ref, finalReward, adv, oldLp, oldV, act);
+            klSum = kl[0];
+            lenSum = kl[1];
+        } else {
         for (int r = 0; r < n; r++) {
             Rollout ro = rolls.get(r);
             int p = ro.promptIds().length, len = ro.responseIds().length;
@@ -245,11 +278,12 @@ public final class PpoTrainer {
             lenSum += len;
         }
         whiten(adv, act);
+        }
         double logpSecs = (System.nanoTime() - tLogp) / 1e9;
 
         // ---- PPO epochs ----
         long tUpd = System.nanoTime();
-        double pgLoss = 0, vLoss = 0, clipFrac = 0, entropy = 0;
+        double pgLoss = 0, vLoss = 0, clipFrac = 0, entropy = 0; // critic-free: vLoss sums the KL loss
         int updates = 0;
         for (int e = 0; e < cfg.epochs(); e++) {
             int[] perm = permutation(n, cfg.seed() * 31 + it * 101L + e);
@@ -268,6 +302,7 @@ public final class PpoTrainer {
 
         ObjectNode m = Json.MAPPER.createObjectNode();
         m.put("iteration", it + 1);
+        if (critic == null) m.put("algorithm", cfg.algorithm().cliName()); // PPO's record as before
         m.put("rm_reward", mean(scores));
         if (golds != null) m.put("gold_reward", mean(golds));
         m.put("reward_normalised", mean(finalReward));
@@ -277,7 +312,8 @@ public final class PpoTrainer {
         m.put("entropy", entropy / updates);
         m.put("clip_fraction", clipFrac / updates);
         m.put("policy_loss", pgLoss / updates);
-        m.put("value_loss", vLoss / updates);
+        if (critic != null) m.put("value_loss", vLoss / updates);
+        else m.put("kl_loss", vLoss / updates);
         m.put("new_tokens", g.newTokens());
         m.put("rollout_tokens_per_s", g.newTokens() / Math.max(genSecs, 1e-9));
         m.put("time_generate_s", genSecs);
@@ -292,12 +328,11 @@ public final class PpoTrainer {
     /** A minibatch of rollouts with its per-token targets (rows, cols − 1): old log-probs and values, advantages, returns, action mask. */
     record Minibatch(TokenBatch batch, float[][] targets) {}
 
-    private static Minibatch minibatch(TokenBatch all, int[] rows, float[] oldLp, float[] oldV, float[] adv, float[] ret, float[] act) {
+    private static Minibatch minibatch(TokenBatch all, int[] rows, float[]... from) {
         TokenBatch b = all.rows(rows);
         int c1 = all.cols() - 1, bc1 = b.cols() - 1;
-        float[][] picked = new float[5][rows.length * bc1];
-        float[][] from = {oldLp, oldV, adv, ret, act};
-        for (int k = 0; k < 5; k++) {
+        float[][] picked = new float[from.length][rows.length * bc1];
+        for (int k = 0; k < from.length; k++) {
             for (int r = 0; r < rows.length; r++) System.arraycopy(from[k], rows[r] * c1, picked[k], r * bc1, bc1);
         }
         return new Minibatch(b, picked);
@@ -328,6 +363,81 @@ public final class PpoTrainer {
         double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
         double entv = ent.mul(M).sum().getFloat() / count;
         return new Loop.Micro(pg.add(vl), pgv + vlv, (long) count, pgv, vlv, cf, entv);
+    }
+
+    /** Stats of {@link #criticFreeStep}, in order. */
+    private static final List<String> CRITIC_FREE_STATS = List.of("policy_loss", "kl_loss", "clip_fraction", "entropy");
+
+    /**
+     * The critic-free loss of one minibatch: per token −min(ρA, clip(ρ, 1 ± ε)A), plus β·k3(π, π_ref) when the KL is a
+     * loss term, averaged as {@link Algorithm#aggregation()} says. Targets: old log-probs, reference log-probs,
+     * advantages, returns (unused), action mask.
+     */
+    private Loop.Micro criticFreeStep(Minibatch mb) {
+        TokenBatch b = mb.batch();
+        float[][] picked = mb.targets();
+        int rows = b.rows(), bc1 = b.cols() - 1;
+        NDManager m = actor.manager();
+        Shape sh = new Shape(rows, bc1);
+        NDArray oLp = m.create(picked[0], sh), refLp = m.create(picked[1], sh), A = m.create(picked[2], sh),
+                M = m.create(picked[4], sh);
+        NDArray W = m.create(Advantages.lossWeights(picked[4], rows, bc1, cfg.algorithm().aggregation(), cfg.maxNewTokens()), sh);
+        float count = Math.max(1f, M.sum().getFloat());
+        CausalLm.LogProbs out = actor.logProbs(b, true, true);
+        NDArray lp = out.tokens(), ent = out.entropy();
+        NDArray ratio = lp.sub(oLp).exp();
+        NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
+        NDArray pg = NDArrays.minimum(s1, s2).neg().mul(W).sum();
+        NDArray objective = pg;
+        double klv = 0;
+        if (cfg.algorithm().klPlacement(cfg.klInReward()) == Advantages.KlPlacement.LOSS_K3) {
+            NDArray d = refLp.sub(lp).mul(M); // masked before exp: off the response π_ref is not there (0) and exp(−log π) may overflow
+            NDArray k3;
+            try (NDArray one = Scalars.constant(d, 1)) {
+                k3 = d.exp().sub(d).sub(one);
+            }
+            NDArray kl = Scalars.mul(k3.mul(W).sum(), cfg.klBeta());
+            objective = pg.add(kl);
+            klv = kl.getFloat();
+        }
+        double pgv = pg.getFloat();
+        double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
+        double entv = ent.mul(M).sum().getFloat() / count;
+        return new Loop.Micro(objective, pgv + klv, (long) count, pgv, klv, cf, entv);
+    }
+
+    /**
+     * The critic-free targets of a rollout batch: the same normalised, clipped score as PPO's into {@code finalReward},
+     * per-token advantages from {@link Advantages#tokenAdvantages} into {@code adv}, log π (rollout) into {@code oldLp},
+     * log π_ref into {@code refLp}, 1 on response tokens into {@code act}; returns {Σ KL, Σ length} over rows.
+     */
+    private double[] criticFreeTargets(List<Rollout> rolls, int cols, float[] old, float[] ref, double[] finalReward, float[] adv,
+                                       float[] oldLp, float[] refLp, float[] act) {
+        int n = rolls.size();
+        double[][] tokenKl = new double[n][];
+        double klSum = 0, lenSum = 0;
+        for (int r = 0; r < n; r++) {
+            Rollout ro = rolls.get(r);
+            int p = ro.promptIds().length, len = ro.responseIds().length;
+            double s = cfg.normalizeRewards() ? moments.normalise(ro.score()) : ro.score();
+            finalReward[r] = Math.max(-cfg.rewardClip(), Math.min(cfg.rewardClip(), s));
+            tokenKl[r] = new double[len];
+            for (int j = 0; j < len; j++) {
+                int col = r * (cols - 1) + p + j - 1; // log-prob of response token j is predicted at column p + j − 1
+                tokenKl[r][j] = old[col] - ref[col];
+                klSum += tokenKl[r][j];
+                oldLp[col] = old[col];
+                refLp[col] = ref[col];
+                act[col] = 1f;
+            }
+            lenSum += len;
+        }
+        double[][] a = Advantages.tokenAdvantages(cfg.algorithm(), finalReward, tokenKl, cfg.rollouts(), cfg.klBeta(), cfg.klInReward());
+        for (int r = 0; r < n; r++) {
+            int p = rolls.get(r).promptIds().length;
+            for (int j = 0; j < a[r].length; j++) adv[r * (cols - 1) + p + j - 1] = (float) a[r][j];
+        }
+        return new double[] {klSum, lenSum};
     }
 
     /**
