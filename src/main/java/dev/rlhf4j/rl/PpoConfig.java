@@ -34,12 +34,14 @@ import dev.rlhf4j.train.optim.OptimConfig;
  * @param seed             sampling and order seed
  * @param checkpointEvery  iterations between checkpoints
  * @param maxPromptTokens  prompt tokens kept
+ * @param snapshots        iterations after which the actor is kept as a policy directory {@code snapshots/iter-XXXX}
+ *                         (0: the starting policy); empty: 0, every {@code checkpointEvery} and the last
  */
 public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int maxNewTokens, double temperature,
                         double topP, double repetitionPenalty, double klBeta, double rewardClip, boolean normalizeRewards,
                         double gamma, double lambda, double clip, double valueClip, int epochs, int minibatch,
                         OptimConfig actorOptim, OptimConfig criticOptim, double clipNorm, long seed, int checkpointEvery,
-                        int maxPromptTokens) {
+                        int maxPromptTokens, java.util.List<Integer> snapshots) {
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
@@ -57,6 +59,16 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
             throw new IllegalArgumentException("iterations, prompts per iteration, rollouts, epochs and minibatch must be ≥ 1");
         }
         if (klBeta < 0) throw new IllegalArgumentException("--kl-beta must be ≥ 0, got " + klBeta);
+        snapshots = snapshots == null ? java.util.List.of() : java.util.List.copyOf(snapshots);
+        for (int s : snapshots) {
+            if (s < 0 || s > iterations) throw new IllegalArgumentException("--snapshots: iteration " + s + " is outside 0.." + iterations);
+        }
+    }
+
+    /** Whether the actor after {@code iteration} iterations (0: before the first) is kept as a snapshot. */
+    public boolean snapshotAt(int iteration) {
+        if (!snapshots.isEmpty()) return snapshots.contains(iteration);
+        return iteration == 0 || iteration == iterations || iteration % checkpointEvery == 0;
     }
 
     /** PPO's rollout sampling (temperature, top-p, repetition penalty, length) with {@code seed}; judging reuses it. */
@@ -78,7 +90,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 .temperature(temperature).topP(topP).repetitionPenalty(repetitionPenalty).klBeta(klBeta).rewardClip(rewardClip)
                 .normalizeRewards(normalizeRewards).gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs)
                 .minibatch(minibatch).actorOptim(actorOptim).criticOptim(criticOptim).clipNorm(clipNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens);
+                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens).snapshots(snapshots);
     }
 
     /** Named setters over {@link Defaults}. */
@@ -95,6 +107,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 criticOptim = OptimConfig.adamW(d(Defaults.CRITIC_LR), OptimConfig.EPS_POLICY);
         private boolean normalizeRewards = true;
         private long seed = Long.parseLong(Defaults.SEED);
+        private java.util.List<Integer> snapshots = java.util.List.of();
 
         private Builder() {}
 
@@ -130,11 +143,12 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         public Builder seed(long v) { seed = v; return this; }
         public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
         public Builder maxPromptTokens(int v) { maxPromptTokens = v; return this; }
+        public Builder snapshots(java.util.List<Integer> v) { snapshots = v; return this; }
 
         public PpoConfig build() {
             return new PpoConfig(iterations, promptsPerIter, rollouts, maxNewTokens, temperature, topP, repetitionPenalty,
                     klBeta, rewardClip, normalizeRewards, gamma, lambda, clip, valueClip, epochs, minibatch, actorOptim,
-                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens);
+                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens, snapshots);
         }
     }
 }
