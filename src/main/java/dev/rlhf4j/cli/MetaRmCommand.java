@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
 @Command(name = "metarm", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"MetaRM (the paper's Algorithm 1): continue training a reward model on preference pairs where every step",
                 "first ascends the difference loss on k responses per prompt sampled from the policy. Writes OUT (the reward",
-                "model), OUT/meta_set.jsonl and OUT/metrics.jsonl."})
+                "model), OUT/meta_set.jsonl and OUT/metrics.jsonl (each step also: J before and after the ascent, the ascent's",
+                "norm, the weights' and the AdamW step's: meta_j_before, meta_j_after, meta_ascent_to_weight, meta_ascent_to_adamw)."})
 public final class MetaRmCommand implements Callable<Integer> {
     @Option(names = "--reward-model", required = true, description = "The reward model to start from.")
     Path rm;

@@ -21,7 +21,9 @@ import java.util.concurrent.Callable;
         description = {"PPO against a reward model (the paper's §6 settings where they carry over to a CPU-sized policy).",
                 "Actor and frozen reference from --policy; critic from the actor with a value head; the reward model scores the",
                 "decoded text with its own tokenizer. Writes OUT/metrics.jsonl (one line per iteration: RM reward, gold reward,",
-                "KL, perplexity, length, entropy, clip fraction, value loss, time split), OUT/policy/, OUT/resume/, OUT/ppo.json.",
+                "the RM's accuracy and Kendall tau against gold on the iteration's within-prompt rollout pairs, KL, perplexity",
+                "(with --ppl-data), length, entropy, clip fraction, value loss, time split), OUT/policy/, OUT/resume/ (overwritten),",
+                "OUT/snapshots/iter-XXXX/ (kept, see --snapshots), OUT/ppo.json.",
                 "--algorithm grpo|dr-grpo|rloo|reinforce++ (METHODS.md §9) runs a critic-free method on the same rollouts, scoring,",
                 "KL and logging: no critic; metrics add 'algorithm' and 'kl_loss' in place of 'value_loss'."})
 public final class PpoCommand implements Callable<Integer> {

@@ -50,6 +50,8 @@ public final class PpoOptions {
     @picocli.CommandLine.Mixin SeedOption seed;
     @Option(names = "--checkpoint-every", defaultValue = PpoConfig.Defaults.CHECKPOINT_EVERY, description = "Iterations between resume checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
+    @Option(names = "--snapshots", split = ",", description = "Iterations after which the policy is kept in OUT/snapshots/iter-XXXX (0: the starting policy), e.g. 0,25,50,75,100 (default: 0, every --checkpoint-every and the last).")
+    java.util.List<Integer> snapshots;
     @Option(names = "--max-prompt-tokens", defaultValue = PpoConfig.Defaults.MAX_PROMPT_TOKENS, description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
 
@@ -59,6 +61,6 @@ public final class PpoOptions {
                 .repetitionPenalty(sampling.repetition).klBeta(klBeta).rewardClip(rewardClip).normalizeRewards(!noNorm)
                 .gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs).minibatch(minibatch)
                 .actorLr(actorLr).criticLr(criticLr).clipNorm(clipNorm).seed(seed.get()).checkpointEvery(checkpointEvery)
-                .maxPromptTokens(maxPrompt).algorithm(Algorithm.parse(algorithm)).klInReward(klInReward).build();
+                .maxPromptTokens(maxPrompt).algorithm(Algorithm.parse(algorithm)).klInReward(klInReward).snapshots(snapshots).build();
     }
 }

@@ -46,22 +46,61 @@ public final class MetaRm {
      * @param lr             α, the reward loss's learning rate (1e-4)
      * @param trainTopLayers train only the top K layers (2; 0 = all)
      * @param metaPrompts    prompts in the meta set (64)
-     * @param temperature    sampling temperature of the meta set, higher than PPO's so the k responses differ (1.0)
-     * @param maxNewTokens   tokens per sampled response (48)
+     * @param temperature    sampling temperature of the meta set when {@code sampling} is {@code meta} (1.0)
+     * @param maxNewTokens   tokens per sampled response when {@code sampling} is {@code meta} (48)
      * @param seed           seed of sampling, pair order and group draws (42)
+     * @param ascentNorm     R &gt; 0: normalised ascent, ‖Δθ‖ = R·‖θ‖ over the trainable weights (η unused); 0: plain
+     *                       ascent Δθ = η∇J (0)
+     * @param sampling       how the meta set is sampled: {@code ppo} (PPO's temperature, top-p, repetition penalty and
+     *                       max new tokens, so the RM adapts to what PPO will show it) or {@code meta} (this config's
+     *                       temperature and max new tokens, top-p 1, no repetition penalty) ({@code ppo})
      */
     public record Config(double eta, int metaGroups, int batchPairs, int k, int steps, double lr, int trainTopLayers,
-                         int metaPrompts, double temperature, int maxNewTokens, long seed) {
+                         int metaPrompts, double temperature, int maxNewTokens, long seed, double ascentNorm, String sampling) {
+        public static final String SAMPLING_PPO = "ppo", SAMPLING_META = "meta";
+
+        public Config {
+            if (eta < 0 || ascentNorm < 0) throw new IllegalArgumentException("--meta-eta and --meta-ascent-norm must be ≥ 0");
+            if (!sampling.equals(SAMPLING_PPO) && !sampling.equals(SAMPLING_META)) {
+                throw new IllegalArgumentException("--meta-sampling must be ppo or meta, got " + sampling);
+            }
+        }
+
+        /** Plain ascent with η, the meta set sampled with PPO's settings. */
+        public Config(double eta, int metaGroups, int batchPairs, int k, int steps, double lr, int trainTopLayers,
+                      int metaPrompts, double temperature, int maxNewTokens, long seed) {
+            this(eta, metaGroups, batchPairs, k, steps, lr, trainTopLayers, metaPrompts, temperature, maxNewTokens, seed, 0,
+                    SAMPLING_PPO);
+        }
+
         public static Config defaults() {
-            return new Config(1e-2, 4, 8, 4, 150, 1e-4, 2, 64, 1.0, 48, 42);
+            return new Config(1e-2, 4, 8, 4, 150, 1e-4, 2, 64, 1.0, 48, 42, 0, SAMPLING_PPO);
+        }
+
+        /** This config with {@code seed}. */
+        public Config withSeed(long s) {
+            return new Config(eta, metaGroups, batchPairs, k, steps, lr, trainTopLayers, metaPrompts, temperature, maxNewTokens, s,
+                    ascentNorm, sampling);
+        }
+
+        /** The meta set's sampling: PPO's ({@code ppo}) or this config's own ({@code meta}), from this config's seed. */
+        public GenerationConfig generation(PpoConfig ppo) {
+            return sampling.equals(SAMPLING_PPO) ? ppo.sampling(seed)
+                    : new GenerationConfig(maxNewTokens, false, temperature, 0, 1.0, 1.0, List.of(), true, true, seed);
         }
     }
 
-    /** k responses to each prompt from {@code policy}, at the meta temperature (top-p 1, no repetition penalty). */
+    /** k responses to each prompt from {@code policy}, with PPO's default sampling or the meta settings (see {@link Config}). */
     public static List<MetaStep.Group> sampleMetaSet(Path policy, List<String> prompts, Config c, int maxPromptTokens, Device device) {
+        return sampleMetaSet(policy, prompts, c, PpoConfig.defaults(), maxPromptTokens, device);
+    }
+
+    /** k responses to each prompt from {@code policy}, sampled as {@code ppo} samples its rollouts when {@code c.sampling()} is {@code ppo}. */
+    public static List<MetaStep.Group> sampleMetaSet(Path policy, List<String> prompts, Config c, PpoConfig ppo, int maxPromptTokens,
+                                                     Device device) {
         List<String> rows = new ArrayList<>();
         for (String p : prompts) for (int i = 0; i < c.k(); i++) rows.add(p);
-        GenerationConfig gen = new GenerationConfig(c.maxNewTokens(), false, c.temperature(), 0, 1.0, 1.0, List.of(), true, true, c.seed());
+        GenerationConfig gen = c.generation(ppo);
         List<String> responses = Judging.respond(policy, rows, gen, maxPromptTokens, device);
         List<MetaStep.Group> out = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
@@ -98,7 +137,7 @@ public final class MetaRm {
             ls.add(new MetricsFile(out.resolve(MetricsFile.NAME)));
             ls.add(new CheckpointListener(out, provenance, !valid.isEmpty(), rm));
             RewardTrainer t = new RewardTrainer(rm, tc, new BradleyTerryLoss(), 1.0, ls)
-                    .withMetaStep(new MetaStep(c.eta(), c.metaGroups(), meta, c.seed()));
+                    .withMetaStep(new MetaStep(c.eta(), c.ascentNorm(), c.metaGroups(), meta, c.seed()));
             return t.fit(train, valid, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);

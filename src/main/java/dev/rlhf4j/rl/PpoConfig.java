@@ -36,12 +36,14 @@ import dev.rlhf4j.train.optim.OptimConfig;
  * @param maxPromptTokens  prompt tokens kept
  * @param algorithm        PPO or a critic-free algorithm (METHODS.md §9); the critic options apply to PPO only
  * @param klInReward       GRPO / Dr. GRPO: β·KL in the sequence reward instead of the k3 loss term
+ * @param snapshots        iterations after which the actor is kept as a policy directory {@code snapshots/iter-XXXX}
+ *                         (0: the starting policy); empty: 0, every {@code checkpointEvery} and the last
  */
 public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int maxNewTokens, double temperature,
                         double topP, double repetitionPenalty, double klBeta, double rewardClip, boolean normalizeRewards,
                         double gamma, double lambda, double clip, double valueClip, int epochs, int minibatch,
                         OptimConfig actorOptim, OptimConfig criticOptim, double clipNorm, long seed, int checkpointEvery,
-                        int maxPromptTokens, Algorithm algorithm, boolean klInReward) {
+                        int maxPromptTokens, Algorithm algorithm, boolean klInReward, java.util.List<Integer> snapshots) {
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
@@ -66,6 +68,16 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         if (klInReward && !algorithm.klPlacementIsAnOption()) {
             throw new IllegalArgumentException("--kl-in-reward applies to grpo and dr-grpo; " + algorithm + " always puts the KL in the reward");
         }
+        snapshots = snapshots == null ? java.util.List.of() : java.util.List.copyOf(snapshots);
+        for (int s : snapshots) {
+            if (s < 0 || s > iterations) throw new IllegalArgumentException("--snapshots: iteration " + s + " is outside 0.." + iterations);
+        }
+    }
+
+    /** Whether the actor after {@code iteration} iterations (0: before the first) is kept as a snapshot. */
+    public boolean snapshotAt(int iteration) {
+        if (!snapshots.isEmpty()) return snapshots.contains(iteration);
+        return iteration == 0 || iteration == iterations || iteration % checkpointEvery == 0;
     }
 
     /** PPO's rollout sampling (temperature, top-p, repetition penalty, length) with {@code seed}; judging reuses it. */
@@ -87,7 +99,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 .temperature(temperature).topP(topP).repetitionPenalty(repetitionPenalty).klBeta(klBeta).rewardClip(rewardClip)
                 .normalizeRewards(normalizeRewards).gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs)
                 .minibatch(minibatch).actorOptim(actorOptim).criticOptim(criticOptim).clipNorm(clipNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens).algorithm(algorithm).klInReward(klInReward);
+                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens).algorithm(algorithm).klInReward(klInReward).snapshots(snapshots);
     }
 
     /** Named setters over {@link Defaults}. */
@@ -105,6 +117,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         private boolean normalizeRewards = true, klInReward = false;
         private Algorithm algorithm = Algorithm.parse(Defaults.ALGORITHM);
         private long seed = Long.parseLong(Defaults.SEED);
+        private java.util.List<Integer> snapshots = java.util.List.of();
 
         private Builder() {}
 
@@ -142,11 +155,12 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         public Builder maxPromptTokens(int v) { maxPromptTokens = v; return this; }
         public Builder algorithm(Algorithm v) { algorithm = v; return this; }
         public Builder klInReward(boolean v) { klInReward = v; return this; }
+        public Builder snapshots(java.util.List<Integer> v) { snapshots = v; return this; }
 
         public PpoConfig build() {
             return new PpoConfig(iterations, promptsPerIter, rollouts, maxNewTokens, temperature, topP, repetitionPenalty,
                     klBeta, rewardClip, normalizeRewards, gamma, lambda, clip, valueClip, epochs, minibatch, actorOptim,
-                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens, algorithm, klInReward);
+                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens, algorithm, klInReward, snapshots);
         }
     }
 }

@@ -33,11 +33,18 @@ import dev.rlhf4j.engine.Scalars;
  * from the actor; score the decoded text; reward = normalised, clipped score at the last token − β·(log π − log
  * π_ref) at every token; GAE (γ, λ); then a few epochs of the clipped policy and value losses over minibatches.
  * Writes {@code metrics.jsonl} (one line per iteration), the actor as a *ForCausalLM directory in {@code out/policy},
- * and {@code out/resume/} every few iterations.
+ * {@code out/resume/} every few iterations (overwritten) and {@code out/snapshots/iter-XXXX/} at the configured
+ * iterations (kept, each with its provenance and {@code snapshot_iteration}).
  *
  * <p>With a critic-free {@link Algorithm} (METHODS.md §9: GRPO, Dr. GRPO, RLOO, REINFORCE++) the rollouts, scoring,
  * KL and logging are the same; there is no critic (no value head, loss, optimizer or checkpoint), the advantages come
  * from {@link Advantages} and the loss is {@link #criticFreeStep}.
+ *
+ * <p>Besides the means of the RM and gold rewards, each iteration logs how well the reward model in use orders that
+ * iteration's rollouts by gold ({@link RolloutAgreement}, when gold is known): {@code rm_gold_pairs} (within-prompt
+ * pairs whose gold differs), {@code rm_gold_accuracy} (share ordered as gold orders them, reward ties one half; null
+ * without pairs), {@code rm_gold_kendall_tau} (mean τ-b over prompts where defined; null where none) and
+ * {@code rm_gold_tau_prompts}. {@code ppl} is logged only when a perplexity set is given.
  */
 public final class PpoTrainer {
     private final CausalLm actor;
@@ -114,6 +121,7 @@ public final class PpoTrainer {
         long t0 = System.nanoTime();
         ObjectNode last = null;
         Generator gen = new Generator(actor);
+        if (start == 0 && cfg.snapshotAt(0)) snapshot(out, 0, provenance);
         try {
             for (int it = start; it < cfg.iterations(); it++) {
                 long skippedBefore = loop.skippedSteps(), replayedBefore = loop.replayedSteps();
@@ -124,21 +132,16 @@ public final class PpoTrainer {
                 last.put("elapsed_s", secs);
                 metrics.record(MetricsFile.PPO, last);
                 double per = (System.nanoTime() - t0) / 1e9 / (it + 1 - start);
-                if (!withCritic) {
-                    System.err.printf(Locale.ROOT, "%s: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  klloss %.4f  "
-                                    + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", cfg.algorithm(), it + 1, cfg.iterations(),
-                            last.path("rm_reward").asDouble(), last.path("gold_reward").asDouble(Double.NaN), last.path("kl").asDouble(),
-                            last.path("ppl").asDouble(Double.NaN), last.path("response_length").asDouble(), last.path("entropy").asDouble(),
-                            last.path("clip_fraction").asDouble(), last.path("kl_loss").asDouble(), last.path("time_generate_s").asDouble(),
-                            last.path("time_score_s").asDouble(), last.path("time_logprobs_s").asDouble(), last.path("time_update_s").asDouble(),
-                            Rl.duration(per * (cfg.iterations() - it - 1)));
-                } else System.err.printf(Locale.ROOT, "ppo: it %d/%d  rm %.3f  gold %.3f  kl %.3f  ppl %.2f  len %.1f  ent %.3f  clip %.3f  vloss %.3f  "
-                                + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", it + 1, cfg.iterations(),
-                        last.path("rm_reward").asDouble(), last.path("gold_reward").asDouble(Double.NaN), last.path("kl").asDouble(),
-                        last.path("ppl").asDouble(Double.NaN), last.path("response_length").asDouble(), last.path("entropy").asDouble(),
-                        last.path("clip_fraction").asDouble(), last.path("value_loss").asDouble(), last.path("time_generate_s").asDouble(),
+                System.err.printf(Locale.ROOT, "%s: it %d/%d  rm %.3f  gold %.3f  rm-acc %s  kl %.3f%s  len %.1f  ent %.3f  clip %.3f  %s %.4f  "
+                                + "(gen %.1fs score %.1fs logp %.1fs update %.1fs)  ETA %s%n", cfg.algorithm().cliName(), it + 1, cfg.iterations(),
+                        last.path("rm_reward").asDouble(), last.path("gold_reward").asDouble(Double.NaN),
+                        last.path("rm_gold_accuracy").isNumber() ? String.format(Locale.ROOT, "%.3f", last.path("rm_gold_accuracy").asDouble()) : "-",
+                        last.path("kl").asDouble(), last.has("ppl") ? String.format(Locale.ROOT, "  ppl %.2f", last.path("ppl").asDouble()) : "",
+                        last.path("response_length").asDouble(), last.path("entropy").asDouble(), last.path("clip_fraction").asDouble(),
+                        withCritic ? "vloss" : "klloss", last.path(withCritic ? "value_loss" : "kl_loss").asDouble(), last.path("time_generate_s").asDouble(),
                         last.path("time_score_s").asDouble(), last.path("time_logprobs_s").asDouble(), last.path("time_update_s").asDouble(),
                         Rl.duration(per * (cfg.iterations() - it - 1)));
+                if (cfg.snapshotAt(it + 1)) snapshot(out, it + 1, provenance);
                 boolean lastIt = it == cfg.iterations() - 1;
                 if ((it + 1) % cfg.checkpointEvery() == 0 || lastIt) {
                     ObjectNode extra = Json.MAPPER.createObjectNode();
@@ -161,6 +164,18 @@ public final class PpoTrainer {
     }
 
     static final String ACTOR = "actor", CRITIC = "critic", CRITIC_FILE = "critic.safetensors";
+
+    /** The directory of the snapshot after {@code iteration} iterations: {@code out/snapshots/iter-0025}. */
+    public static Path snapshotDir(Path out, int iteration) {
+        return out.resolve("snapshots").resolve(String.format(Locale.ROOT, "iter-%04d", iteration));
+    }
+
+    /** The actor as a policy directory that stays (unlike resume/), its provenance naming the iteration. */
+    private void snapshot(Path out, int iteration, ObjectNode provenance) {
+        ObjectNode prov = provenance == null ? Json.MAPPER.createObjectNode() : provenance.deepCopy();
+        prov.put("snapshot_iteration", iteration);
+        actor.save(snapshotDir(out, iteration), prov);
+    }
 
     /** The prompts of iteration {@code it}: consecutive slices of a seeded shuffle, reshuffled each pass. */
     public static List<String> batchPrompts(List<String> prompts, int it, int size, long seed) {
@@ -215,6 +230,7 @@ public final class PpoTrainer {
         double[] scores = reward.score(rowPrompts, responses);
         double[] golds = gold == null ? null : gold.score(rowPrompts, responses);
         double scoreSecs = (System.nanoTime() - tScore) / 1e9;
+        RolloutAgreement agreement = golds == null ? null : RolloutAgreement.of(scores, golds, cfg.rollouts());
 
         int n = rowIds.size();
         List<Rollout> rolls = new ArrayList<>(n);
@@ -307,7 +323,13 @@ public final class PpoTrainer {
         if (golds != null) m.put("gold_reward", mean(golds));
         m.put("reward_normalised", mean(finalReward));
         m.put("kl", klSum / n);
-        m.put("ppl", ppl);
+        if (!pplSet.isEmpty()) m.put("ppl", ppl);   // no perplexity set (ppo without --ppl-data): nothing measured
+        if (agreement != null) {
+            m.put("rm_gold_pairs", agreement.pairs());
+            putOrNull(m, "rm_gold_accuracy", agreement.accuracy());
+            putOrNull(m, "rm_gold_kendall_tau", agreement.kendallTau());
+            m.put("rm_gold_tau_prompts", agreement.tauGroups());
+        }
         m.put("response_length", lenSum / n);
         m.put("entropy", entropy / updates);
         m.put("clip_fraction", clipFrac / updates);
@@ -469,6 +491,11 @@ public final class PpoTrainer {
         if (c < 2) return;
         double mu = s / c, sd = Math.sqrt(Math.max(s2 / c - mu * mu, 0)) + 1e-8;
         for (int i = 0; i < x.length; i++) x[i] = mask[i] == 0 ? 0 : (float) ((x[i] - mu) / sd);
+    }
+
+    private static void putOrNull(ObjectNode m, String field, double v) {
+        if (Double.isNaN(v)) m.putNull(field);
+        else m.put(field, v);
     }
 
     private static double mean(double[] x) {

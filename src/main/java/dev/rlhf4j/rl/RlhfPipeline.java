@@ -113,10 +113,8 @@ public final class RlhfPipeline {
                 stage("round " + r + ": meta set from " + policy);
                 List<String> trainP = Demonstrations.promptTexts(trainPrompts);
                 List<String> metaPrompts = PpoTrainer.batchPrompts(trainP, r, c.meta().metaPrompts(), c.seed() + 1000L * r);
-                MetaRm.Config mc = new MetaRm.Config(c.meta().eta(), c.meta().metaGroups(), c.meta().batchPairs(), c.meta().k(),
-                        c.meta().steps(), c.meta().lr(), c.meta().trainTopLayers(), c.meta().metaPrompts(), c.meta().temperature(),
-                        c.meta().maxNewTokens(), c.meta().seed() + r);
-                List<MetaStep.Group> meta = MetaRm.sampleMetaSet(policy, metaPrompts, mc, c.ppo().maxPromptTokens(), device);
+                MetaRm.Config mc = c.meta().withSeed(c.meta().seed() + r);
+                List<MetaStep.Group> meta = MetaRm.sampleMetaSet(policy, metaPrompts, mc, c.ppo(), c.ppo().maxPromptTokens(), device);
                 try {
                     Files.createDirectories(dir);
                 } catch (IOException e) {

@@ -50,6 +50,14 @@ public final class Loop<B> {
         /** After every applied update (SwAV normalises its prototypes). */
         default void afterUpdate() {}
 
+        /**
+         * Values of the optimizer step just taken that are known only after its update (MetaRM's ascent against
+         * the AdamW step), added to the step's metrics after {@link #statNames()}' values.
+         */
+        default Map<String, Double> stepStats() {
+            return Map.of();
+        }
+
         /** A step that is only a forward pass reporting the values {@code statNames}. */
         static <B> Step<B> of(List<String> statNames, java.util.function.Function<B, Micro> forward) {
             return new Step<>() {
@@ -285,6 +293,7 @@ public final class Loop<B> {
                         st.bestAccuracy(), st.bestLoss(), st.bestStep(), skipped, replayed, elapsed);
                 Map<String, Double> stats = new LinkedHashMap<>();
                 for (int i = 0; i < u.stats().length; i++) stats.put(step.statNames().get(i), u.stats()[i]);
+                stats.putAll(step.stepStats());
                 TrainListener.StepStats s = new TrainListener.StepStats(stepNo, schedule.totalSteps(), epoch + 1, u.loss(),
                         stats, u.lr(), u.gradNorm(), u.skipped(), u.replayed(), u.tokens(), secs, elapsed);
                 for (TrainListener l : listeners) l.onStep(s);

@@ -16,7 +16,8 @@ import java.util.Map;
  * <ul>
  * <li>{@code start} / {@code resume}: {@code step} (where the run starts), {@code total_steps};</li>
  * <li>{@code train}: one optimizer step: {@code step, epoch, loss}, the trainer's own values (reward models:
- *     {@code accuracy}, with contrastive learning {@code reward_loss, contrastive_loss}), {@code lr, grad_norm}
+ *     {@code accuracy}, with contrastive learning {@code reward_loss, contrastive_loss}, with MetaRM's meta step the
+ *     {@code meta_*} fields of {@link MetaStep.Stats#fields()}), {@code lr, grad_norm}
  *     (−1 when non-finite), {@code skipped, replayed, tokens, step_seconds};</li>
  * <li>{@code eval}: a validation at {@code step} (reward models: {@link dev.rlhf4j.eval.PairMetrics}' fields and
  *     {@code best}; SFT: {@code valid_ppl});</li>

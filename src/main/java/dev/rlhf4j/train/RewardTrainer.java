@@ -178,6 +178,13 @@ public final class RewardTrainer {
         @Override
         public void afterUpdate() {
             if (objective != null) objective.afterStep();
+            if (meta != null) meta.afterUpdate();   // ‖θ_{t+1} − θ_t‖ of this AdamW step
+        }
+
+        @Override
+        public Map<String, Double> stepStats() {
+            MetaStep.Stats s = meta == null ? null : meta.lastStats();
+            return s == null ? Map.of() : s.fields();
         }
 
         @Override
