@@ -41,6 +41,11 @@ public final class Adapters {
         return Files.isRegularFile(dir.resolve(CONFIG));
     }
 
+    /** The weights file of a reward-model checkpoint or of an adapter directory (for provenance). */
+    public static Path weightsOf(Path dir) {
+        return dir.resolve(isAdapter(dir) ? WEIGHTS : RewardModels.WEIGHTS);
+    }
+
     /** A PEFT tensor name as the model names it: without {@code base_model.model.}, {@code .default} or {@code .modules_to_save.default}. */
     static String ourName(String peft) {
         String n = peft.startsWith(LoraAdapter.PEFT_PREFIX) ? peft.substring(LoraAdapter.PEFT_PREFIX.length()) : peft;
@@ -65,6 +70,19 @@ public final class Adapters {
      * @param base the base directory, or null for the adapter's {@code base_model_name_or_path}
      */
     public static RewardModel loadRewardModel(Path base, Path adapterDir, Device device) {
+        return loadRewardModel(base, adapterDir, device, true);
+    }
+
+    /**
+     * What a command's {@code --model} and {@code --adapter} name: the checkpoint {@code model} alone when
+     * {@code adapter} is null, else {@code model} as the base under the adapter.
+     */
+    public static RewardModel rewardModel(Path model, Path adapter, Device device, boolean calibrated) {
+        return adapter == null ? RewardModels.load(model, device, calibrated) : loadRewardModel(model, adapter, device, calibrated);
+    }
+
+    /** {@link #loadRewardModel(Path, Path, Device)}, with the base's calibration applied or not (see {@link RewardModels#load(Path, Device, boolean)}). */
+    public static RewardModel loadRewardModel(Path base, Path adapterDir, Device device, boolean calibrated) {
         LoraConfig cfg = LoraConfig.read(adapterDir.resolve(CONFIG));
         if (!cfg.taskType().equals(LoraConfig.SEQ_CLS)) {
             throw new IllegalArgumentException(adapterDir + " is a " + cfg.taskType() + " adapter, not a reward model's (SEQ_CLS)");
@@ -73,7 +91,7 @@ public final class Adapters {
         JsonNode baseCfg = RewardModels.readJson(b.resolve(RewardModels.CONFIG));
         RewardModel rm;
         if (DecoderConfig.isDecoder(baseCfg) && DecoderFamily.isSequenceClassifier(baseCfg)) {
-            rm = RewardModels.load(b, device);
+            rm = RewardModels.load(b, device, calibrated);
         } else {
             JsonNode saved = Files.isRegularFile(adapterDir.resolve(REWARD_CONFIG)) ? RewardModels.readJson(adapterDir.resolve(REWARD_CONFIG)) : null;
             int maxPositions = DecoderCheckpoint.isDecoder(b) ? DecoderCheckpoint.read(b).config().maxPositions() : 512;

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.SharedFiles;
+import dev.rlhf4j.cli.Main;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
@@ -51,6 +52,9 @@ class PeftFixturesTest {
 
     static void assertClose(float[] got, JsonNode want, String how) {
         assertThat(got).as(how).hasSize(want.size());
+        double max = 0;
+        for (int i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i] - want.get(i).asDouble()));
+        System.out.printf("peft fixture %s: max |error| %.3g%n", how, max);
         for (int i = 0; i < got.length; i++) {
             assertThat((double) got[i]).as(how + " " + i).isCloseTo(want.get(i).asDouble(), within(1e-4));
         }
@@ -104,9 +108,32 @@ class PeftFixturesTest {
         }
     }
 
+    @Test
+    void mergeWritesFullCheckpointsWithThePeftOutputs(@TempDir Path rmOut, @TempDir Path lmOut) throws Exception {
+        Path hf = SharedFiles.get("models/hf-tiny");
+        assertThat(Main.execute("merge", "--model", hf.resolve("llama-rm").toString(), "--adapter",
+                hf.resolve("peft-lora-llama-rm").toString(), "--out", rmOut.toString())).isEqualTo(Main.OK);
+        JsonNode cfg = Json.MAPPER.readTree(rmOut.resolve("config.json").toFile());
+        assertThat(cfg.path("architectures").get(0).asText()).isEqualTo("LlamaForSequenceClassification");
+        assertThat(rmOut.resolve("provenance.json")).exists();
+        try (RewardModel rm = RewardModels.load(rmOut, Device.cpu())) {
+            assertThat(rm.adapter()).isNull();
+            assertRewardModelMatches(rm, golden("peft-lora-llama-rm"), "rewards_merged", true);
+        }
+        // the base from the adapter's base_model_name_or_path
+        assertThat(Main.execute("merge", "--adapter", hf.resolve("peft-lora-llama").toString(), "--out", lmOut.toString()))
+                .isEqualTo(Main.OK);
+        assertThat(Json.MAPPER.readTree(lmOut.resolve("config.json").toFile()).path("architectures").get(0).asText())
+                .isEqualTo("LlamaForCausalLM");
+        try (CausalLm lm = CausalLm.load(lmOut, Device.cpu())) {
+            assertLmMatches(lm, golden("peft-lora-llama"), "merged checkpoint");
+        }
+    }
+
     static void assertLmMatches(CausalLm lm, JsonNode golden, String how) {
         for (JsonNode c : golden.path("cases")) {
             int[] ids = sequence(c.path("input_ids")).ids();
+            System.out.printf("peft fixture %s loss: |error| %.3g%n", how, Math.abs(lm.loss(ids) - c.path("loss").asDouble()));
             assertThat(lm.loss(ids)).as(how + " loss").isCloseTo(c.path("loss").asDouble(), within(1e-4));
             float[] logits = lm.lastLogits(ids);
             float[] first8 = java.util.Arrays.copyOf(logits, 8);
