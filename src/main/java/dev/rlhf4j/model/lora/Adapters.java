@@ -107,6 +107,23 @@ public final class Adapters {
         }
     }
 
+    /**
+     * A fresh adapter on {@code rm}'s backbone, initialised as PEFT does from {@code seed} (B = 0: the model starts as
+     * the base); its {@code base_model_name_or_path} is the backbone's absolute path. Closes {@code rm} on failure.
+     */
+    public static RewardModel attachNew(RewardModel rm, LoraConfig cfg, long seed) {
+        try {
+            Path p = Path.of(rm.backboneName());
+            String base = Files.exists(p) ? p.toAbsolutePath().normalize().toString() : rm.backboneName();
+            LoraAdapter a = LoraAdapter.create(rm.manager(), rm.backbone().parameters(), cfg.withBaseModel(base));
+            a.initialise(seed ^ 0x4C6F5241L); // a stream apart from the head's
+            return rm.withAdapter(a);
+        } catch (RuntimeException e) {
+            rm.close();
+            throw e;
+        }
+    }
+
     private static void attach(RewardModel rm, LoraConfig cfg, Path adapterDir) {
         Map<String, HostTensor> tensors = Safetensors.read(adapterDir.resolve(WEIGHTS)).tensors();
         LoraAdapter a = LoraAdapter.create(rm.manager(), rm.backbone().parameters(), cfg);

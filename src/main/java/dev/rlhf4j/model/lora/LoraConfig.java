@@ -31,7 +31,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     public static final class Defaults {
         public static final String R = "0";
         public static final String ALPHA = "16";
-        public static final String DROPOUT = "0.05";
+        public static final String DROPOUT = "0"; // PEFT's default
         /** Every projection of a Llama-family block (what the peft fixtures adapt), and BERT's. */
         public static final List<String> DECODER_TARGETS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
         public static final List<String> BERT_TARGETS = List.of("query", "key", "value", "dense");
