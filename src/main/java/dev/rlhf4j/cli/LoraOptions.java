@@ -22,14 +22,14 @@ public final class LoraOptions {
     double dropout;
 
     @Option(names = "--lora-targets", split = ",",
-            description = "Module names to adapt, Hugging Face names (default for decoders: q_proj,k_proj,v_proj,o_proj,"
-                    + "gate_proj,up_proj,down_proj; BERT's would be query,key,value,dense, not supported yet).")
+            description = "Module names to adapt, Hugging Face names (default: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,"
+                    + "down_proj for decoders; query,key,value,dense for BERT-family encoders).")
     List<String> targets;
 
     /** The adapter to train, or null when {@code --lora-r} is 0. */
-    public LoraConfig config(String taskType) {
+    public LoraConfig config(String taskType, boolean decoder) {
         if (r == 0) return null;
-        List<String> t = targets != null ? targets : LoraConfig.Defaults.DECODER_TARGETS;
+        List<String> t = targets != null ? targets : decoder ? LoraConfig.Defaults.DECODER_TARGETS : LoraConfig.Defaults.BERT_TARGETS;
         return new LoraConfig(r, alpha, dropout, t, List.of("score"), taskType, "");
     }
 }

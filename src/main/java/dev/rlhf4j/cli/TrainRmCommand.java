@@ -138,7 +138,7 @@ public final class TrainRmCommand implements Callable<Integer> {
         if (contrastive != null) prov.set("contrastive", dev.rlhf4j.data.Json.MAPPER.valueToTree(contrastive));
         prov.set("data_report", train.report().toJson());
         Files.createDirectories(out);
-        LoraConfig lora = loraOptions.config(LoraConfig.SEQ_CLS);
+        LoraConfig lora = loraOptions.config(LoraConfig.SEQ_CLS, modelOptions.spec().decoder());
         if (lora != null) prov.set("lora", lora.toJson());
         TrainJob job = new TrainJob(modelOptions.spec().withLora(lora), cfg, trainOptions.lossFunction(), trainOptions.marginScale, out, prov,
                 err, "train-rm").withContrastive(contrastive);

@@ -61,6 +61,6 @@ public interface Backbone {
      * do not go through one place refuse.
      */
     default void adapt(LinearAdapter adapter) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no adapter (LoRA): only Llama-family and Gemma-2 decoders do");
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no adapter (LoRA): Llama-family and Gemma-2 decoders and BERT encoders do");
     }
 }

@@ -133,4 +133,42 @@ class LoraTrainCliTest {
             for (int i = 0; i < want.length; i++) assertThat(got[i]).as(e.getKey()).isCloseTo(want[i], within(1e-4f));
         }
     }
+
+    @Test
+    @Tag("slow") // a few training steps of MiniLM
+    void aBertAdapterOnMiniLmReloadsWithIdenticalRewardsAndMergesToTheSame(@TempDir Path tmp) throws Exception {
+        List<PreferencePair> pairs = PreferenceDataset.load(SharedFiles.get("data/pandalm/pairs.jsonl")).pairs().subList(0, 12);
+        Path data = tmp.resolve("pairs.jsonl");
+        Jsonl.write(data, pairs.stream().map(PreferencePair::record).toList());
+        Path out = tmp.resolve("rm");
+        CliTest.Run t = CliTest.run("train-rm", "--data", data.toString(), "--out", out.toString(), "--backbone", "minilm",
+                "--max-length", "48", "--batch-size", "2", "--max-steps", "2", "--valid-fraction", "0", "--lr", "1e-2",
+                "--lora-r", "4");
+        assertThat(t.code()).as(t.err()).isEqualTo(Main.OK);
+        JsonNode cfg = Json.MAPPER.readTree(out.resolve(Adapters.CONFIG).toFile());
+        assertThat(cfg.path("base_model_name_or_path").asText()).isEqualTo("minilm");
+        List<String> targets = new ArrayList<>();
+        cfg.path("target_modules").forEach(n -> targets.add(n.asText()));
+        assertThat(targets).containsExactly("query", "key", "value", "dense");
+        // 6 layers × (query, key, value, attention.output.dense, intermediate.dense, output.dense) × (A, B) + the head
+        assertThat(Safetensors.read(out.resolve(Adapters.WEIGHTS)).tensors()).hasSize(6 * 6 * 2 + 1)
+                .containsKey("base_model.model.encoder.layer.0.attention.self.query.lora_A.weight");
+        float[] adapted;
+        List<EncodedSequence> seqs;
+        try (RewardModel rm = RewardModels.load(out, Device.cpu())) {
+            assertThat(rm.pooling()).isEqualTo(dev.rlhf4j.model.Pooling.CLS);
+            seqs = encode(rm, pairs);
+            adapted = rewards(rm, seqs);
+            Adapters.merge(rm);
+            float[] merged = rewards(rm, seqs);
+            for (int i = 0; i < adapted.length; i++) assertThat(merged[i]).isCloseTo(adapted[i], within(1e-5f));
+        }
+        try (RewardModel rm = RewardModels.load(out, Device.cpu());
+             RewardModel base = RewardModels.pretrained("minilm", Device.cpu(), dev.rlhf4j.model.Pooling.CLS, 48, 0)) {
+            assertThat(rewards(rm, seqs)).containsExactly(adapted);
+            // the base under the trained head scores differently: the adapter itself changed the rewards
+            dev.rlhf4j.engine.Engines.assign(base.parameters().get(RewardModel.HEAD), rm.parameters().get(RewardModel.HEAD).toFloatArray());
+            assertThat(rewards(base, seqs)).isNotEqualTo(adapted);
+        }
+    }
 }

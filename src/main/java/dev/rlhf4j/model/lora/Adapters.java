@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelParameters;
+import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.decoder.CausalLm;
@@ -59,6 +60,7 @@ public final class Adapters {
     public static Path baseOf(Path adapterDir) {
         String base = LoraConfig.read(adapterDir.resolve(CONFIG)).baseModel();
         if (base.isEmpty()) throw new IllegalArgumentException(adapterDir.resolve(CONFIG) + " names no base_model_name_or_path: pass --model BASE");
+        if (RewardModels.Preset.find(base) != null) return Path.of(base); // a preset id, loaded from the classpath
         Path beside = adapterDir.resolve(base).normalize();
         return Files.exists(beside) ? beside : Path.of(base);
     }
@@ -88,15 +90,18 @@ public final class Adapters {
             throw new IllegalArgumentException(adapterDir + " is a " + cfg.taskType() + " adapter, not a reward model's (SEQ_CLS)");
         }
         Path b = base != null ? base : baseOf(adapterDir);
-        JsonNode baseCfg = RewardModels.readJson(b.resolve(RewardModels.CONFIG));
+        JsonNode baseCfg = Files.isRegularFile(b.resolve(RewardModels.CONFIG)) ? RewardModels.readJson(b.resolve(RewardModels.CONFIG)) : null;
         RewardModel rm;
-        if (DecoderConfig.isDecoder(baseCfg) && DecoderFamily.isSequenceClassifier(baseCfg)) {
+        if (baseCfg != null && DecoderConfig.isDecoder(baseCfg) && DecoderFamily.isSequenceClassifier(baseCfg)) {
             rm = RewardModels.load(b, device, calibrated);
-        } else {
+        } else { // a backbone (a directory or a preset id): pooling and length as the reward model was trained
             JsonNode saved = Files.isRegularFile(adapterDir.resolve(REWARD_CONFIG)) ? RewardModels.readJson(adapterDir.resolve(REWARD_CONFIG)) : null;
-            int maxPositions = DecoderCheckpoint.isDecoder(b) ? DecoderCheckpoint.read(b).config().maxPositions() : 512;
+            boolean decoder = DecoderCheckpoint.isDecoder(b);
+            int maxPositions = decoder ? DecoderCheckpoint.read(b).config().maxPositions() : 512;
             int maxLength = saved != null ? saved.path("max_length").asInt(1024) : Math.min(maxPositions, 1024);
-            rm = RewardModels.pretrained(b.toString(), device, dev.rlhf4j.model.Pooling.LAST, maxLength, 0);
+            Pooling pooling = saved != null && saved.has("pooling") ? Pooling.parse(saved.path("pooling").asText())
+                    : decoder ? Pooling.LAST : Pooling.CLS;
+            rm = RewardModels.pretrained(b.toString(), device, pooling, maxLength, 0);
         }
         try {
             attach(rm, cfg, adapterDir);
