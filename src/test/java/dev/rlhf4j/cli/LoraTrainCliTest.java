@@ -171,4 +171,40 @@ class LoraTrainCliTest {
             assertThat(rewards(base, seqs)).isNotEqualTo(adapted);
         }
     }
+
+    @Test
+    @Tag("slow") // two SFT steps on a 32,000-token-vocabulary decoder
+    void sftWithLoraSavesACausalLmAdapterThatReloadsAndMerges(@TempDir Path tmp) throws Exception {
+        Path base = SharedFiles.get("models/hf-tiny/llama");
+        Path data = tmp.resolve("sft.jsonl");
+        List<com.fasterxml.jackson.databind.node.ObjectNode> demos = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            demos.add(Json.MAPPER.createObjectNode().put("prompt", "What is " + i + " + 1?").put("response", "It is " + (i + 1) + "."));
+        }
+        Jsonl.write(data, demos);
+        Path out = tmp.resolve("sft");
+        CliTest.Run t = CliTest.run("sft", "--data", data.toString(), "--out", out.toString(), "--init", base.toString(),
+                "--epochs", "1", "--batch-size", "4", "--max-length", "32", "--max-prompt-tokens", "16", "--valid-fraction", "0",
+                "--lr", "1e-2", "--lora-r", "4", "--lora-alpha", "8");
+        assertThat(t.code()).as(t.err()).isEqualTo(Main.OK);
+        JsonNode cfg = Json.MAPPER.readTree(out.resolve(Adapters.CONFIG).toFile());
+        assertThat(cfg.path("task_type").asText()).isEqualTo("CAUSAL_LM");
+        assertThat(cfg.path("modules_to_save").isNull()).isTrue();
+        assertThat(Safetensors.read(out.resolve(Adapters.WEIGHTS)).tensors()).hasSize(2 * 7 * 2)
+                .containsKey("base_model.model.model.layers.1.mlp.up_proj.lora_B.weight");
+        int[] ids = {1, 1824, 349, 28705, 28787, 648, 28705, 28782, 28804};
+        float[] adapted;
+        try (var lm = dev.rlhf4j.rl.Policies.load(out, Device.cpu())) {
+            adapted = lm.lastLogits(ids);
+            try (var plain = dev.rlhf4j.model.decoder.CausalLm.load(base, Device.cpu())) {
+                assertThat(plain.lastLogits(ids)).isNotEqualTo(adapted); // SFT moved the adapter
+            }
+        }
+        Path merged = tmp.resolve("merged");
+        assertThat(Main.execute("merge", "--adapter", out.toString(), "--out", merged.toString())).isEqualTo(Main.OK);
+        try (var lm = dev.rlhf4j.model.decoder.CausalLm.load(merged, Device.cpu())) {
+            float[] m = lm.lastLogits(ids);
+            for (int i = 0; i < m.length; i++) assertThat(m[i]).isCloseTo(adapted[i], within(1e-5f));
+        }
+    }
 }

@@ -223,4 +223,32 @@ public final class Adapters {
             throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
         }
     }
+
+    /** A fresh adapter on the causal LM's decoder (PEFT's init from {@code seed}; the LM head stays frozen, as PEFT's CAUSAL_LM). */
+    public static CausalLm attachNew(CausalLm lm, LoraConfig cfg, long seed) {
+        Path p = Path.of(lm.name());
+        String base = Files.exists(p) ? p.toAbsolutePath().normalize().toString() : lm.name();
+        LoraAdapter a = LoraAdapter.create(lm.manager(), lm.decoder().parameters(), cfg.withBaseModel(base));
+        a.initialise(seed ^ 0x4C6F5241L);
+        lm.decoder().adapt(a);
+        return lm;
+    }
+
+    /** Writes a causal LM's adapter as PEFT does (CAUSAL_LM; A and B under PEFT's names), with tokenizer.json and provenance.json. */
+    public static void save(CausalLm lm, LoraAdapter a, Path dir, ObjectNode provenance) {
+        try {
+            Files.createDirectories(dir);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "pt");
+            meta.put("producer", "rlhf4j");
+            Safetensors.write(dir.resolve(WEIGHTS), a.toPeft(), meta);
+            LoraConfig c = a.config();
+            LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), List.of(), LoraConfig.CAUSAL_LM, c.baseModel());
+            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(written.toJson()));
+            Json.writeAtomically(dir.resolve(RewardModels.TOKENIZER), lm.tokenizer().json());
+            if (provenance != null) Json.writeAtomically(dir.resolve(RewardModels.PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
+        }
+    }
 }
