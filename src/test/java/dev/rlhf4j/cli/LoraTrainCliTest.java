@@ -44,6 +44,12 @@ class LoraTrainCliTest {
         return seqs;
     }
 
+    static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
     static float[] rewards(RewardModel rm, List<EncodedSequence> seqs) {
         try (NDScope scope = new NDScope()) {
             return rm.rewards(TokenBatch.of(seqs, rm.encoder().padId()), false).toFloatArray();
@@ -95,6 +101,7 @@ class LoraTrainCliTest {
             Adapters.merge(rm);
             merged = rewards(rm, seqs);
         }
+        System.out.printf("lora train-rm: merged vs adapted max |difference| %.3g%n", maxDiff(merged, adapted));
         for (int i = 0; i < adapted.length; i++) assertThat(merged[i]).isCloseTo(adapted[i], within(1e-5f));
         // the base alone scores differently: training moved the adapter or the head
         Path mergedDir = tmp.resolve("merged");
@@ -102,6 +109,7 @@ class LoraTrainCliTest {
         try (RewardModel rm = RewardModels.load(mergedDir, Device.cpu())) {
             assertThat(rm.adapter()).isNull();
             float[] r = rewards(rm, seqs);
+            System.out.printf("lora train-rm: merge command vs adapted max |difference| %.3g%n", maxDiff(r, adapted));
             for (int i = 0; i < adapted.length; i++) assertThat(r[i]).isCloseTo(adapted[i], within(1e-5f));
         }
         // the same rewards a second time from the reload (identical, not merely close)
@@ -128,6 +136,9 @@ class LoraTrainCliTest {
         assertThat(r2.code()).as(r2.err()).isEqualTo(Main.OK);
         assertThat(r2.err()).contains("resuming after step 2");
         Map<String, HostTensor> resumed = Safetensors.read(cut.resolve(Adapters.WEIGHTS)).tensors();
+        double resumeDiff = 0;
+        for (var e : saved.entrySet()) resumeDiff = Math.max(resumeDiff, maxDiff(resumed.get(e.getKey()).data(), e.getValue().data()));
+        System.out.printf("lora train-rm: resumed vs uninterrupted adapter max |difference| %.3g%n", resumeDiff);
         for (var e : saved.entrySet()) { // the tolerance TrainingTest's resume allows (Adam magnifies float rounding in tiny gradients)
             float[] got = resumed.get(e.getKey()).data(), want = e.getValue().data();
             for (int i = 0; i < want.length; i++) assertThat(got[i]).as(e.getKey()).isCloseTo(want[i], within(1e-4f));
@@ -161,6 +172,7 @@ class LoraTrainCliTest {
             adapted = rewards(rm, seqs);
             Adapters.merge(rm);
             float[] merged = rewards(rm, seqs);
+            System.out.printf("lora train-rm minilm: merged vs adapted max |difference| %.3g%n", maxDiff(merged, adapted));
             for (int i = 0; i < adapted.length; i++) assertThat(merged[i]).isCloseTo(adapted[i], within(1e-5f));
         }
         try (RewardModel rm = RewardModels.load(out, Device.cpu());
@@ -204,6 +216,7 @@ class LoraTrainCliTest {
         assertThat(Main.execute("merge", "--adapter", out.toString(), "--out", merged.toString())).isEqualTo(Main.OK);
         try (var lm = dev.rlhf4j.model.decoder.CausalLm.load(merged, Device.cpu())) {
             float[] m = lm.lastLogits(ids);
+            System.out.printf("lora sft: merged checkpoint vs adapted logits max |difference| %.3g%n", maxDiff(m, adapted));
             for (int i = 0; i < m.length; i++) assertThat(m[i]).isCloseTo(adapted[i], within(1e-5f));
         }
     }
