@@ -14,6 +14,7 @@ import dev.rlhf4j.eval.rewardbench.RewardBench;
 import dev.rlhf4j.eval.rewardbench.RewardBench2;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.lora.Adapters;
 import dev.rlhf4j.model.RewardNormalization;
 import dev.rlhf4j.provenance.Provenance;
 import picocli.CommandLine.Command;
@@ -37,6 +38,11 @@ public final class EvalRmCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "Reward-model checkpoint directory.")
     Path model;
+
+    @Option(names = "--adapter", description = "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) "
+            + "put on --model as its base (default: none; --model may also name an adapter directory alone, whose "
+            + "base_model_name_or_path is then the base).")
+    Path adapter;
 
     @Option(names = "--data", required = true, description = "Pairs to evaluate; with --benchmark, the benchmark's released "
             + "file, Parquet or JSON Lines (rewardbench: the 'filtered' split; rewardbench2: the 'test' split).")
@@ -98,7 +104,7 @@ public final class EvalRmCommand implements Callable<Integer> {
         if (priorSets != null) throw new IllegalArgumentException("--prior-sets needs --benchmark rewardbench");
         List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
         // Both checkpoints load before any scoring, so a bad --compare directory fails at once.
-        try (RewardModel rm = RewardModels.load(model, device.get(), false);
+        try (RewardModel rm = Adapters.rewardModel(model, adapter, device.get(), false);
              RewardModel other = compare == null ? null : RewardModels.load(compare, device.get(), !uncalibrated)) {
             // Raw rewards, then the calibrated scale by the same division RewardModel.score applies: both scales from one pass.
             float[][] raw = PairScorer.score(rm, pairs, batchSize);
@@ -123,7 +129,8 @@ public final class EvalRmCommand implements Callable<Integer> {
             if (sep != null) report.set("representations", sep.toJson());
             Map<String, Path> inputs = new LinkedHashMap<>();
             inputs.put("data", data);
-            inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
+            inputs.put("model_weights", Adapters.weightsOf(model));
+            inputs.put("adapter_weights", adapter == null ? null : adapter.resolve(Adapters.WEIGHTS));
             if (compare != null) inputs.put("compare_weights", compare.resolve(RewardModels.WEIGHTS));
             report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs,
                     0, Engines.info()));
@@ -168,7 +175,7 @@ public final class EvalRmCommand implements Callable<Integer> {
         } else {
             items2 = RewardBench2.read(data);
         }
-        try (RewardModel rm = RewardModels.load(model, device.get(), false)) {
+        try (RewardModel rm = Adapters.rewardModel(model, adapter, device.get(), false)) {
             ResponseScorer scorer = ResponseScorer.of(rm, batchSize);
             var decoding = rm.encoder().decoding();
             String template = decoding == null ? "none (encoder: context and response as a pair)"
@@ -187,7 +194,8 @@ public final class EvalRmCommand implements Callable<Integer> {
             Map<String, Path> inputs = new LinkedHashMap<>();
             inputs.put("data", data);
             if (priorSets != null) for (int i = 0; i < priorSets.size(); i++) inputs.put("prior_set_" + i, priorSets.get(i));
-            inputs.put("model_weights", model.resolve(RewardModels.WEIGHTS));
+            inputs.put("model_weights", Adapters.weightsOf(model));
+            inputs.put("adapter_weights", adapter == null ? null : adapter.resolve(Adapters.WEIGHTS));
             report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs,
                     0, Engines.info()));
             if (outFile != null) Json.write(outFile, report);

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code rlhf4j} command: one subcommand per feature. */
 @Command(name = "rlhf4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Reward modeling for RLHF on the JVM: train, evaluate and denoise reward models.",
-        subcommands = {DemoCommand.class, TrainRmCommand.class, EvalRmCommand.class, ScoreCommand.class, DataCommand.class, SynthCommand.class, StrengthCommand.class, DenoiseCommand.class, DecilesCommand.class, GenerateCommand.class, ConvertCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, TrainRmCommand.class, EvalRmCommand.class, ScoreCommand.class, DataCommand.class, SynthCommand.class, StrengthCommand.class, DenoiseCommand.class, DecilesCommand.class, GenerateCommand.class, ConvertCommand.class, MergeCommand.class, BenchCommand.class,
                 ServeCommand.class, ServeLoadCommand.class,
                 CalibrateCommand.class,
                 SftCommand.class, PpoCommand.class, MetaRmCommand.class, RlhfCommand.class, JudgeCommand.class,

@@ -9,6 +9,7 @@ import dev.rlhf4j.data.Turn;
 import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.lora.Adapters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,6 +27,11 @@ import java.util.concurrent.Callable;
 public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Reward-model checkpoint directory.")
     Path model;
+
+    @Option(names = "--adapter", description = "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) "
+            + "put on --model as its base (default: none; --model may also name an adapter directory alone, whose "
+            + "base_model_name_or_path is then the base).")
+    Path adapter;
 
     @Option(names = "--data", required = true, description = "Pairs (any format), or JSONL of {prompt, response}.")
     Path data;
@@ -48,7 +54,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (RewardModel rm = RewardModels.load(model, device.get(), !uncalibrated)) {
+        try (RewardModel rm = Adapters.rewardModel(model, adapter, device.get(), !uncalibrated)) {
             if (rm.normalization() != null) {
                 System.err.printf(java.util.Locale.ROOT, "rewards %s (normalisation mean %.6g, std %.6g%s)%n",
                         uncalibrated ? "raw" : "normalised", rm.normalization().mean(), rm.normalization().std(),

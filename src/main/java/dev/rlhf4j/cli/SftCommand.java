@@ -63,6 +63,8 @@ public final class SftCommand implements Callable<Integer> {
     @Option(names = "--valid-fraction", defaultValue = "0.05", description = "Share of prompts held out for perplexity, by prompt hash (default: ${DEFAULT-VALUE}).")
     double validFraction;
     @picocli.CommandLine.Mixin SeedOption seed;
+    @picocli.CommandLine.Mixin LoraOptions loraOptions;
+
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
     @picocli.CommandLine.Mixin DeviceOption device;
@@ -90,6 +92,12 @@ public final class SftCommand implements Callable<Integer> {
                     train, device.get(), seed.get());
         } else {
             policy = Policies.load(Path.of(init), device.get());
+        }
+        dev.rlhf4j.model.lora.LoraConfig lora = loraOptions.config(dev.rlhf4j.model.lora.LoraConfig.CAUSAL_LM, true);
+        if (lora != null && !resume) {
+            if (init.equals("scratch")) throw new IllegalArgumentException("LoRA (--lora-r) needs a pretrained --init policy, not scratch");
+            prov.set("lora", lora.toJson());
+            dev.rlhf4j.model.lora.Adapters.attachNew(policy, lora, seed.get());
         }
         java.nio.file.Files.createDirectories(out);
         try (policy) {

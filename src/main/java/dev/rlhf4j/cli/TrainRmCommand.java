@@ -11,6 +11,7 @@ import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainConfig;
 import dev.rlhf4j.train.TrainJob;
+import dev.rlhf4j.model.lora.LoraConfig;
 import dev.rlhf4j.train.checkpoint.ResumeState;
 import picocli.CommandLine.Command;
 import dev.rlhf4j.contrastive.ContrastiveConfig;
@@ -68,6 +69,7 @@ public final class TrainRmCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
     @Mixin TrainOptions trainOptions;
     @Mixin ContrastiveOptions contrastiveOptions;
+    @Mixin LoraOptions loraOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     /** Resuming on other data would silently mix two runs: refuse unless the file is the one the run started with. */
@@ -136,7 +138,9 @@ public final class TrainRmCommand implements Callable<Integer> {
         if (contrastive != null) prov.set("contrastive", dev.rlhf4j.data.Json.MAPPER.valueToTree(contrastive));
         prov.set("data_report", train.report().toJson());
         Files.createDirectories(out);
-        TrainJob job = new TrainJob(modelOptions.spec(), cfg, trainOptions.lossFunction(), trainOptions.marginScale, out, prov,
+        LoraConfig lora = loraOptions.config(LoraConfig.SEQ_CLS, modelOptions.spec().decoder());
+        if (lora != null) prov.set("lora", lora.toJson());
+        TrainJob job = new TrainJob(modelOptions.spec().withLora(lora), cfg, trainOptions.lossFunction(), trainOptions.marginScale, out, prov,
                 err, "train-rm").withContrastive(contrastive);
         TrainJob.Outcome o = job.run(trainPairs, validPairs, resume);
         try (var model = o.model()) {

@@ -55,4 +55,12 @@ public interface Backbone {
 
     /** Sets the dropout probability used when {@code training} is true. */
     void setDropout(float p);
+
+    /**
+     * Adds {@code adapter}'s term to every linear layer it adapts (null removes it). Backbones whose linear layers
+     * do not go through one place refuse.
+     */
+    default void adapt(LinearAdapter adapter) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes no adapter (LoRA): Llama-family and Gemma-2 decoders and BERT encoders do");
+    }
 }

@@ -14,11 +14,26 @@ import java.nio.file.Path;
  *                 llama2.c {@code .bin}
  * @param pooling  null picks the backbone's natural pooling: CLS for encoders, the last real token for decoders
  * @param scratch  when set, a randomly initialised decoder of this shape replaces {@code backbone}
+ * @param lora     when set, a fresh LoRA adapter on the backbone (trained instead of the backbone's weights)
  */
-public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device device, ScratchDecoder scratch) {
+public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device device, ScratchDecoder scratch,
+                        dev.rlhf4j.model.lora.LoraConfig lora) {
 
     public ModelSpec(String backbone, Pooling pooling, int maxLength, Device device) {
-        this(backbone, pooling, maxLength, device, null);
+        this(backbone, pooling, maxLength, device, null, null);
+    }
+
+    public ModelSpec(String backbone, Pooling pooling, int maxLength, Device device, ScratchDecoder scratch) {
+        this(backbone, pooling, maxLength, device, scratch, null);
+    }
+
+    public ModelSpec {
+        if (lora != null && scratch != null) throw new IllegalArgumentException("LoRA (--lora-r) needs a pretrained --backbone, not --init scratch");
+    }
+
+    /** The same spec with a LoRA adapter (null: none). */
+    public ModelSpec withLora(dev.rlhf4j.model.lora.LoraConfig l) {
+        return new ModelSpec(backbone, pooling, maxLength, device, scratch, l);
     }
 
     /** Whether the model is a decoder (reads the reward at the last real token). */
@@ -43,6 +58,7 @@ public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device 
                 throw e;
             }
         }
-        return RewardModels.pretrained(backbone, device, effectivePooling(), maxLength, seed);
+        RewardModel rm = RewardModels.pretrained(backbone, device, effectivePooling(), maxLength, seed);
+        return lora == null ? rm : dev.rlhf4j.model.lora.Adapters.attachNew(rm, lora, seed);
     }
 }

@@ -235,6 +235,23 @@ public final class RewardModel implements AutoCloseable {
         return all;
     }
 
+    /** The LoRA adapter on the backbone's linear layers, or null (a full model). */
+    private dev.rlhf4j.model.lora.LoraAdapter adapter;
+
+    public dev.rlhf4j.model.lora.LoraAdapter adapter() {
+        return adapter;
+    }
+
+    /**
+     * Puts {@code a} on the backbone (null takes it off): its A and B are not among {@link #parameters()} (those keep
+     * the base's names for a full checkpoint); a save writes the adapter in PEFT's layout instead.
+     */
+    public RewardModel withAdapter(dev.rlhf4j.model.lora.LoraAdapter a) {
+        backbone.adapt(a);
+        this.adapter = a;
+        return this;
+    }
+
     public Backbone backbone() {
         return backbone;
     }

@@ -14,6 +14,7 @@ import dev.rlhf4j.model.decoder.DecoderCheckpoint;
 import dev.rlhf4j.model.decoder.DecoderConfig;
 import dev.rlhf4j.model.decoder.DecoderFamily;
 import dev.rlhf4j.model.decoder.DecoderTokens;
+import dev.rlhf4j.model.lora.Adapters;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.model.weights.OnnxInitializers;
 import dev.rlhf4j.model.weights.Safetensors;
@@ -179,6 +180,7 @@ public final class RewardModels {
      *                   {@link RewardModel#normalization()})
      */
     public static RewardModel load(Path dir, Device device, boolean calibrated) {
+        if (Adapters.isAdapter(dir)) return Adapters.loadRewardModel(null, dir, device); // a PEFT LoRA adapter on its base
         JsonNode cfg = readJson(require(dir, CONFIG));
         RewardModel rm = loadUncalibrated(dir, cfg, device);
         JsonNode cal = cfg.get(CALIBRATION);
@@ -400,6 +402,10 @@ public final class RewardModels {
      * name and moved into place atomically, so a kill never leaves a half-written file.
      */
     public static void save(RewardModel model, Path dir, ObjectNode provenance) {
+        if (model.adapter() != null) { // LoRA: the adapter in PEFT's layout, not the whole model
+            Adapters.save(model, dir, provenance);
+            return;
+        }
         try {
             Files.createDirectories(dir);
             Map<String, String> meta = new java.util.LinkedHashMap<>();

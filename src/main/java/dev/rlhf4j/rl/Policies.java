@@ -25,6 +25,7 @@ public final class Policies {
 
     /** A checkpoint (HF directory or llama2.c .bin). */
     public static CausalLm load(Path path, Device device) {
+        if (dev.rlhf4j.model.lora.Adapters.isAdapter(path)) return dev.rlhf4j.model.lora.Adapters.loadCausalLm(null, path, device); // PEFT LoRA on its base
         return CausalLm.load(path, device);
     }
 

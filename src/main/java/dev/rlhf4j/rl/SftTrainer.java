@@ -65,10 +65,10 @@ public final class SftTrainer {
                 : (seqs.size() + cfg.batchSize() - 1) / cfg.batchSize();
         long total = Loop.totalSteps(batchesPerEpoch, 1, cfg.epochs(), 0);
         LrSchedule schedule = new LrSchedule(cfg.optim().lr(), Math.round(total * cfg.warmupRatio()), total, cfg.schedule());
-        policy.parameters().requireGradients(true);
-        AdamW opt = cfg.optim().create(policy.manager(), policy.parameters());
+        policy.trainableParameters().requireGradients(true);
+        AdamW opt = cfg.optim().create(policy.manager(), policy.trainableParameters());
         Loop<List<Sequence>> loop = new Loop<>(this::step, new Loop.Settings(1, cfg.clipNorm(), cfg.seed()),
-                List.of(new Loop.Group(OPTIMIZER, policy.parameters(), opt, schedule)));
+                List.of(new Loop.Group(OPTIMIZER, policy.trainableParameters(), opt, schedule)));
         TrainState start = TrainState.start();
         double firstPpl = Double.NaN;
         if (resume) {
@@ -119,7 +119,7 @@ public final class SftTrainer {
         try {
             r = loop.run(epochs, new Loop.Schedule(cfg.epochs(), total, cfg.evalEvery()), start, evaluator, listeners);
         } finally {
-            policy.parameters().requireGradients(false);
+            policy.trainableParameters().requireGradients(false);
         }
         if (Double.isNaN(ppl[0]) && !validSeqs.isEmpty()) ppl[0] = perplexity(validSeqs);
         policy.save(out, provenance);

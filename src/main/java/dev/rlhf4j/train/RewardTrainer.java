@@ -239,6 +239,14 @@ public final class RewardTrainer {
     }
 
     private ModelParameters trainableParameters() {
+        if (model.adapter() != null) { // LoRA: A and B, the head in full (PEFT's modules_to_save); the base stays frozen
+            if (cfg.trainTopLayers() > 0) throw new IllegalArgumentException("--train-top-layers and LoRA (--lora-r) do not combine");
+            ModelParameters p = new ModelParameters();
+            p.addAll(model.adapter().parameters());
+            p.add(RewardModel.HEAD, model.parameters().asMap().get(RewardModel.HEAD));
+            p.addAll(model.auxiliary());
+            return p;
+        }
         if (cfg.trainTopLayers() > 0) {
             ModelParameters p = new ModelParameters();
             p.addAll(model.backbone().parametersFrom(firstTrainedLayer()));

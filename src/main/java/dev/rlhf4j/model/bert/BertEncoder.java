@@ -176,6 +176,7 @@ public final class BertEncoder implements Backbone {
      * ({@link Chunking}).
      */
     private NDArray run(NDArray input, NDArray mask, int from, int to, boolean training) {
+        adapterTraining = training;
         if (from >= to) return input;
         long t = input.getShape().get(1);
         // Q, K and V as one projection: their weights joined once per pass, not once per chunk.
@@ -214,7 +215,9 @@ public final class BertEncoder implements Backbone {
             Layer l = layers[i];
             // One projection for Q, K and V, and one copy into head-major layout: (3, B·nh, T, hd), contiguous, so the
             // batched matmuls below read their operands in place (three projections cost three copies plus one per matmul).
-            NDArray qkv = linear(x, qkvW[i - from], qkvB[i - from])
+            NDArray joined = adapter == null ? linear(x, qkvW[i - from], qkvB[i - from])
+                    : NDArrays.concat(new NDList(linear(x, l.qW, l.qB), linear(x, l.kW, l.kB), linear(x, l.vW, l.vB)), 1);
+            NDArray qkv = joined
                     .reshape(b, t, 3, nh, hd).transpose(2, 0, 3, 1, 4).reshape(3, b * nh, t, hd);
             NDList parts = qkv.split(3, 0);
             NDArray q = parts.get(0).squeeze(0), k = parts.get(1).squeeze(0), v = parts.get(2).squeeze(0); // (B·nh, T, hd)
@@ -249,8 +252,21 @@ public final class BertEncoder implements Backbone {
         return x.reshape(b, t, nh, hd).transpose(0, 2, 1, 3);
     }
 
-    private static NDArray linear(NDArray x, NDArray w, NDArray bias) {
-        return Linear.linear(x, w, bias).singletonOrThrow();
+    private NDArray linear(NDArray x, NDArray w, NDArray bias) {
+        NDArray y = Linear.linear(x, w, bias).singletonOrThrow();
+        if (adapter == null) return y;
+        NDArray d = adapter.delta(w.getName(), x, adapterTraining);
+        return d == null ? y : y.add(d);
+    }
+
+    /** LoRA or another term on the linear layers; null when none. */
+    private dev.rlhf4j.model.LinearAdapter adapter;
+    /** Whether the pass under way trains (the adapter's dropout reads it). */
+    private boolean adapterTraining;
+
+    @Override
+    public void adapt(dev.rlhf4j.model.LinearAdapter adapter) {
+        this.adapter = adapter;
     }
 
     /**

@@ -105,6 +105,11 @@ public final class CausalLm implements AutoCloseable {
         return tokenizer;
     }
 
+    /** What training updates: the LoRA adapter's A and B when the decoder carries one, else every parameter. */
+    public ModelParameters trainableParameters() {
+        return decoder.adapter() instanceof dev.rlhf4j.model.lora.LoraAdapter a ? a.parameters() : params;
+    }
+
     public ModelParameters parameters() {
         return params;
     }
@@ -206,6 +211,10 @@ public final class CausalLm implements AutoCloseable {
      * tokenizer.json, tokenizer_config.json and provenance.json, each replaced atomically.
      */
     public void save(Path dir, ObjectNode provenance) {
+        if (decoder.adapter() instanceof dev.rlhf4j.model.lora.LoraAdapter a) { // LoRA: the adapter in PEFT's layout
+            dev.rlhf4j.model.lora.Adapters.save(this, a, dir, provenance);
+            return;
+        }
         try {
             Files.createDirectories(dir);
             Map<String, HostTensor> host = params.toHost();

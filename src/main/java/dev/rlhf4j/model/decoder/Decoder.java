@@ -10,6 +10,7 @@ import ai.djl.nn.norm.Dropout;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.model.Backbone;
 import dev.rlhf4j.model.Chunking;
+import dev.rlhf4j.model.LinearAdapter;
 import dev.rlhf4j.model.ModelParameters;
 
 import java.util.Random;
@@ -183,6 +184,7 @@ public abstract class Decoder implements Backbone {
             sin = m.create(sn, new Shape(rows, t, 1, hd));
         }
         NDArray idArray = m.create(ids, new Shape(rows, t));
+        adapterTraining = false;
         Shape biasShape = new Shape(rows, 1, 1, t, keys);
         Step s = new Step(rows, t, keys, m.create(pos, new Shape(rows, t)), m.create(bias, biasShape),
                 windowBias == null ? null : m.create(windowBias, biasShape), cos, sin, cache, false);
@@ -240,6 +242,7 @@ public abstract class Decoder implements Backbone {
 
     private Step build(NDArray keyMask, KvCache cache, boolean training, long b, long t, long past) {
         NDManager m = keyMask.getManager();
+        adapterTraining = training;
         long keys = past + t;
         // Position of each token = number of real tokens before it; pads get 0 (they are never attended to).
         NDArray positions = Scalars.maximum(keyMask.cumSum(1).sub(1f), 0f);
@@ -303,8 +306,26 @@ public abstract class Decoder implements Backbone {
         return training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
     }
 
-    protected static NDArray linear(NDArray x, NDArray w, NDArray bias) {
-        return Linear.linear(x, w, bias).singletonOrThrow();
+    protected NDArray linear(NDArray x, NDArray w, NDArray bias) {
+        NDArray y = Linear.linear(x, w, bias).singletonOrThrow();
+        if (adapter == null) return y;
+        NDArray d = adapter.delta(w.getName(), x, adapterTraining);
+        return d == null ? y : y.add(d);
+    }
+
+    /** LoRA or another term on the linear layers (see {@link LinearAdapter}); null when none. */
+    private LinearAdapter adapter;
+    /** Whether the pass under way trains: the adapter's dropout reads it (linear layers do not see the step). */
+    private boolean adapterTraining;
+
+    @Override
+    public void adapt(LinearAdapter adapter) {
+        this.adapter = adapter;
+    }
+
+    /** The adapter on the linear layers, or null. */
+    public LinearAdapter adapter() {
+        return adapter;
     }
 
     /** The name prefix of layer parameters, before the layer index ({@code model.layers.} or {@code transformer.h.}). */

@@ -97,4 +97,10 @@ final class Gpt2Decoder extends Decoder {
     protected boolean isNormScale(String name) {
         return name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.equals("transformer.ln_f.weight");
     }
+
+    /** GPT-2's Conv1D layers do not go through {@link #linear}: an adapter would add nothing, so none is taken. */
+    @Override
+    public void adapt(dev.rlhf4j.model.LinearAdapter adapter) {
+        if (adapter != null) throw new UnsupportedOperationException("GPT-2 (Conv1D layers) takes no LoRA adapter yet");
+    }
 }
