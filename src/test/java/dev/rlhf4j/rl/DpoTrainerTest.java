@@ -39,10 +39,11 @@ class DpoTrainerTest {
         for (RlSets.Demonstration d : s.sft()) {
             demos.add(new Demonstrations.Example(d.id(), d.prompt(), d.response(), Json.MAPPER.createObjectNode()));
         }
-        // The demonstration is chosen, another prompt's demonstration rejected: learnable from the response alone.
+        // The demonstration is chosen; another prompt's demonstration after a rude opening is rejected: learnable from
+        // the rejected response's first words alone.
         for (int i = 0; i < demos.size(); i++) {
             Demonstrations.Example e = demos.get(i), o = demos.get((i + 7) % demos.size());
-            pairs.add(new DpoPairs.Item("p" + i, e.prompt(), e.response(), o.response(), 0, 0, false, Double.NaN));
+            pairs.add(new DpoPairs.Item("p" + i, e.prompt(), e.response(), "Whatever. No. " + o.response(), 0, 0, false, Double.NaN));
         }
     }
 
