@@ -36,13 +36,34 @@ public final class EvalRmCommand implements Callable<Integer> {
     /** Seed of the split of pairs between fitting and testing the --representations probe. */
     static final long PROBE_SEED = 42;
 
-    @Option(names = "--model", required = true, description = "Reward-model checkpoint directory.")
+    @Option(names = "--model", description = "Reward-model checkpoint directory (required unless --dpo-policy).")
     Path model;
 
     @Option(names = "--adapter", description = "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) "
             + "put on --model as its base (default: none; --model may also name an adapter directory alone, whose "
             + "base_model_name_or_path is then the base).")
     Path adapter;
+
+    @Option(names = "--dpo-policy", description = "Evaluate a DPO policy's implicit reward r(x, y) = β · (log π(y|x) − "
+            + "log π_ref(y|x)) instead of a reward model: the policy's checkpoint directory; needs --dpo-reference "
+            + "(default: none).")
+    Path dpoPolicy;
+
+    @Option(names = "--dpo-reference", description = "The DPO run's reference policy (its --policy, e.g. the SFT checkpoint).")
+    Path dpoReference;
+
+    @Option(names = "--beta", defaultValue = dev.rlhf4j.rl.DpoConfig.Defaults.BETA,
+            description = "β of the implicit reward; the DPO run's β puts σ(r_c − r_r) on the scale it was trained on "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double beta;
+
+    @Option(names = "--dpo-max-length", defaultValue = dev.rlhf4j.rl.DpoConfig.Defaults.MAX_LENGTH,
+            description = "Tokens per sequence for --dpo-policy, as the DPO run's --max-length (default: ${DEFAULT-VALUE}).")
+    int dpoMaxLength;
+
+    @Option(names = "--dpo-max-prompt-tokens", defaultValue = dev.rlhf4j.rl.DpoConfig.Defaults.MAX_PROMPT_TOKENS,
+            description = "Prompt tokens kept for --dpo-policy, as the DPO run's --max-prompt-tokens (default: ${DEFAULT-VALUE}).")
+    int dpoMaxPrompt;
 
     @Option(names = "--data", required = true, description = "Pairs to evaluate; with --benchmark, the benchmark's released "
             + "file, Parquet or JSON Lines (rewardbench: the 'filtered' split; rewardbench2: the 'test' split).")
@@ -100,6 +121,8 @@ public final class EvalRmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (dpoPolicy != null) return implicitReward();
+        if (model == null) throw new IllegalArgumentException("eval-rm needs --model (or --dpo-policy with --dpo-reference)");
         if (benchmark != null) return benchmark();
         if (priorSets != null) throw new IllegalArgumentException("--prior-sets needs --benchmark rewardbench");
         List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
@@ -144,6 +167,33 @@ public final class EvalRmCommand implements Callable<Integer> {
                 if (sep != null) System.out.println(sep.line());
             }
         }
+        return Main.OK;
+    }
+
+    /** {@code --dpo-policy}: the implicit reward of a DPO policy, reported as a reward model's rewards are. */
+    private int implicitReward() throws Exception {
+        if (dpoReference == null) throw new IllegalArgumentException("--dpo-policy needs --dpo-reference (the DPO run's --policy)");
+        if (model != null || benchmark != null || compare != null || representations) {
+            throw new IllegalArgumentException("--dpo-policy cannot be combined with --model, --benchmark, --compare or --representations");
+        }
+        List<PreferencePair> pairs = dataOptions.load(data, System.err).pairs();
+        ObjectNode report;
+        try (var policy = dev.rlhf4j.rl.Policies.load(dpoPolicy, device.get());
+             var reference = dev.rlhf4j.rl.Policies.load(dpoReference, device.get())) {
+            float[][] s = dev.rlhf4j.rl.ImplicitReward.score(policy, reference, pairs, beta, dpoMaxPrompt, dpoMaxLength, batchSize);
+            report = EvalReport.build(pairs, s[0], s[1], by, gold);
+            report.put("scale", "implicit reward β·(log π − log π_ref), β " + beta);
+            report.set("reliability", PairMetrics.reliabilityJson(s[0], s[1]));
+        }
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("data", data);
+        inputs.put("dpo_policy", dpoPolicy.resolve("model.safetensors"));
+        inputs.put("dpo_reference", dpoReference.resolve("model.safetensors"));
+        report.set("provenance", Provenance.of("eval-rm", spec.commandLine().getParseResult().originalArgs(), inputs, 0,
+                Engines.info()));
+        if (outFile != null) Json.write(outFile, report);
+        if (json) System.out.println(Json.MAPPER.writeValueAsString(report));
+        else EvalReport.print(report, System.out);
         return Main.OK;
     }
 

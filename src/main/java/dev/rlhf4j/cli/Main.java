@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, TrainRmCommand.class, EvalRmCommand.class, ScoreCommand.class, DataCommand.class, SynthCommand.class, StrengthCommand.class, DenoiseCommand.class, DecilesCommand.class, GenerateCommand.class, ConvertCommand.class, MergeCommand.class, BenchCommand.class,
                 ServeCommand.class, ServeLoadCommand.class,
                 CalibrateCommand.class,
-                SftCommand.class, PpoCommand.class, MetaRmCommand.class, RlhfCommand.class, JudgeCommand.class,
+                SftCommand.class, DpoCommand.class, PpoCommand.class, MetaRmCommand.class, RlhfCommand.class, JudgeCommand.class,
                 BonCommand.class, RmOnPolicyCommand.class,
                 ReportCommand.class,
                 CommandLine.HelpCommand.class})
