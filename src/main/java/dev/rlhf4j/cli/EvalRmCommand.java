@@ -36,7 +36,7 @@ public final class EvalRmCommand implements Callable<Integer> {
     /** Seed of the split of pairs between fitting and testing the --representations probe. */
     static final long PROBE_SEED = 42;
 
-    @Option(names = "--model", description = "Reward-model checkpoint directory (required unless --dpo-policy).")
+    @Option(names = "--model", description = "Reward-model checkpoint directory (default: none; required unless --dpo-policy).")
     Path model;
 
     @Option(names = "--adapter", description = "A PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors) "
@@ -49,7 +49,7 @@ public final class EvalRmCommand implements Callable<Integer> {
             + "(default: none).")
     Path dpoPolicy;
 
-    @Option(names = "--dpo-reference", description = "The DPO run's reference policy (its --policy, e.g. the SFT checkpoint).")
+    @Option(names = "--dpo-reference", description = "The DPO run's reference policy (its --policy, e.g. the SFT checkpoint; default: none, required with --dpo-policy).")
     Path dpoReference;
 
     @Option(names = "--beta", defaultValue = dev.rlhf4j.rl.DpoConfig.Defaults.BETA,
