@@ -114,7 +114,7 @@ public final class RlhfPipeline {
                 List<String> trainP = Demonstrations.promptTexts(trainPrompts);
                 List<String> metaPrompts = PpoTrainer.batchPrompts(trainP, r, c.meta().metaPrompts(), c.seed() + 1000L * r);
                 MetaRm.Config mc = new MetaRm.Config(c.meta().eta(), c.meta().metaGroups(), c.meta().batchPairs(), c.meta().k(),
-                        c.meta().steps(), c.meta().lr(), c.meta().trainTopLayers(), c.meta().metaPrompts(), c.meta().temperature(),
+                        c.meta().steps(), c.meta().optim(), c.meta().trainTopLayers(), c.meta().metaPrompts(), c.meta().temperature(),
                         c.meta().maxNewTokens(), c.meta().seed() + r);
                 List<MetaStep.Group> meta = MetaRm.sampleMetaSet(policy, metaPrompts, mc, c.ppo().maxPromptTokens(), device);
                 try {
@@ -165,7 +165,7 @@ public final class RlhfPipeline {
 
     private static ObjectNode judge(Path a, Path b, List<String> prompts, GenerationConfig gen, Config c, Path dir, Device device,
                                     ObjectNode provenance) {
-        if (Files.isRegularFile(dir.resolve("judge.json"))) return (ObjectNode) dev.rlhf4j.model.RewardModels.readJson(dir.resolve("judge.json"));
+        if (Files.isRegularFile(dir.resolve("judge.json"))) return (ObjectNode) dev.rlhf4j.data.Json.read(dir.resolve("judge.json"));
         try (GoldJudge j = new GoldJudge(0)) {
             ObjectNode r = Judging.run(a, b, prompts, j, gen, c.ppo().maxPromptTokens(), device, dir, provenance);
             System.err.printf(Locale.ROOT, "judge %s vs %s: %s%n", a.getFileName(), b.getFileName(),
