@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Where reward models come from: a pretrained backbone (a preset shipped on the classpath, a Hugging Face
@@ -59,10 +58,6 @@ public final class RewardModels {
     /** The tokenizer of a preset, or a tokenizer.json file. */
     public static Tokenizer tokenizer(String presetOrPath) {
         return BertModels.tokenizer(presetOrPath);
-    }
-
-    public static List<String> presetIds() {
-        return BertModels.Preset.ids();
     }
 
     /** The {@code config.json} key of a checkpoint's calibration: {@code temperature} and how it was fitted. */

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelFamily;
 import dev.rlhf4j.model.ModelFiles;
@@ -124,6 +125,29 @@ public final class DecoderModels implements ModelFamily {
      */
     static void write(Path dir, ModelParameters weights, DecoderConfig c, ObjectNode config, Tokenizer tokenizer,
                       JsonNode tokenizerConfig, ObjectNode provenance) {
-        ModelFiles.write(dir, weights, config, tokenizer, DecoderTokens.tokenizerConfig(c, tokenizer, tokenizerConfig), provenance);
+        ModelFiles.write(dir, weights, config, tokenizer, tokenizerConfig(c, tokenizer, tokenizerConfig), provenance);
+    }
+
+    /**
+     * The tokenizer_config.json a saved decoder carries, so transformers' AutoTokenizer reads the same specials:
+     * {@code original}'s fields (a chat template among them) with the special tokens and BOS policy of {@code c}.
+     */
+    static ObjectNode tokenizerConfig(DecoderConfig c, Tokenizer tok, JsonNode original) {
+        ObjectNode o = original != null && original.isObject() ? ((ObjectNode) original).deepCopy()
+                : Json.MAPPER.createObjectNode();
+        o.put("tokenizer_class", "PreTrainedTokenizerFast");
+        o.put("add_bos_token", c.addBos());
+        o.put("add_eos_token", false);
+        put(o, "bos_token", tok.tokenOf(c.bosId()));
+        put(o, "eos_token", tok.tokenOf(c.eosId()));
+        put(o, "pad_token", c.padId() >= 0 ? tok.tokenOf(c.padId()) : null);
+        put(o, "unk_token", tok.tokenOf(tok.idOf("<unk>")));
+        o.put("model_max_length", c.maxPositions());
+        return o;
+    }
+
+    private static void put(ObjectNode o, String field, String token) {
+        if (token == null) o.putNull(field);
+        else o.put(field, token);
     }
 }
