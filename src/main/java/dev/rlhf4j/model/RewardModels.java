@@ -2,6 +2,7 @@ package dev.rlhf4j.model;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.bert.BertModels;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Where reward models come from: a pretrained backbone (a preset shipped on the classpath, a Hugging Face
@@ -132,19 +134,7 @@ public final class RewardModels {
      * {@code "normalization": provenance}. Files are replaced atomically.
      */
     public static void writeNormalization(Path dir, RewardNormalization n, ObjectNode provenance) {
-        try {
-            ObjectNode cfg = (ObjectNode) Json.read(ModelFiles.require(dir, CONFIG));
-            putNormalization(cfg, n);
-            Json.writeAtomically(dir.resolve(CONFIG), Json.MAPPER.writeValueAsBytes(cfg));
-            if (provenance != null) {
-                Path p = dir.resolve(PROVENANCE);
-                ObjectNode prov = Files.isRegularFile(p) && Json.read(p) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
-                prov.set("normalization", provenance);
-                Json.writeAtomically(p, Json.MAPPER.writeValueAsBytes(prov));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the reward normalisation to " + dir + ": " + e.getMessage(), e);
-        }
+        amend(dir, "reward normalisation", Json.MAPPER.writer(), cfg -> putNormalization(cfg, n), "normalization", provenance);
     }
 
     /**
@@ -155,18 +145,23 @@ public final class RewardModels {
     public static void writeCalibration(Path dir, ObjectNode block, ObjectNode provenance) {
         double t = block.path("temperature").asDouble(Double.NaN);
         if (!(t > 0) || Double.isInfinite(t)) throw new IllegalArgumentException("calibration temperature must be finite and positive, got " + t);
+        amend(dir, "calibration", Json.PRETTY, cfg -> cfg.set(CALIBRATION, block), CALIBRATION, provenance);
+    }
+
+    /** Edits a checkpoint's config.json and sets {@code key} of its provenance.json (when given), each written by {@code writer}. */
+    private static void amend(Path dir, String what, ObjectWriter writer, Consumer<ObjectNode> edit, String key, ObjectNode provenance) {
         try {
             ObjectNode cfg = (ObjectNode) Json.read(ModelFiles.require(dir, CONFIG));
-            cfg.set(CALIBRATION, block);
-            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(cfg));
+            edit.accept(cfg);
+            Json.writeAtomically(dir.resolve(CONFIG), writer.writeValueAsBytes(cfg));
             if (provenance != null) {
                 Path p = dir.resolve(PROVENANCE);
                 ObjectNode prov = Files.isRegularFile(p) && Json.read(p) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
-                prov.set(CALIBRATION, provenance);
-                Json.writeAtomically(p, Json.PRETTY.writeValueAsBytes(prov));
+                prov.set(key, provenance);
+                Json.writeAtomically(p, writer.writeValueAsBytes(prov));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the calibration to " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the " + what + " to " + dir + ": " + e.getMessage(), e);
         }
     }
 
