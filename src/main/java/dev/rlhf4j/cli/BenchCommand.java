@@ -113,6 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
     @Mixin ContrastiveOptions contrastiveOptions;
+    @Mixin OptimizerOptions optimizer = OptimizerOptions.rewardModel();
 
     @Override
     public Integer call() throws IOException {
@@ -177,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < pairs; i++) enc.add(new EncodedPair(rows.get(i), rows.get(pairs + i)));
         int[] all = new int[pairs];
         for (int i = 0; i < pairs; i++) all[i] = i;
-        TrainConfig tc = TrainConfig.builder().lr(1e-5).warmupRatio(0).schedule("constant").dropout(dropout).build();
+        TrainConfig tc = TrainConfig.builder().optim(optimizer.config(1e-5)).warmupRatio(0).schedule("constant").dropout(dropout).build();
         RewardTrainer trainer = new RewardTrainer(rm, tc, new BradleyTerryLoss(), 1.0, List.of());
         if (cl != null) {
             ContrastiveObjective objective = ContrastiveObjectives.create(cl, rm.manager(), rm.backbone().hiddenSize(), 0);

@@ -7,7 +7,6 @@ import dev.rlhf4j.eval.stats.BestOfN;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.rl.BestOfNCurves;
-import dev.rlhf4j.rl.Demonstrations;
 import dev.rlhf4j.rl.GoldRewardFunction;
 import dev.rlhf4j.rl.PolicySamples;
 import dev.rlhf4j.rl.RewardFunction;
@@ -37,17 +36,10 @@ public final class BonCommand implements Callable<Integer> {
             description = "A reward model that picks: a directory (any backbone), 'gold' (the controlled task's gold reward: the oracle curve) "
                     + "or a /get_reward URL; repeat for one curve each.")
     List<String> rewardModels;
-    @Option(names = "--prompts", required = true, description = "Held-out prompts: JSONL with a 'prompt' field (duplicates are sampled once).")
-    Path prompts;
     @Option(names = "--n-max", defaultValue = "64", description = "N: samples per prompt; n runs over the powers of two up to it (default: ${DEFAULT-VALUE}).")
     int nMax;
-    @Option(names = "--limit", defaultValue = "0", description = "Only the first N distinct prompts, 0 = all (default: ${DEFAULT-VALUE}).")
-    int limit;
     @Mixin SeedOption seed;
-    @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
-    int maxPrompt;
-    @Option(names = "--api-key-env", description = "Environment variable holding a reward server's API key, for a URL (default: none).")
-    String apiKeyEnv;
+    @Mixin HeldOutPromptOptions prompts;
     @Option(names = "--out", description = "Directory for bon.json and bon_samples.jsonl (default: --policy when it is a directory, else the current one).")
     Path out;
     @Option(names = "--json", description = "Print bon.json instead of the table (default: the table).")
@@ -62,13 +54,12 @@ public final class BonCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (nMax < 1) throw new IllegalArgumentException("--n-max must be ≥ 1, got " + nMax);
         threads.apply();
-        List<String> ps = PolicySamples.distinct(Demonstrations.promptTexts(prompts));
-        if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
+        List<String> ps = prompts.distinct();
         GenerationConfig gen = sampling.generation(false, seed.get());
         Path dir = out != null ? out : Files.isDirectory(policy) ? policy : Path.of(".");
-        ObjectNode prov = Provenance.of("bon", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(), Engines.info());
+        ObjectNode prov = Provenance.of("bon", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts.file), seed.get(), Engines.info());
         long t0 = System.nanoTime();
-        List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, nMax, gen, maxPrompt, device.get()));
+        List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, nMax, gen, prompts.maxTokens, device.get()));
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;
         double[][] gold;
         try (GoldRewardFunction g = new GoldRewardFunction()) {
@@ -76,13 +67,13 @@ public final class BonCommand implements Callable<Integer> {
         }
         List<BestOfNCurves.Scores> scores = new ArrayList<>();
         for (String rm : rewardModels) {
-            try (RewardFunction f = Scorers.open(rm, device.get(), apiKeyEnv)) {
+            try (RewardFunction f = Scorers.open(rm, device.get(), prompts.apiKeyEnv)) {
                 scores.add(new BestOfNCurves.Scores(rm, PolicySamples.score(f, ps, samples)));
             }
         }
         ObjectNode r = BestOfNCurves.curves(ps, samples, gold, scores, BestOfN.powersOfTwo(nMax), bootstrap.bootstrap());
         r.put("policy", policy.toString());
-        r.put("prompts_file", prompts.toString());
+        r.put("prompts_file", prompts.file.toString());
         r.put("sample_seconds", sampleSeconds);
         r.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
         r.set("generation", Json.MAPPER.valueToTree(gen));

@@ -2,6 +2,7 @@ package dev.rlhf4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.ModelFiles;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.decoder.CausalLm;
@@ -42,7 +43,7 @@ public final class MergeCommand implements Callable<Integer> {
         LoraConfig cfg = LoraConfig.read(adapter.resolve(Adapters.CONFIG));
         Path base = model != null ? model : Adapters.baseOf(adapter);
         Map<String, Path> inputs = new LinkedHashMap<>();
-        inputs.put("base_config", base.resolve(RewardModels.CONFIG));
+        inputs.put("base_config", base.resolve(ModelFiles.CONFIG));
         inputs.put("adapter_weights", adapter.resolve(Adapters.WEIGHTS));
         ObjectNode prov = Provenance.of("merge", spec.commandLine().getParseResult().originalArgs(), inputs, 0, Engines.info());
         if (cfg.taskType().equals(LoraConfig.SEQ_CLS)) {

@@ -45,6 +45,7 @@ public final class MetaRmCommand implements Callable<Integer> {
     @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens the policy keeps (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
     @Mixin MetaRmOptions meta;
+    @Mixin OptimizerOptions optimizer = OptimizerOptions.rewardModel();
     @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin RlThreads threads;
@@ -54,7 +55,7 @@ public final class MetaRmCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         threads.apply();
-        MetaRm.Config c = meta.config();
+        MetaRm.Config c = meta.config(optimizer);
         List<PreferencePair> all = PreferenceDataset.load(data).pairs();
         Split split = Split.byHash(all, validFraction);
         List<String> ps = Demonstrations.promptTexts(prompts);

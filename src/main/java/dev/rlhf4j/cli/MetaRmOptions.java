@@ -32,7 +32,12 @@ public final class MetaRmOptions {
     @Option(names = "--meta-seed", defaultValue = "42", description = "Seed of the meta set, pair order and group draws (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /** With train-rm's AdamW betas and ε (rlhf). */
     public MetaRm.Config config() {
-        return new MetaRm.Config(eta, groups, pairs, k, steps, lr, top, prompts, temperature, maxNew, seed, ascentNorm, sampling);
+        return config(OptimizerOptions.rewardModel());
+    }
+
+    public MetaRm.Config config(OptimizerOptions optimizer) {
+        return new MetaRm.Config(eta, groups, pairs, k, steps, optimizer.config(lr), top, prompts, temperature, maxNew, seed, ascentNorm, sampling);
     }
 }

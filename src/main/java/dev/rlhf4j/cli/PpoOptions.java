@@ -45,6 +45,7 @@ public final class PpoOptions {
     double actorLr;
     @Option(names = "--critic-lr", defaultValue = PpoConfig.Defaults.CRITIC_LR, description = "Critic learning rate (default: ${DEFAULT-VALUE}; the paper's 1.5e-6 is for 7B).")
     double criticLr;
+    @picocli.CommandLine.Mixin OptimizerOptions optimizer = OptimizerOptions.policy(0);
     @Option(names = "--clip-norm", defaultValue = PpoConfig.Defaults.CLIP_NORM, description = "Gradient-norm clip (default: ${DEFAULT-VALUE}).")
     double clipNorm;
     @picocli.CommandLine.Mixin SeedOption seed;
@@ -60,7 +61,7 @@ public final class PpoOptions {
                 .maxNewTokens(sampling.maxNew).temperature(sampling.temperature).topP(sampling.topP)
                 .repetitionPenalty(sampling.repetition).klBeta(klBeta).rewardClip(rewardClip).normalizeRewards(!noNorm)
                 .gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs).minibatch(minibatch)
-                .actorLr(actorLr).criticLr(criticLr).clipNorm(clipNorm).seed(seed.get()).checkpointEvery(checkpointEvery)
+                .actorOptim(optimizer.config(actorLr)).criticOptim(optimizer.config(criticLr)).clipNorm(clipNorm).seed(seed.get()).checkpointEvery(checkpointEvery)
                 .maxPromptTokens(maxPrompt).algorithm(Algorithm.parse(algorithm)).klInReward(klInReward).snapshots(snapshots).build();
     }
 }

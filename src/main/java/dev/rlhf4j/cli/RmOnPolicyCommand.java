@@ -7,7 +7,6 @@ import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.rl.BestOfNCurves;
-import dev.rlhf4j.rl.Demonstrations;
 import dev.rlhf4j.rl.GoldRewardFunction;
 import dev.rlhf4j.rl.PolicySamples;
 import dev.rlhf4j.rl.RewardFunction;
@@ -36,17 +35,10 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
     List<Path> policies;
     @Option(names = "--reward-model", required = true, description = "A reward-model directory (any backbone) or a /get_reward URL; repeat to compare.")
     List<String> rewardModels;
-    @Option(names = "--prompts", required = true, description = "Held-out prompts: JSONL with a 'prompt' field (duplicates are sampled once).")
-    Path prompts;
     @Option(names = "--samples-per-prompt", defaultValue = "8", description = "k: answers per prompt (default: ${DEFAULT-VALUE}).")
     int k;
-    @Option(names = "--limit", defaultValue = "0", description = "Only the first N distinct prompts, 0 = all (default: ${DEFAULT-VALUE}).")
-    int limit;
     @Mixin SeedOption seed;
-    @Option(names = "--max-prompt-tokens", defaultValue = "64", description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
-    int maxPrompt;
-    @Option(names = "--api-key-env", description = "Environment variable holding a reward server's API key, for a URL (default: none).")
-    String apiKeyEnv;
+    @Mixin HeldOutPromptOptions prompts;
     @Option(names = "--out", description = "Directory for rm_on_policy.json (default: the first --policy when it is a directory, else the current one).")
     Path out;
     @Option(names = "--json", description = "Print rm_on_policy.json instead of the tables (default: the tables).")
@@ -61,17 +53,16 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (k < 2) throw new IllegalArgumentException("--samples-per-prompt must be ≥ 2 to form pairs, got " + k);
         threads.apply();
-        List<String> ps = PolicySamples.distinct(Demonstrations.promptTexts(prompts));
-        if (limit > 0 && ps.size() > limit) ps = ps.subList(0, limit);
+        List<String> ps = prompts.distinct();
         GenerationConfig gen = sampling.generation(false, seed.get());
         Path dir = out != null ? out : Files.isDirectory(policies.get(0)) ? policies.get(0) : Path.of(".");
         ObjectNode r = Json.MAPPER.createObjectNode();
         ArrayNode results = r.putArray("policies");
         List<RewardFunction> rms = new ArrayList<>();
         try {
-            for (String rm : rewardModels) rms.add(Scorers.open(rm, device.get(), apiKeyEnv));
+            for (String rm : rewardModels) rms.add(Scorers.open(rm, device.get(), prompts.apiKeyEnv));
             for (Path policy : policies) {
-                List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, k, gen, maxPrompt, device.get()));
+                List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, k, gen, prompts.maxTokens, device.get()));
                 double[][] gold;
                 try (GoldRewardFunction g = new GoldRewardFunction()) {
                     gold = PolicySamples.score(g, ps, samples);
@@ -91,9 +82,9 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
         } finally {
             for (RewardFunction f : rms) f.close();
         }
-        r.put("prompts_file", prompts.toString());
+        r.put("prompts_file", prompts.file.toString());
         r.set("generation", Json.MAPPER.valueToTree(gen));
-        r.set("provenance", Provenance.of("rm-on-policy", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), seed.get(),
+        r.set("provenance", Provenance.of("rm-on-policy", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts.file), seed.get(),
                 Engines.info()));
         Files.createDirectories(dir);
         Json.write(dir.resolve("rm_on_policy.json"), r);

@@ -48,8 +48,7 @@ public final class SftCommand implements Callable<Integer> {
     double warmup;
     @Option(names = "--schedule", defaultValue = SftConfig.Defaults.SCHEDULE, description = "linear, cosine or constant (default: ${DEFAULT-VALUE}).")
     String schedule;
-    @Option(names = "--weight-decay", defaultValue = SftConfig.Defaults.WEIGHT_DECAY, description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @picocli.CommandLine.Mixin OptimizerOptions optimizer = OptimizerOptions.policy(dev.rlhf4j.train.optim.OptimConfig.WEIGHT_DECAY_SFT);
     @Option(names = "--clip", defaultValue = SftConfig.Defaults.CLIP_NORM, description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double clip;
     @Option(names = "--max-length", defaultValue = SftConfig.Defaults.MAX_LENGTH, description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
@@ -76,7 +75,7 @@ public final class SftCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         threads.apply();
-        SftConfig cfg = SftConfig.builder().epochs(epochs).batchSize(batch).lr(lr).weightDecay(weightDecay).warmupRatio(warmup)
+        SftConfig cfg = SftConfig.builder().epochs(epochs).batchSize(batch).optim(optimizer.config(lr)).warmupRatio(warmup)
                 .schedule(schedule).clipNorm(clip).seed(seed.get()).maxLength(maxLength).maxPromptTokens(maxPrompt).packing(packing)
                 .evalEvery(evalEvery).build();
         List<Demonstrations.Example> all = Demonstrations.read(data);

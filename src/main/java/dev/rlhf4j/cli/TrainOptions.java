@@ -2,7 +2,6 @@ package dev.rlhf4j.cli;
 
 import dev.rlhf4j.train.TrainConfig;
 import dev.rlhf4j.train.TrainConfig.Defaults;
-import dev.rlhf4j.train.optim.OptimConfig;
 import dev.rlhf4j.train.loss.PairwiseLoss;
 import picocli.CommandLine.Option;
 
@@ -21,14 +20,7 @@ public final class TrainOptions {
     @Option(names = "--lr", defaultValue = Defaults.LR, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--weight-decay", defaultValue = Defaults.WEIGHT_DECAY, description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--betas", defaultValue = Defaults.BETAS, split = ",", description = "AdamW β1,β2 (default: ${DEFAULT-VALUE}, the paper's).")
-    double[] betas;
-
-    @Option(names = "--adam-eps", defaultValue = Defaults.EPS, description = "AdamW ε (default: ${DEFAULT-VALUE}).")
-    double eps;
+    @picocli.CommandLine.Mixin OptimizerOptions optimizer = OptimizerOptions.rewardModel();
 
     @Option(names = "--warmup-ratio", defaultValue = Defaults.WARMUP_RATIO, description = "Fraction of steps warming up (default: ${DEFAULT-VALUE}).")
     double warmup;
@@ -81,9 +73,8 @@ public final class TrainOptions {
     double marginScale;
 
     public TrainConfig config() {
-        if (betas.length != 2) throw new IllegalArgumentException("--betas takes two numbers, e.g. 0.9,0.95");
         return TrainConfig.builder().epochs(epochs).batchPairs(batchSize).gradAccum(gradAccum)
-                .optim(new OptimConfig(lr, betas[0], betas[1], eps, weightDecay)).warmupRatio(warmup).schedule(schedule)
+                .optim(optimizer.config(lr)).warmupRatio(warmup).schedule(schedule)
                 .clipNorm(clip).seed(seed.get()).evalEvery(evalEvery).maxSteps(maxSteps).groupByLength(!noGrouping)
                 .dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers).build();
     }

@@ -75,7 +75,7 @@ public final class TrainRmCommand implements Callable<Integer> {
     /** Resuming on other data would silently mix two runs: refuse unless the file is the one the run started with. */
     private static void checkSameData(Path provenance, Path data) {
         if (!Files.isRegularFile(provenance)) return;
-        String before = dev.rlhf4j.model.RewardModels.readJson(provenance).path("inputs").path("data").path("sha256").asText("");
+        String before = dev.rlhf4j.data.Json.read(provenance).path("inputs").path("data").path("sha256").asText("");
         if (!before.isEmpty() && !before.equals(Provenance.sha256(data))) {
             throw new IllegalArgumentException("--resume: " + data + " is not the file this run was started on (SHA-256 differs from "
                     + provenance + ")");

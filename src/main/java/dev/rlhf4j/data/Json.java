@@ -28,6 +28,15 @@ public final class Json {
     /** {@link #MAPPER}'s writer for indented output (config, provenance and summary files). */
     public static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
 
+    /** Reads a JSON file; a missing or malformed file is an {@link IllegalArgumentException} naming it. */
+    public static JsonNode read(Path file) {
+        try {
+            return MAPPER.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Writes {@code node} as indented JSON, through a temporary file moved into place atomically. */
     public static void write(Path file, JsonNode node) {
         try {

@@ -53,6 +53,9 @@ public interface Backbone {
     /** The Hugging Face {@code config.json} content describing this backbone. */
     ObjectNode configJson();
 
+    /** The family that loads and saves models on this backbone. */
+    ModelFamily family();
+
     /** Sets the dropout probability used when {@code training} is true. */
     void setDropout(float p);
 

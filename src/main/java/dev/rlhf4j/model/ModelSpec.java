@@ -1,11 +1,9 @@
 package dev.rlhf4j.model;
 
 import ai.djl.Device;
-import dev.rlhf4j.model.decoder.DecoderCheckpoint;
+import dev.rlhf4j.model.decoder.DecoderModels;
 import dev.rlhf4j.model.decoder.ScratchDecoder;
 import dev.rlhf4j.text.Tokenizer;
-
-import java.nio.file.Path;
 
 /**
  * How to build a fresh reward model: which backbone, how to pool, how many tokens, where to run.
@@ -38,8 +36,7 @@ public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device 
 
     /** Whether the model is a decoder (reads the reward at the last real token). */
     public boolean decoder() {
-        return scratch != null || (RewardModels.Preset.find(backbone) == null && !RewardModels.TINY_RANDOM.equals(backbone)
-                && DecoderCheckpoint.isDecoder(Path.of(backbone)));
+        return scratch != null || RewardModels.isDecoder(backbone);
     }
 
     public Pooling effectivePooling() {
@@ -51,7 +48,7 @@ public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device 
         if (scratch != null) {
             Tokenizer tok = ScratchDecoder.tokenizer(scratch.vocabFrom());
             try {
-                return RewardModels.decoderScratch(scratch.config(tok, Math.max(maxLength, 256)), tok, device, maxLength, seed,
+                return DecoderModels.scratch(scratch.config(tok, Math.max(maxLength, 256)), tok, device, maxLength, seed,
                         "scratch:" + scratch.layers() + "x" + scratch.dim());
             } catch (RuntimeException e) {
                 tok.close();

@@ -1,58 +1,38 @@
 package dev.rlhf4j.model;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
-import dev.rlhf4j.engine.Engines;
-import dev.rlhf4j.model.bert.BertConfig;
-import dev.rlhf4j.model.bert.BertEncoder;
-import dev.rlhf4j.model.decoder.Decoder;
+import dev.rlhf4j.model.bert.BertModels;
 import dev.rlhf4j.model.decoder.DecoderCheckpoint;
-import dev.rlhf4j.model.decoder.DecoderConfig;
-import dev.rlhf4j.model.decoder.DecoderFamily;
-import dev.rlhf4j.model.decoder.DecoderTokens;
+import dev.rlhf4j.model.decoder.DecoderModels;
 import dev.rlhf4j.model.lora.Adapters;
-import dev.rlhf4j.model.weights.HostTensor;
-import dev.rlhf4j.model.weights.OnnxInitializers;
-import dev.rlhf4j.model.weights.Safetensors;
-import dev.rlhf4j.text.PromptRenderer;
-import dev.rlhf4j.text.SequenceEncoder;
 import dev.rlhf4j.text.Tokenizer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Predicate;
+import java.util.function.Consumer;
 
 /**
- * Where reward models come from: a pretrained backbone (a preset shipped on the classpath, or a
- * Hugging Face checkpoint directory) with a fresh head, or a saved reward-model checkpoint.
+ * Where reward models come from: a pretrained backbone (a preset shipped on the classpath, a Hugging Face
+ * checkpoint directory, a llama2.c file) with a fresh head, or a saved reward-model checkpoint. The family
+ * ({@link ModelFamily}: BERT encoders or decoders) is chosen once here; it loads and saves its models.
  *
  * <p>A checkpoint directory holds {@code model.safetensors} (Hugging Face tensor names, head as
  * {@code score.weight}), {@code config.json} (the backbone's config plus {@code num_labels},
  * {@code pooling}, {@code max_length}), {@code tokenizer.json}, and {@code provenance.json}.
  */
 public final class RewardModels {
-    public static final String WEIGHTS = "model.safetensors";
-    public static final String CONFIG = "config.json";
-    public static final String TOKENIZER = "tokenizer.json";
-    public static final String PROVENANCE = "provenance.json";
-    static final ObjectMapper JSON = Json.MAPPER;
+    public static final String WEIGHTS = ModelFiles.WEIGHTS;
+    public static final String PROVENANCE = ModelFiles.PROVENANCE;
+    private static final String CONFIG = ModelFiles.CONFIG;
 
     /** Prefix of tensors trained beside a reward model (SwAV's prototypes): kept in checkpoints, not used to score. */
     public static final String AUXILIARY = "swav.";
-
-    /** Tensors a BERT export may carry that a reward model does not use. */
-    private static final Predicate<String> BERT_IGNORABLE = n -> n.startsWith("pooler.") || n.startsWith("cls.")
-            || n.startsWith("classifier.") || n.startsWith("score.") || n.endsWith("position_ids") || n.startsWith(AUXILIARY);
-
 
     /**
      * A randomly initialised 2-layer, 32-wide BERT with the MiniLM vocabulary: not for real use, but a
@@ -62,105 +42,25 @@ public final class RewardModels {
 
     private RewardModels() {}
 
-    /** A pretrained backbone that ships with rlhf4j (weights read from a Maven artifact's resources). */
-    public enum Preset {
-        MINILM("minilm", "sentence-transformers/all-MiniLM-L6-v2", "/all-minilm-l6-v2.onnx", "/all-minilm-l6-v2-tokenizer.json"),
-        BGE_SMALL("bge-small", "BAAI/bge-small-en-v1.5", "/bge-small-en-v1.5.onnx", "/bge-small-en-v1.5-tokenizer.json");
-
-        public final String id;
-        public final String origin;
-        final String onnx;
-        final String tokenizer;
-
-        Preset(String id, String origin, String onnx, String tokenizer) {
-            this.id = id;
-            this.origin = origin;
-            this.onnx = onnx;
-            this.tokenizer = tokenizer;
-        }
-
-        BertConfig config() {
-            return this == MINILM ? BertConfig.miniLmL6() : BertConfig.bgeSmall();
-        }
-
-        public static Preset find(String name) {
-            for (Preset p : values()) if (p.id.equalsIgnoreCase(name)) return p;
-            return null;
-        }
-    }
-
     /**
      * A reward model on a pretrained backbone with a freshly initialised head.
      *
-     * @param backbone a preset id ({@code minilm}, {@code bge-small}) or a Hugging Face BERT-family
-     *                 directory with config.json, model.safetensors and tokenizer.json
+     * @param backbone a preset id ({@code minilm}, {@code bge-small}), {@link #TINY_RANDOM}, a Hugging Face BERT-family
+     *                 or decoder directory, or a llama2.c {@code .bin}
      */
     public static RewardModel pretrained(String backbone, Device device, Pooling pooling, int maxLength, long headSeed) {
-        if (TINY_RANDOM.equals(backbone)) {
-            return randomInit(new BertConfig(30522, 32, 2, 2, 64, 512, 2, 1e-12, 0.0, 0.0), tokenizer("minilm"), device,
-                    pooling, maxLength, headSeed);
-        }
-        if (Preset.find(backbone) == null && DecoderCheckpoint.isDecoder(Path.of(backbone))) {
-            if (pooling != Pooling.LAST) {
-                throw new IllegalArgumentException("a decoder backbone reads the reward at the last real token: use --pooling last (got "
-                        + pooling.name().toLowerCase() + ")");
-            }
-            return decoder(DecoderCheckpoint.read(Path.of(backbone)).forTraining(), device, maxLength, headSeed, false, backbone);
-        }
-        NDManager manager = Engines.newManager(device);
-        try {
-            Preset preset = Preset.find(backbone);
-            BertConfig config;
-            Map<String, HostTensor> weights;
-            Tokenizer tokenizer;
-            if (preset != null) {
-                config = preset.config();
-                weights = OnnxInitializers.loadBertWeightsFromResource(preset.onnx);
-                tokenizer = Tokenizer.fromBytes(resource(preset.tokenizer), preset.id + " tokenizer");
-            } else {
-                Path dir = Path.of(backbone);
-                if (!Files.isDirectory(dir)) {
-                    throw new IllegalArgumentException("backbone '" + backbone + "' is neither a preset ("
-                            + String.join(", ", presetIds()) + ", " + TINY_RANDOM + "), a directory, nor a llama2.c .bin file");
-                }
-                JsonNode cfg = readJson(require(dir, CONFIG));
-                String type = cfg.path("model_type").asText("bert");
-                if (!List.of("bert", "roberta", "xlm-roberta", "").contains(type)) {
-                    throw new IllegalArgumentException(dir.resolve(CONFIG) + ": model_type '" + type
-                            + "' is neither a BERT-family encoder nor a supported decoder (llama, mistral, qwen2, qwen3, gemma2, gpt2)");
-                }
-                config = BertConfig.fromJson(cfg);
-                weights = Safetensors.read(require(dir, WEIGHTS)).tensors();
-                tokenizer = Tokenizer.fromFile(require(dir, TOKENIZER));
-            }
-            BertEncoder encoder = new BertEncoder(manager, config);
-            encoder.parameters().load(weights, List.of("bert."), BERT_IGNORABLE);
-            return new RewardModel(manager, encoder, pooling, new SequenceEncoder(tokenizer, maxLength), backbone, headSeed);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        if (isDecoder(backbone)) return DecoderModels.pretrained(Path.of(backbone), device, pooling, maxLength, headSeed);
+        return BertModels.pretrained(backbone, device, pooling, maxLength, headSeed);
+    }
+
+    /** Whether a {@code --backbone} names a decoder (rather than a BERT preset, {@link #TINY_RANDOM} or a BERT directory). */
+    public static boolean isDecoder(String backbone) {
+        return BertModels.Preset.find(backbone) == null && !TINY_RANDOM.equals(backbone) && DecoderCheckpoint.isDecoder(Path.of(backbone));
     }
 
     /** The tokenizer of a preset, or a tokenizer.json file. */
     public static Tokenizer tokenizer(String presetOrPath) {
-        Preset preset = Preset.find(presetOrPath);
-        if (preset != null) return Tokenizer.fromBytes(resource(preset.tokenizer), preset.id + " tokenizer");
-        Path p = Path.of(presetOrPath);
-        return Tokenizer.fromFile(Files.isDirectory(p) ? require(p, TOKENIZER) : p);
-    }
-
-    public static List<String> presetIds() {
-        return java.util.Arrays.stream(Preset.values()).map(p -> p.id).toList();
-    }
-
-    /** A reward model with a randomly initialised encoder of the given shape (tests, training from scratch). */
-    public static RewardModel randomInit(BertConfig config, Tokenizer tokenizer, Device device, Pooling pooling,
-                                         int maxLength, long seed) {
-        NDManager manager = Engines.newManager(device);
-        BertEncoder encoder = new BertEncoder(manager, config);
-        encoder.initRandom(seed);
-        return new RewardModel(manager, encoder, pooling, new SequenceEncoder(tokenizer, maxLength), "random", seed);
+        return BertModels.tokenizer(presetOrPath);
     }
 
     /** The {@code config.json} key of a checkpoint's calibration: {@code temperature} and how it was fitted. */
@@ -181,8 +81,8 @@ public final class RewardModels {
      */
     public static RewardModel load(Path dir, Device device, boolean calibrated) {
         if (Adapters.isAdapter(dir)) return Adapters.loadRewardModel(null, dir, device); // a PEFT LoRA adapter on its base
-        JsonNode cfg = readJson(require(dir, CONFIG));
-        RewardModel rm = loadUncalibrated(dir, cfg, device);
+        JsonNode cfg = Json.read(ModelFiles.require(dir, CONFIG));
+        RewardModel rm = ModelFamily.of(cfg).loadRewardModel(dir, cfg, device);
         JsonNode cal = cfg.get(CALIBRATION);
         if (cal != null && !cal.isNull()) {
             try {
@@ -236,19 +136,7 @@ public final class RewardModels {
      * {@code "normalization": provenance}. Files are replaced atomically.
      */
     public static void writeNormalization(Path dir, RewardNormalization n, ObjectNode provenance) {
-        try {
-            ObjectNode cfg = (ObjectNode) readJson(require(dir, CONFIG));
-            putNormalization(cfg, n);
-            Json.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsBytes(cfg));
-            if (provenance != null) {
-                Path p = dir.resolve(PROVENANCE);
-                ObjectNode prov = Files.isRegularFile(p) && readJson(p) instanceof ObjectNode o ? o : JSON.createObjectNode();
-                prov.set("normalization", provenance);
-                Json.writeAtomically(p, JSON.writeValueAsBytes(prov));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the reward normalisation to " + dir + ": " + e.getMessage(), e);
-        }
+        amend(dir, "reward normalisation", Json.MAPPER.writer(), cfg -> putNormalization(cfg, n), "normalization", provenance);
     }
 
     /**
@@ -259,196 +147,40 @@ public final class RewardModels {
     public static void writeCalibration(Path dir, ObjectNode block, ObjectNode provenance) {
         double t = block.path("temperature").asDouble(Double.NaN);
         if (!(t > 0) || Double.isInfinite(t)) throw new IllegalArgumentException("calibration temperature must be finite and positive, got " + t);
+        amend(dir, "calibration", Json.PRETTY, cfg -> cfg.set(CALIBRATION, block), CALIBRATION, provenance);
+    }
+
+    /** Edits a checkpoint's config.json and sets {@code key} of its provenance.json (when given), each written by {@code writer}. */
+    private static void amend(Path dir, String what, ObjectWriter writer, Consumer<ObjectNode> edit, String key, ObjectNode provenance) {
         try {
-            ObjectNode cfg = (ObjectNode) readJson(require(dir, CONFIG));
-            cfg.set(CALIBRATION, block);
-            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(cfg));
+            ObjectNode cfg = (ObjectNode) Json.read(ModelFiles.require(dir, CONFIG));
+            edit.accept(cfg);
+            Json.writeAtomically(dir.resolve(CONFIG), writer.writeValueAsBytes(cfg));
             if (provenance != null) {
                 Path p = dir.resolve(PROVENANCE);
-                ObjectNode prov = Files.isRegularFile(p) && readJson(p) instanceof ObjectNode o ? o : JSON.createObjectNode();
-                prov.set(CALIBRATION, provenance);
-                Json.writeAtomically(p, Json.PRETTY.writeValueAsBytes(prov));
+                ObjectNode prov = Files.isRegularFile(p) && Json.read(p) instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode();
+                prov.set(key, provenance);
+                Json.writeAtomically(p, writer.writeValueAsBytes(prov));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the calibration to " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the " + what + " to " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static RewardModel loadUncalibrated(Path dir, JsonNode cfg, Device device) {
-        if (DecoderConfig.isDecoder(cfg)) {
-            // An rlhf4j decoder RM, or a published *ForSequenceClassification reward model.
-            if (!DecoderFamily.isSequenceClassifier(cfg) || cfg.path("num_labels").asInt(1) != 1
-                    && cfg.path("id2label").size() != 1) {
-                throw new IllegalArgumentException(dir.resolve(CONFIG) + " is not a reward model (needs a *ForSequenceClassification "
-                        + "architecture with one label); to start from a language model use --backbone");
-            }
-            DecoderCheckpoint ck = DecoderCheckpoint.readHf(dir);
-            int maxLength = cfg.path("max_length").asInt(Math.min(ck.config().maxPositions(), 1024));
-            return decoder(ck, device, maxLength, 0, true, cfg.path("backbone_name").asText(dir.toString()));
-        }
-        if (cfg.path("num_labels").asInt(0) != 1 || !cfg.has("pooling")) {
-            throw new IllegalArgumentException(dir.resolve(CONFIG) + " is not a reward-model config "
-                    + "(needs num_labels: 1 and pooling); to start from a pretrained encoder use --backbone");
-        }
-        Tokenizer tokenizer = Tokenizer.fromFile(require(dir, TOKENIZER));
-        Map<String, HostTensor> weights = Safetensors.read(require(dir, WEIGHTS)).tensors();
-        return fromWeights(cfg, tokenizer, weights, device, cfg.path("backbone_name").asText(dir.toString()));
-    }
-
-    /** Builds a model from a reward-model config and a full set of weights (checkpoint or resume state). */
-    public static RewardModel fromWeights(JsonNode cfg, Tokenizer tokenizer, Map<String, HostTensor> weights,
-                                          Device device, String backboneName) {
-        NDManager manager = Engines.newManager(device);
-        try {
-            BertEncoder encoder = new BertEncoder(manager, BertConfig.fromJson(cfg));
-            RewardModel model = new RewardModel(manager, encoder, Pooling.parse(cfg.path("pooling").asText()),
-                    new SequenceEncoder(tokenizer, cfg.path("max_length").asInt(512)), backboneName, 0);
-            model.parameters().load(weights, List.of("bert."), BERT_IGNORABLE);
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-    }
-
-    /**
-     * A reward model on a decoder checkpoint: reward at the last real token of {@code [BOS] dialogue EOS}.
-     *
-     * @param loadHead take {@code score.weight} from the checkpoint (a saved or published reward model) rather
-     *                 than initialising it from {@code headSeed}
-     */
-    public static RewardModel decoder(DecoderCheckpoint ck, Device device, int maxLength, long headSeed, boolean loadHead,
-                                      String name) {
-        DecoderConfig c = ck.config();
-        if (maxLength > c.maxPositions()) {
-            throw new IllegalArgumentException("--max-length " + maxLength + " exceeds the model's max_position_embeddings "
-                    + c.maxPositions() + " (" + ck.source() + ")");
-        }
-        NDManager manager = Engines.newManager(device);
-        Tokenizer tok = null;
-        try {
-            tok = ck.tokenizer();
-            Decoder d = Decoder.create(manager, c);
-            RewardModel rm = new RewardModel(manager, d, Pooling.LAST, decoderEncoder(c, tok, ck.tokenizerConfig(), maxLength),
-                    name, headSeed).withTokenizerConfig(ck.tokenizerConfig());
-            if (loadHead) {
-                rm.parameters().load(ck.tensors(), List.of(), n -> n.startsWith(AUXILIARY) || DecoderCheckpoint.NOT_BACKBONE.test(n));
-            } else {
-                d.parameters().load(ck.tensors(), List.of(), DecoderCheckpoint.NOT_BACKBONE);
-            }
-            return rm;
-        } catch (RuntimeException e) {
-            if (tok != null) tok.close();
-            manager.close();
-            throw e;
-        }
-    }
-
-    /**
-     * A decoder reward model with random weights of {@code config}'s shape (training from scratch): the same
-     * layout and specials as a loaded one.
-     */
-    public static RewardModel decoderScratch(DecoderConfig config, Tokenizer tok, Device device, int maxLength, long seed,
-                                             String name) {
-        NDManager manager = Engines.newManager(device);
-        Decoder d = Decoder.create(manager, config);
-        d.initRandom(seed);
-        return new RewardModel(manager, d, Pooling.LAST, decoderEncoder(config, tok, null, maxLength), name, seed);
-    }
-
-    /**
-     * The decoder layout: BOS where the model uses one, EOS appended, the config's pad id (else {@code <unk>},
-     * else EOS: rewards read the last real token from the mask, so any pad gives the same rewards), and the
-     * checkpoint's chat template when its tokenizer config has one.
-     */
-    static SequenceEncoder decoderEncoder(DecoderConfig c, Tokenizer tok, JsonNode tokenizerConfig, int maxLength) {
-        int pad = c.padId() >= 0 ? c.padId() : tok.idOf("<unk>") >= 0 ? tok.idOf("<unk>") : c.eosId();
-        PromptRenderer renderer = dev.rlhf4j.text.ChatTemplates.renderer(tokenizerConfig);
-        return SequenceEncoder.forDecoder(tok, maxLength,
-                new SequenceEncoder.Decoding(c.addBos() ? c.bosId() : -1, c.eosId(), pad, renderer));
-    }
-
-    /** The reward model's {@code config.json}. */
-    public static ObjectNode config(RewardModel model) {
-        if (model.backbone() instanceof Decoder d) {
-            DecoderConfig c = d.config().withPadId(model.encoder().padId());
-            ObjectNode o = c.toJson(c.family().sequenceClassificationClass());
-            o.put("num_labels", 1);
-            o.putObject("id2label").put("0", "LABEL_0");
-            o.putObject("label2id").put("LABEL_0", 0);
-            o.put("pooling", "last");
-            o.put("max_length", model.encoder().maxLength());
-            o.put("backbone_name", model.backboneName());
-            o.put("rlhf4j_format", 1);
-            if (model.calibration() != null) o.set(CALIBRATION, model.calibration());
-            if (model.normalization() != null) putNormalization(o, model.normalization());
-            return o;
-        }
-        ObjectNode o = model.backbone().configJson();
-        o.putArray("architectures").add("BertForRewardModel");
-        o.put("num_labels", 1);
-        o.put("pooling", model.pooling().name().toLowerCase());
-        o.put("max_length", model.encoder().maxLength());
-        o.put("pad_token_id", model.encoder().padId());
+    /** Writes the rlhf4j keys every reward model's config.json ends with: backbone name, format, calibration, normalisation. */
+    public static void putProvenanceKeys(ObjectNode o, RewardModel model) {
         o.put("backbone_name", model.backboneName());
         o.put("rlhf4j_format", 1);
         if (model.calibration() != null) o.set(CALIBRATION, model.calibration());
         if (model.normalization() != null) putNormalization(o, model.normalization());
-        return o;
     }
 
-    /**
-     * Writes a checkpoint into {@code dir} (created if needed). Each file is written to a temporary
-     * name and moved into place atomically, so a kill never leaves a half-written file.
-     */
+    /** Writes a checkpoint into {@code dir} (created if needed), through its family; files are replaced atomically. */
     public static void save(RewardModel model, Path dir, ObjectNode provenance) {
         if (model.adapter() != null) { // LoRA: the adapter in PEFT's layout, not the whole model
             Adapters.save(model, dir, provenance);
             return;
         }
-        try {
-            Files.createDirectories(dir);
-            Map<String, String> meta = new java.util.LinkedHashMap<>();
-            meta.put("format", "pt");
-            meta.put("producer", "rlhf4j");
-            Safetensors.write(dir.resolve(WEIGHTS), model.parameters().toHost(), meta);
-            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(config(model)));
-            Json.writeAtomically(dir.resolve(TOKENIZER), model.encoder().tokenizer().json());
-            if (model.backbone() instanceof Decoder d) {
-                DecoderConfig c = d.config().withPadId(model.encoder().padId());
-                Json.writeAtomically(dir.resolve("tokenizer_config.json"), Json.PRETTY.writeValueAsBytes(
-                        DecoderTokens.tokenizerConfig(c, model.encoder().tokenizer(), model.tokenizerConfig())));
-            }
-            if (provenance != null) Json.writeAtomically(dir.resolve(PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    static Path require(Path dir, String file) {
-        Path p = dir.resolve(file);
-        if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException(dir + " has no " + file);
-        }
-        return p;
-    }
-
-    public static JsonNode readJson(Path p) {
-        try {
-            return JSON.readTree(p.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = RewardModels.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " is not on the classpath (is the Maven artifact with the pretrained weights missing?)");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        model.backbone().family().saveRewardModel(model, dir, provenance);
     }
 }

@@ -73,11 +73,7 @@ public final class BestOfNCurves {
                 }
             }
         }
-        ObjectNode bs = o.putObject("bootstrap");
-        bs.put("unit", "distinct prompt");
-        bs.put("resamples", boot.resamples());
-        bs.put("seed", boot.seed());
-        bs.put("level", boot.level());
+        o.set("bootstrap", boot.toJson("distinct prompt"));
         return o;
     }
 

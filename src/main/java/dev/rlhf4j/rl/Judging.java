@@ -191,11 +191,7 @@ public final class Judging {
         o.set("win_minus_lose", boot.test(c, w -> ClusterBootstrap.ratio(winMinusLose, count, w)).toJson());
         o.put("identical_answers", identical / (double) ds.size());
         o.put("identical_count", identical);
-        ObjectNode bs = o.putObject("bootstrap");
-        bs.put("unit", "distinct prompt");
-        bs.put("resamples", settings.resamples());
-        bs.put("seed", settings.bootstrapSeed());
-        bs.put("level", boot.level());
+        o.set("bootstrap", boot.toJson("distinct prompt"));
         ObjectNode fam = o.putObject("by_family");
         byFamily.forEach((f, v) -> fam.set(f, new Tally(v[0], v[1], v[2]).toJson()));
         o.set("generation", Json.MAPPER.valueToTree(gen));

@@ -13,6 +13,7 @@ import dev.rlhf4j.train.MetricsFile;
 import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.RewardTrainer;
 import dev.rlhf4j.train.TrainConfig;
+import dev.rlhf4j.train.optim.OptimConfig;
 import dev.rlhf4j.train.TrainListener;
 import dev.rlhf4j.train.TrainResult;
 import dev.rlhf4j.train.checkpoint.CheckpointListener;
@@ -43,7 +44,7 @@ public final class MetaRm {
      * @param batchPairs     n: preference pairs per step (8)
      * @param k              responses per meta prompt (4)
      * @param steps          optimizer steps (150)
-     * @param lr             α, the reward loss's learning rate (1e-4)
+     * @param optim          AdamW of the reward loss, its learning rate α (1e-4; betas and ε as train-rm's)
      * @param trainTopLayers train only the top K layers (2; 0 = all)
      * @param metaPrompts    prompts in the meta set (64)
      * @param temperature    sampling temperature of the meta set when {@code sampling} is {@code meta} (1.0)
@@ -55,7 +56,7 @@ public final class MetaRm {
      *                       max new tokens, so the RM adapts to what PPO will show it) or {@code meta} (this config's
      *                       temperature and max new tokens, top-p 1, no repetition penalty) ({@code ppo})
      */
-    public record Config(double eta, int metaGroups, int batchPairs, int k, int steps, double lr, int trainTopLayers,
+    public record Config(double eta, int metaGroups, int batchPairs, int k, int steps, OptimConfig optim, int trainTopLayers,
                          int metaPrompts, double temperature, int maxNewTokens, long seed, double ascentNorm, String sampling) {
         public static final String SAMPLING_PPO = "ppo", SAMPLING_META = "meta";
 
@@ -67,19 +68,19 @@ public final class MetaRm {
         }
 
         /** Plain ascent with η, the meta set sampled with PPO's settings. */
-        public Config(double eta, int metaGroups, int batchPairs, int k, int steps, double lr, int trainTopLayers,
+        public Config(double eta, int metaGroups, int batchPairs, int k, int steps, OptimConfig optim, int trainTopLayers,
                       int metaPrompts, double temperature, int maxNewTokens, long seed) {
-            this(eta, metaGroups, batchPairs, k, steps, lr, trainTopLayers, metaPrompts, temperature, maxNewTokens, seed, 0,
+            this(eta, metaGroups, batchPairs, k, steps, optim, trainTopLayers, metaPrompts, temperature, maxNewTokens, seed, 0,
                     SAMPLING_PPO);
         }
 
         public static Config defaults() {
-            return new Config(1e-2, 4, 8, 4, 150, 1e-4, 2, 64, 1.0, 48, 42, 0, SAMPLING_PPO);
+            return new Config(1e-2, 4, 8, 4, 150, OptimConfig.adamW(1e-4, OptimConfig.EPS_REWARD_MODEL), 2, 64, 1.0, 48, 42, 0, SAMPLING_PPO);
         }
 
         /** This config with {@code seed}. */
         public Config withSeed(long s) {
-            return new Config(eta, metaGroups, batchPairs, k, steps, lr, trainTopLayers, metaPrompts, temperature, maxNewTokens, s,
+            return new Config(eta, metaGroups, batchPairs, k, steps, optim, trainTopLayers, metaPrompts, temperature, maxNewTokens, s,
                     ascentNorm, sampling);
         }
 
@@ -128,7 +129,7 @@ public final class MetaRm {
     /** Trains from the reward model in {@code rmIn} and saves the result to {@code out} (best on {@code valid}, if any). */
     public static TrainResult train(Path rmIn, Path out, List<PreferencePair> train, List<PreferencePair> valid,
                                     List<MetaStep.Group> meta, Config c, Device device, ObjectNode provenance) {
-        TrainConfig tc = TrainConfig.builder().epochs(1000).batchPairs(c.batchPairs()).lr(c.lr()).seed(c.seed())
+        TrainConfig tc = TrainConfig.builder().epochs(1000).batchPairs(c.batchPairs()).optim(c.optim()).seed(c.seed())
                 .evalEvery(Math.max(1, c.steps() / 3)).maxSteps(c.steps()).dropout(0.0).trainTopLayers(c.trainTopLayers()).build();
         try (RewardModel rm = RewardModels.load(rmIn, device)) {
             Files.createDirectories(out);

@@ -163,7 +163,7 @@ public final class RlhfPipeline {
 
     private static ObjectNode judge(Path a, Path b, List<String> prompts, GenerationConfig gen, Config c, Path dir, Device device,
                                     ObjectNode provenance) {
-        if (Files.isRegularFile(dir.resolve("judge.json"))) return (ObjectNode) dev.rlhf4j.model.RewardModels.readJson(dir.resolve("judge.json"));
+        if (Files.isRegularFile(dir.resolve("judge.json"))) return (ObjectNode) dev.rlhf4j.data.Json.read(dir.resolve("judge.json"));
         try (GoldJudge j = new GoldJudge(0)) {
             ObjectNode r = Judging.run(a, b, prompts, j, gen, c.ppo().maxPromptTokens(), device, dir, provenance);
             System.err.printf(Locale.ROOT, "judge %s vs %s: %s%n", a.getFileName(), b.getFileName(),

@@ -94,11 +94,7 @@ public final class RmOnPolicy {
             po.put("minus", models.get(0).name());
             po.set("accuracy_difference", boot.test(p, w -> ClusterBootstrap.ratio(d, count, w)).toJson());
         }
-        ObjectNode bs = o.putObject("bootstrap");
-        bs.put("unit", "distinct prompt");
-        bs.put("resamples", boot.resamples());
-        bs.put("seed", boot.seed());
-        bs.put("level", boot.level());
+        o.set("bootstrap", boot.toJson("distinct prompt"));
         return o;
     }
 

@@ -25,7 +25,7 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
         public static final String EPOCHS = "3", BATCH_SIZE = "16", LR = "1e-3", WARMUP_RATIO = "0.05",
-                SCHEDULE = "cosine", CLIP_NORM = "1.0", WEIGHT_DECAY = "0.01", SEED = dev.rlhf4j.train.TrainConfig.Defaults.SEED, MAX_LENGTH = "128",
+                SCHEDULE = "cosine", CLIP_NORM = "1.0", SEED = dev.rlhf4j.train.TrainConfig.Defaults.SEED, MAX_LENGTH = "128",
                 MAX_PROMPT_TOKENS = "64", EVAL_EVERY = "100";
 
         private Defaults() {}
@@ -59,7 +59,7 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
                 maxLength = Integer.parseInt(Defaults.MAX_LENGTH), maxPromptTokens = Integer.parseInt(Defaults.MAX_PROMPT_TOKENS),
                 evalEvery = Integer.parseInt(Defaults.EVAL_EVERY);
         private OptimConfig optim = OptimConfig.adamW(Double.parseDouble(Defaults.LR), OptimConfig.EPS_POLICY)
-                .withWeightDecay(Double.parseDouble(Defaults.WEIGHT_DECAY));
+                .withWeightDecay(OptimConfig.WEIGHT_DECAY_SFT);
         private double warmupRatio = Double.parseDouble(Defaults.WARMUP_RATIO), clipNorm = Double.parseDouble(Defaults.CLIP_NORM);
         private String schedule = Defaults.SCHEDULE;
         private long seed = Long.parseLong(Defaults.SEED);

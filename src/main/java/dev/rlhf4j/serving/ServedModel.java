@@ -67,7 +67,7 @@ public record ServedModel(String name, Path source, RewardModel model) {
         o.put("max_length", model.encoder().maxLength());
         Path prov = source == null ? null : source.resolve(RewardModels.PROVENANCE);
         if (prov != null && Files.isRegularFile(prov)) {
-            JsonNode p = RewardModels.readJson(prov);
+            JsonNode p = dev.rlhf4j.data.Json.read(prov);
             ObjectNode s = o.putObject("provenance");
             for (String f : List.of("tool", "version", "command", "seed", "created")) {
                 if (p.has(f)) s.set(f, p.get(f));

@@ -87,11 +87,7 @@ public final class ChatTemplate implements PromptRenderer {
         Path configFile = dir.resolve(TOKENIZER_CONFIG);
         JsonNode config = JSON.createObjectNode();
         if (Files.isRegularFile(configFile)) {
-            try {
-                config = JSON.readTree(Files.readAllBytes(configFile));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + configFile + ": " + e.getMessage(), e);
-            }
+            config = dev.rlhf4j.data.Json.read(configFile);
             if (config == null || !config.isObject()) {
                 throw new IllegalArgumentException("cannot read " + configFile + ": not a JSON object");
             }

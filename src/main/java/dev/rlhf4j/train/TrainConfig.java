@@ -34,8 +34,8 @@ public record TrainConfig(
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
-        public static final String EPOCHS = "1", BATCH_PAIRS = "8", GRAD_ACCUM = "1", LR = "3e-5", BETAS = OptimConfig.BETA1 + "," + OptimConfig.BETA2,
-                EPS = "1e-6", WEIGHT_DECAY = "0", WARMUP_RATIO = "0.1", SCHEDULE = "linear", CLIP_NORM = "1.0",
+        public static final String EPOCHS = "1", BATCH_PAIRS = "8", GRAD_ACCUM = "1", LR = "3e-5",
+                WARMUP_RATIO = "0.1", SCHEDULE = "linear", CLIP_NORM = "1.0",
                 SEED = "42", EVAL_EVERY = "50", MAX_STEPS = "0", DROPOUT = "0", TRAIN_TOP_LAYERS = "0";
 
         private Defaults() {}
@@ -66,7 +66,7 @@ public record TrainConfig(
                 gradAccum = Integer.parseInt(Defaults.GRAD_ACCUM), evalEvery = Integer.parseInt(Defaults.EVAL_EVERY),
                 trainTopLayers = Integer.parseInt(Defaults.TRAIN_TOP_LAYERS);
         private OptimConfig optim = new OptimConfig(Double.parseDouble(Defaults.LR), OptimConfig.BETA1, OptimConfig.BETA2,
-                Double.parseDouble(Defaults.EPS), Double.parseDouble(Defaults.WEIGHT_DECAY));
+                OptimConfig.EPS_REWARD_MODEL, 0);
         private double warmupRatio = Double.parseDouble(Defaults.WARMUP_RATIO), clipNorm = Double.parseDouble(Defaults.CLIP_NORM),
                 dropout = Double.parseDouble(Defaults.DROPOUT);
         private String schedule = Defaults.SCHEDULE;

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.CausalLm;
-import dev.rlhf4j.synth.RlSets;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,20 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("slow")
 class ReproducibleUnderLoadTest {
-    static List<Demonstrations.Example> demos = new ArrayList<>();
-    static List<String> prompts = new ArrayList<>();
-    static final Policies.Shape TINY = new Policies.Shape(1, 32, 2, 2, 64, 128, null);
-    static final SftConfig SFT = SftConfig.builder().epochs(1).batchSize(16).lr(1e-2).warmupRatio(0.05).schedule("cosine").clipNorm(1.0)
-            .weightDecay(0.0).seed(7).maxLength(64).maxPromptTokens(32).packing(false).evalEvery(0).build();
-
-    @BeforeAll
-    static void data() {
-        RlSets.Sets s = RlSets.generate(40, 8, 160, 5);
-        for (RlSets.Demonstration d : s.sft()) {
-            demos.add(new Demonstrations.Example(d.id(), d.prompt(), d.response(), Json.MAPPER.createObjectNode()));
-        }
-        for (RlSets.Prompt p : s.train()) prompts.add(p.prompt());
-    }
+    static final List<Demonstrations.Example> demos = RlFixtures.DEMOS;
+    static final List<String> prompts = RlFixtures.PROMPTS;
+    static final Policies.Shape TINY = RlFixtures.TINY;
+    static final SftConfig SFT = RlFixtures.sft(1);
 
     @Test
     void sftIsTheSameAloneAndUnderLoad(@TempDir Path dir) throws Exception {

@@ -26,7 +26,7 @@ class ValueModelTest {
             demos.add(new Demonstrations.Example(d.id(), d.prompt(), d.response(), Json.MAPPER.createObjectNode()));
         }
         try (CausalLm actor = Policies.scratch(TINY, demos, Device.cpu(), 3);
-             RewardModel rm = RewardModels.decoderScratch(actor.config(), actor.tokenizer(), Device.cpu(), 64, 99, "test");
+             RewardModel rm = dev.rlhf4j.model.decoder.DecoderModels.scratch(actor.config(), actor.tokenizer(), Device.cpu(), 64, 99, "test");
              RewardModel bert = RewardModels.pretrained(RewardModels.TINY_RANDOM, Device.cpu(), Pooling.CLS, 32, 1);
              ValueModel fromRm = ValueModel.forPpo(actor, new RewardModelFunction(rm, "rm", 8, false));
              ValueModel fromBert = ValueModel.forPpo(actor, new RewardModelFunction(bert, "bert", 8, false));

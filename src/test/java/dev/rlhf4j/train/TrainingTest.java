@@ -145,7 +145,7 @@ class TrainingTest {
             RewardModels.save(m, dir, Json.MAPPER.createObjectNode().put("test", true));
         }
         assertThat(dir.resolve("model.safetensors")).exists();
-        assertThat(RewardModels.readJson(dir.resolve("config.json")).path("num_labels").asInt()).isEqualTo(1);
+        assertThat(dev.rlhf4j.data.Json.read(dir.resolve("config.json")).path("num_labels").asInt()).isEqualTo(1);
         try (RewardModel loaded = RewardModels.load(dir, Device.cpu())) {
             float[][] after = PairScorer.score(loaded, valid, 5); // other batching, same numbers
             for (int k = 0; k < 2; k++) {

@@ -1,5 +1,8 @@
 package dev.rlhf4j.eval.stats;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
@@ -42,6 +45,16 @@ public final class ClusterBootstrap {
 
     public double level() {
         return level;
+    }
+
+    /** How the intervals of a report were drawn: {@code {"unit": unit, "resamples", "seed", "level"}}. */
+    public ObjectNode toJson(String unit) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("unit", unit);
+        o.put("resamples", resamples);
+        o.put("seed", seed);
+        o.put("level", level);
+        return o;
     }
 
     /**

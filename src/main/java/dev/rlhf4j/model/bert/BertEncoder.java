@@ -315,6 +315,11 @@ public final class BertEncoder implements Backbone {
     }
 
     @Override
+    public dev.rlhf4j.model.ModelFamily family() {
+        return BertModels.FAMILY;
+    }
+
+    @Override
     public void setDropout(float p) {
         this.hiddenDropout = p;
         this.attentionDropout = p;

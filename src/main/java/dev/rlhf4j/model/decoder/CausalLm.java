@@ -13,18 +13,11 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.ModelParameters;
-import dev.rlhf4j.model.weights.HostTensor;
-import dev.rlhf4j.model.weights.Safetensors;
 import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.text.Tokenizer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A decoder with its language-model head: next-token logits, the loss of a text, the one path to per-token
@@ -215,22 +208,7 @@ public final class CausalLm implements AutoCloseable {
             dev.rlhf4j.model.lora.Adapters.save(this, a, dir, provenance);
             return;
         }
-        try {
-            Files.createDirectories(dir);
-            Map<String, HostTensor> host = params.toHost();
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("format", "pt");
-            meta.put("producer", "rlhf4j");
-            Safetensors.write(dir.resolve("model.safetensors"), host, meta);
-            ObjectNode cfg = config().toJson(config().family().causalLmClass());
-            Json.writeAtomically(dir.resolve("config.json"), Json.PRETTY.writeValueAsBytes(cfg));
-            Json.writeAtomically(dir.resolve("tokenizer.json"), tokenizer.json());
-            Json.writeAtomically(dir.resolve("tokenizer_config.json"),
-                    Json.PRETTY.writeValueAsBytes(DecoderTokens.tokenizerConfig(config(), tokenizer, tokenizerConfig)));
-            if (provenance != null) Json.writeAtomically(dir.resolve("provenance.json"), Json.PRETTY.writeValueAsBytes(provenance));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
-        }
+        DecoderModels.write(dir, params, config(), config().toJson(config().family().causalLmClass()), tokenizer, tokenizerConfig, provenance);
     }
 
     @Override

@@ -410,6 +410,11 @@ public abstract class Decoder implements Backbone {
     }
 
     @Override
+    public dev.rlhf4j.model.ModelFamily family() {
+        return DecoderModels.FAMILY;
+    }
+
+    @Override
     public void setDropout(float p) {
         this.dropout = p;
     }

@@ -3,6 +3,7 @@ package dev.rlhf4j.model.decoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.data.Json;
+import dev.rlhf4j.model.ModelFiles;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.model.weights.Llama2cCheckpoint;
 import dev.rlhf4j.model.weights.Safetensors;
@@ -43,7 +44,7 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
         if (Files.isRegularFile(path)) return Llama2cCheckpoint.looksLikeLlama2c(path);
         Path cfg = path.resolve("config.json");
         if (!Files.isRegularFile(cfg)) return false;
-        return DecoderConfig.isDecoder(readJson(cfg));
+        return DecoderConfig.isDecoder(Json.read(cfg));
     }
 
     public static DecoderCheckpoint read(Path path) {
@@ -52,11 +53,11 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
 
     /** A Hugging Face directory. */
     public static DecoderCheckpoint readHf(Path dir) {
-        Path cfgFile = require(dir, "config.json");
-        JsonNode cfgJson = readJson(cfgFile);
+        Path cfgFile = ModelFiles.require(dir, "config.json");
+        JsonNode cfgJson = Json.read(cfgFile);
         DecoderConfig cfg = DecoderConfig.fromJson(cfgJson, cfgFile.toString());
         JsonNode tokCfg = Files.isRegularFile(dir.resolve("tokenizer_config.json"))
-                ? readJson(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
+                ? Json.read(dir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
         cfg = applyTokenizerConfig(cfg, tokCfg);
         // A chat_template.jinja file takes precedence; kept in the config so that a saved checkpoint carries it.
         var template = dev.rlhf4j.text.ChatTemplate.fromDirectory(dir);
@@ -66,7 +67,7 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
         }
         byte[] tok;
         try {
-            tok = Files.readAllBytes(require(dir, "tokenizer.json"));
+            tok = Files.readAllBytes(ModelFiles.require(dir, "tokenizer.json"));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + dir.resolve("tokenizer.json") + ": " + e.getMessage(), e);
         }
@@ -131,7 +132,7 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
             }
             throw new IllegalArgumentException(dir + " has neither model.safetensors nor model.safetensors.index.json" + bins);
         }
-        JsonNode map = readJson(index).path("weight_map");
+        JsonNode map = Json.read(index).path("weight_map");
         if (!map.isObject() || map.isEmpty()) {
             throw new IllegalArgumentException(index + ": field 'weight_map' is missing or empty");
         }
@@ -174,19 +175,5 @@ public record DecoderCheckpoint(Path source, JsonNode configJson, DecoderConfig 
             out.put(c, c.equals(n) ? t : t.withName(c));
         }
         return out;
-    }
-
-    static Path require(Path dir, String file) {
-        Path p = dir.resolve(file);
-        if (!Files.isRegularFile(p)) throw new IllegalArgumentException(dir + " has no " + file);
-        return p;
-    }
-
-    static JsonNode readJson(Path p) {
-        try {
-            return JSON.readTree(p.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage(), e);
-        }
     }
 }

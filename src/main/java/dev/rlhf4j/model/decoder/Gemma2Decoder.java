@@ -3,8 +3,6 @@ package dev.rlhf4j.model.decoder;
 import ai.djl.ndarray.NDArray;
 import dev.rlhf4j.engine.Scalars;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 
 /**
  * Gemma-2: embeddings scaled by √hidden, RMSNorm with a (1 + w) scale before and after both attention and the
@@ -14,34 +12,24 @@ import ai.djl.nn.core.Embedding;
  * the LM head ({@link CausalLm#logits}); a sequence-classification head reads the normed hidden states
  * uncapped, as transformers' does. Parameters are named as in {@code Gemma2ForCausalLM}.
  */
-final class Gemma2Decoder extends Decoder {
-    private final NDArray embedTokens;
-    private final NDArray finalNorm;
+final class Gemma2Decoder extends RmsDecoder {
     private final Layer[] layers;
     /** √hidden, held in the checkpoint's type as transformers holds it (5.65625, not 5.656854, for hidden 32 in bfloat16). */
     private final float embedScale;
 
-    private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
-                         NDArray oW, NDArray oB, NDArray postAttnNorm, NDArray preMlpNorm, NDArray postMlpNorm,
-                         NDArray gate, NDArray up, NDArray down) {}
+    private record Layer(NDArray inputNorm, Qkv qkv, NDArray oW, NDArray oB, NDArray postAttnNorm, NDArray preMlpNorm,
+                         NDArray postMlpNorm, NDArray gate, NDArray up, NDArray down) {}
 
     Gemma2Decoder(NDManager manager, DecoderConfig c) {
-        super(c);
-        int h = c.hiddenSize(), q = c.numHeads() * c.headDim(), kv = c.kvDim(), f = c.intermediateSize();
+        super(manager, c);
+        int h = c.hiddenSize(), q = c.numHeads() * c.headDim(), f = c.intermediateSize();
         embedScale = c.roundToDtype((float) Math.sqrt(h));
-        embedTokens = params.zeros(manager, "model.embed_tokens.weight", c.vocabSize(), h);
         layers = new Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
-            boolean b = c.attentionBias();
             layers[i] = new Layer(
                     params.zeros(manager, p + "input_layernorm.weight", h),
-                    params.zeros(manager, p + "self_attn.q_proj.weight", q, h),
-                    b ? params.zeros(manager, p + "self_attn.q_proj.bias", q) : null,
-                    params.zeros(manager, p + "self_attn.k_proj.weight", kv, h),
-                    b ? params.zeros(manager, p + "self_attn.k_proj.bias", kv) : null,
-                    params.zeros(manager, p + "self_attn.v_proj.weight", kv, h),
-                    b ? params.zeros(manager, p + "self_attn.v_proj.bias", kv) : null,
+                    qkv(manager, p),
                     params.zeros(manager, p + "self_attn.o_proj.weight", h, q),
                     c.outputBias() ? params.zeros(manager, p + "self_attn.o_proj.bias", h) : null,
                     params.zeros(manager, p + "post_attention_layernorm.weight", h),
@@ -51,59 +39,33 @@ final class Gemma2Decoder extends Decoder {
                     params.zeros(manager, p + "mlp.up_proj.weight", f, h),
                     params.zeros(manager, p + "mlp.down_proj.weight", h, f));
         }
-        finalNorm = params.zeros(manager, "model.norm.weight", h);
-        initRotary(manager);
-    }
-
-    @Override
-    public NDArray tokenEmbeddings() {
-        return embedTokens;
-    }
-
-    @Override
-    protected boolean rotary() {
-        return true;
+        finish(manager);
     }
 
     @Override
     protected NDArray embed(NDArray ids, Step s) {
-        NDArray x = Embedding.embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-        return Scalars.mul(x.reshape(s.batch() * s.tokens(), config.hiddenSize()), embedScale);
+        return Scalars.mul(super.embed(ids, s), embedScale);
     }
 
     @Override
     protected NDArray layer(int i, NDArray x, Step s) {
         Layer l = layers[i];
-        long b = s.batch(), t = s.tokens();
+        Qkv a = l.qkv;
         NDArray h = rms(x, l.inputNorm);
-        NDArray q = rope(linear(h, l.qW, l.qB).reshape(b, t, config.numHeads(), config.headDim()), s);
-        NDArray k = rope(linear(h, l.kW, l.kB).reshape(b, t, config.numKvHeads(), config.headDim()), s);
-        NDArray v = linear(h, l.vW, l.vB).reshape(b, t, config.numKvHeads(), config.headDim());
-        NDArray a = rms(linear(attend(i, q, k, v, s), l.oW, l.oB), l.postAttnNorm);
-        x = x.add(dropout(a, s.training()));
+        NDArray q = rope(heads(h, a.qW(), a.qB(), config.numHeads(), s), s);
+        NDArray k = rope(heads(h, a.kW(), a.kB(), config.numKvHeads(), s), s);
+        NDArray v = heads(h, a.vW(), a.vB(), config.numKvHeads(), s);
+        NDArray o = rms(linear(attend(i, q, k, v, s), l.oW, l.oB), l.postAttnNorm);
+        x = x.add(dropout(o, s.training()));
         h = rms(x, l.preMlpNorm);
         NDArray mlp = geluTanh(linear(h, l.gate, null)).mul(linear(h, l.up, null)); // GeGLU
         return x.add(dropout(rms(linear(mlp, l.down, null), l.postMlpNorm), s.training()));
     }
 
-    @Override
-    protected NDArray finalNorm(NDArray x) {
-        return rms(x, finalNorm);
-    }
-
     /** Gemma's RMSNorm: x · rsqrt(mean(x²) + eps) · (1 + weight). */
-    private NDArray rms(NDArray x, NDArray w) {
+    @Override
+    protected NDArray rms(NDArray x, NDArray w) {
         return rmsNormalise(x).mul(w.add(1f));
-    }
-
-    @Override
-    protected String layerPrefix() {
-        return "model.layers.";
-    }
-
-    @Override
-    protected boolean isFinalNorm(String name) {
-        return name.equals("model.norm.weight");
     }
 
     @Override

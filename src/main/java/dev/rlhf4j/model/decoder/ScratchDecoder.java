@@ -52,7 +52,7 @@ public record ScratchDecoder(int layers, int dim, int heads, int kvHeads, int ff
     /** The tokenizer {@code vocabFrom} names. */
     public static Tokenizer tokenizer(String vocabFrom) {
         Path p = Path.of(vocabFrom);
-        if (Files.isDirectory(p)) return Tokenizer.fromFile(DecoderCheckpoint.require(p, "tokenizer.json"));
+        if (Files.isDirectory(p)) return Tokenizer.fromFile(dev.rlhf4j.model.ModelFiles.require(p, "tokenizer.json"));
         if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--vocab-from " + vocabFrom + " does not exist");
         if (p.getFileName().toString().endsWith(".json")) return Tokenizer.fromFile(p);
         if (Llama2cCheckpoint.looksLikeLlama2c(p)) return DecoderCheckpoint.readLlama2c(p).tokenizer();

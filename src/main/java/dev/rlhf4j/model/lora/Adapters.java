@@ -7,6 +7,7 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.model.Pooling;
+import dev.rlhf4j.model.ModelFiles;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.decoder.CausalLm;
@@ -60,7 +61,7 @@ public final class Adapters {
     public static Path baseOf(Path adapterDir) {
         String base = LoraConfig.read(adapterDir.resolve(CONFIG)).baseModel();
         if (base.isEmpty()) throw new IllegalArgumentException(adapterDir.resolve(CONFIG) + " names no base_model_name_or_path: pass --model BASE");
-        if (RewardModels.Preset.find(base) != null) return Path.of(base); // a preset id, loaded from the classpath
+        if (dev.rlhf4j.model.bert.BertModels.Preset.find(base) != null) return Path.of(base); // a preset id, loaded from the classpath
         Path beside = adapterDir.resolve(base).normalize();
         return Files.exists(beside) ? beside : Path.of(base);
     }
@@ -90,12 +91,12 @@ public final class Adapters {
             throw new IllegalArgumentException(adapterDir + " is a " + cfg.taskType() + " adapter, not a reward model's (SEQ_CLS)");
         }
         Path b = base != null ? base : baseOf(adapterDir);
-        JsonNode baseCfg = Files.isRegularFile(b.resolve(RewardModels.CONFIG)) ? RewardModels.readJson(b.resolve(RewardModels.CONFIG)) : null;
+        JsonNode baseCfg = Files.isRegularFile(b.resolve(ModelFiles.CONFIG)) ? Json.read(b.resolve(ModelFiles.CONFIG)) : null;
         RewardModel rm;
         if (baseCfg != null && DecoderConfig.isDecoder(baseCfg) && DecoderFamily.isSequenceClassifier(baseCfg)) {
             rm = RewardModels.load(b, device, calibrated);
         } else { // a backbone (a directory or a preset id): pooling and length as the reward model was trained
-            JsonNode saved = Files.isRegularFile(adapterDir.resolve(REWARD_CONFIG)) ? RewardModels.readJson(adapterDir.resolve(REWARD_CONFIG)) : null;
+            JsonNode saved = Files.isRegularFile(adapterDir.resolve(REWARD_CONFIG)) ? Json.read(adapterDir.resolve(REWARD_CONFIG)) : null;
             boolean decoder = DecoderCheckpoint.isDecoder(b);
             int maxPositions = decoder ? DecoderCheckpoint.read(b).config().maxPositions() : 512;
             int maxLength = saved != null ? saved.path("max_length").asInt(1024) : Math.min(maxPositions, 1024);
@@ -216,8 +217,8 @@ public final class Adapters {
             String base = c.baseModel().isEmpty() ? rm.backboneName() : c.baseModel();
             LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), toSave, LoraConfig.SEQ_CLS, base);
             Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(written.toJson()));
-            Json.writeAtomically(dir.resolve(REWARD_CONFIG), Json.PRETTY.writeValueAsBytes(RewardModels.config(rm)));
-            Json.writeAtomically(dir.resolve(RewardModels.TOKENIZER), rm.encoder().tokenizer().json());
+            Json.writeAtomically(dir.resolve(REWARD_CONFIG), Json.PRETTY.writeValueAsBytes(rm.backbone().family().rewardModelConfig(rm)));
+            Json.writeAtomically(dir.resolve(ModelFiles.TOKENIZER), rm.encoder().tokenizer().json());
             if (provenance != null) Json.writeAtomically(dir.resolve(RewardModels.PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
@@ -245,7 +246,7 @@ public final class Adapters {
             LoraConfig c = a.config();
             LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), List.of(), LoraConfig.CAUSAL_LM, c.baseModel());
             Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(written.toJson()));
-            Json.writeAtomically(dir.resolve(RewardModels.TOKENIZER), lm.tokenizer().json());
+            Json.writeAtomically(dir.resolve(ModelFiles.TOKENIZER), lm.tokenizer().json());
             if (provenance != null) Json.writeAtomically(dir.resolve(RewardModels.PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);

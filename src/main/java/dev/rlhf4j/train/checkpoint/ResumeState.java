@@ -3,7 +3,6 @@ package dev.rlhf4j.train.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.weights.Safetensors;
 import dev.rlhf4j.train.TrainState;
 import dev.rlhf4j.train.optim.AdamW;
@@ -96,7 +95,7 @@ public final class ResumeState {
         if (!exists(out)) {
             throw new IllegalArgumentException(out + " holds no resume state (" + dir.resolve(STATE) + " is missing)");
         }
-        JsonNode s = RewardModels.readJson(dir.resolve(STATE));
+        JsonNode s = Json.read(dir.resolve(STATE));
         if (s.path("format").asInt(1) != FORMAT) {
             throw new IllegalArgumentException(dir.resolve(STATE) + ": resume format " + s.path("format").asInt(1)
                     + ", written by an earlier rlhf4j; this version reads format " + FORMAT + " only. Start the run again "

@@ -14,8 +14,12 @@ import dev.rlhf4j.model.ModelParameters;
  */
 public record OptimConfig(double lr, double beta1, double beta2, double eps, double weightDecay) {
     public static final double BETA1 = 0.9, BETA2 = 0.95;
+    /** ε of reward-model optimizers (train-rm, metarm, bench), the paper's. */
+    public static final double EPS_REWARD_MODEL = 1e-6;
     /** ε of the policy and critic optimizers (SFT, PPO), PyTorch's default. */
     public static final double EPS_POLICY = 1e-8;
+    /** Decoupled weight decay of SFT's optimizer; reward models and PPO use none. */
+    public static final double WEIGHT_DECAY_SFT = 0.01;
 
     public OptimConfig {
         if (!(lr >= 0)) throw new IllegalArgumentException("learning rate must be >= 0, got " + lr);
