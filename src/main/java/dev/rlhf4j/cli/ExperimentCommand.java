@@ -16,7 +16,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import dev.rlhf4j.data.Json;
+
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -44,7 +49,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--first-seed", defaultValue = Experiment.Defaults.FIRST_SEED, description = "The first PPO seed (default: ${DEFAULT-VALUE}).")
     long firstSeed;
     @Option(names = "--parallel", defaultValue = "0",
-            description = "Seeds run side by side, each on one libtorch thread; 0 = one per core (default: ${DEFAULT-VALUE}).")
+            description = "Seeds run side by side, each in a process of its own on --threads libtorch threads; 0 = one per core (default: ${DEFAULT-VALUE}).")
     int parallel;
     @Mixin PpoOptions ppo;
 
@@ -83,6 +88,9 @@ public final class ExperimentCommand implements Callable<Integer> {
     int bonPrompts;
     @Option(names = "--bon-n-max", defaultValue = Experiment.Defaults.BON_MAX, description = "N of the best-of-n curves (default: ${DEFAULT-VALUE}).")
     int bonMax;
+    @Option(names = "--only-seed",
+            description = "Run one seed's arms in this process and stop (the shared stages must have run); --parallel starts these (default: all seeds).")
+    Long onlySeed;
     @Mixin BootstrapOptions bootstrap;
     @Mixin MetaRmOptions meta;
     @Mixin DeviceOption device;
@@ -108,10 +116,40 @@ public final class ExperimentCommand implements Callable<Integer> {
         DemoConfig demo = new DemoConfig(rmPairs, rmTestPairs, rmValidPairs, flipRate, members, 0, 1.0, 0.1, taskSeed,
                 new ModelSpec(rmBackbone, Pooling.CLS, 64, device.get()), rmTrain, false);
         long t0 = System.nanoTime();
-        ObjectNode claims = Experiment.run(c, out, device.get(), prov, dir -> DemoPipeline.run(demo, dir, prov, System.err));
+        if (onlySeed != null) {
+            Experiment.runSeed(c, out, onlySeed, device.get(), prov);
+            System.out.printf(java.util.Locale.ROOT, "experiment: seed %d done in %.0f s%n", onlySeed, (System.nanoTime() - t0) / 1e9);
+            return Main.OK;
+        }
+        Experiment.SeedRunner runner = par > 1 && seeds > 1 ? this::childProcess : null;
+        Experiment.run(c, out, device.get(), prov, dir -> DemoPipeline.run(demo, dir, prov, System.err), runner);
         System.out.print(Files.readString(out.resolve("claims.md")));
         System.out.printf(java.util.Locale.ROOT, "experiment: %d seed(s), %d side by side, %.0f s -> %s%n", seeds, par,
                 (System.nanoTime() - t0) / 1e9, out.resolve("claims.json").toAbsolutePath());
         return Main.OK;
+    }
+
+    /**
+     * One seed in a JVM of its own (the same java, JVM options and classpath, these arguments plus --only-seed): DJL's
+     * autograd cannot train two models from threads of one process.
+     */
+    private ObjectNode childProcess(long s) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("experiment");
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!args.isEmpty() && args.get(0).equals("experiment")) args.remove(0);
+        cmd.addAll(args);
+        cmd.add("--only-seed");
+        cmd.add(Long.toString(s));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        int rc = p.waitFor();
+        Path done = out.resolve("seed-" + s).resolve("seed.json");
+        if (rc != 0 || !Files.isRegularFile(done)) throw new IllegalStateException("seed " + s + ": its process exited with " + rc + " (see its log above)");
+        return (ObjectNode) Json.MAPPER.readTree(done.toFile());
     }
 }

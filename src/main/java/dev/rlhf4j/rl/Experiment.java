@@ -104,9 +104,39 @@ public final class Experiment {
     private record Shared(Path sft, Path baselineRm, Path denoisedRm, Path trainPrompts, List<String> heldout, Path pplFile,
                           List<PreferencePair> rmTrain, List<PreferencePair> rmValid) {}
 
-    public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels) {
+    /** Runs one seed's arms in a process of its own and returns its {@code seed.json} (see {@link #runSeed}). */
+    @FunctionalInterface
+    public interface SeedRunner {
+        ObjectNode run(long seed) throws Exception;
+    }
+
+    /**
+     * The shared stages, then every seed, then {@code claims.json}. With {@code seedRunner} null, seeds run one after
+     * the other in this process; otherwise {@code parallel} of them at a time through the runner. DJL's autograd is
+     * not safe to drive from two threads of one process (its gradient collector is process-wide), so side by side
+     * means separate processes.
+     */
+    public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels, SeedRunner seedRunner) {
         long t0 = System.nanoTime();
         Map<String, Double> times = new LinkedHashMap<>();
+        Shared sh = shared(c, out, device, provenance, rewardModels, times);
+        return seedsAndClaims(c, sh, out, device, provenance, seedRunner, times, t0);
+    }
+
+    /** One seed's arms in this process, the shared stages having run (the child process of a {@link SeedRunner}). */
+    public static ObjectNode runSeed(Config c, Path out, long seed, Device device, ObjectNode provenance) {
+        if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE)) || !Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) {
+            throw new IllegalStateException("the shared stages of " + out + " have not run: run the experiment without --only-seed first");
+        }
+        Shared sh = shared(c, out, device, provenance, dir -> {
+            throw new IllegalStateException("reward models missing in " + dir);
+        }, new LinkedHashMap<>());
+        return seed(c, sh, seed, out.resolve("seed-" + seed), device, provenance);
+    }
+
+    /** The task, the reward models, SFT and the best-of-n curves: everything fixed across seeds. */
+    private static Shared shared(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
+                                 Map<String, Double> times) {
         mkdirs(out);
         // ---- the task: RL prompt sets and SFT demonstrations ----
         Path task = out.resolve("task");
@@ -140,7 +170,7 @@ public final class Experiment {
             times.put("sft", secondsSince(t));
         }
         Path pplFile = out.resolve("ppl_set.jsonl");
-        try {
+        if (!Files.isRegularFile(pplFile)) try {
             List<String> lines = new ArrayList<>();
             for (Demonstrations.Example e : sftValid.subList(0, Math.min(64, sftValid.size()))) lines.add(Json.MAPPER.writeValueAsString(e.record()));
             Files.write(pplFile, lines);
@@ -171,14 +201,23 @@ public final class Experiment {
             BestOfNCurves.writeSamples(bon.resolve("bon_samples.jsonl"), ps, samples, gold, scores);
             times.put("bon", secondsSince(t));
         }
-        Json.write(out.resolve("shared_times.json"), Json.MAPPER.valueToTree(times));
+        if (!times.isEmpty()) Json.write(out.resolve("shared_times.json"), Json.MAPPER.valueToTree(times));
+        return sh;
+    }
+
+    private static ObjectNode seedsAndClaims(Config c, Shared sh, Path out, Device device, ObjectNode provenance, SeedRunner seedRunner,
+                                             Map<String, Double> times, long t0) {
 
         // ---- the seeds, side by side ----
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(c.parallel(), c.seeds()));
+        ExecutorService pool = Executors.newFixedThreadPool(seedRunner == null ? 1 : Math.min(c.parallel(), c.seeds()));
         List<Future<ObjectNode>> futures = new ArrayList<>();
         for (int i = 0; i < c.seeds(); i++) {
             long s = c.seed(i);
-            futures.add(pool.submit(() -> seed(c, sh, s, out.resolve("seed-" + s), device, provenance)));
+            Path dir = out.resolve("seed-" + s);
+            futures.add(pool.submit(() -> {
+                if (seedRunner == null || Files.isRegularFile(dir.resolve("seed.json"))) return seed(c, sh, s, dir, device, provenance);
+                return seedRunner.run(s);
+            }));
         }
         List<ObjectNode> perSeed = new ArrayList<>();
         try {
@@ -188,6 +227,7 @@ public final class Experiment {
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
             throw new IllegalStateException(e.getCause());
         } finally {
             pool.shutdownNow();
