@@ -149,12 +149,13 @@ public final class Experiment {
         if (!Files.isRegularFile(rms.resolve(RM_DONE))) {
             stage("reward models: baseline and Flip + Margin -> " + rms);
             long t = System.nanoTime();
+        double c0 = cpuSeconds();
             try {
                 rewardModels.train(rms);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            times.put("reward_models", secondsSince(t));
+            timed(times, "reward_models", t, c0);
         }
         // ---- SFT ----
         List<Demonstrations.Example> demos = Demonstrations.read(task.resolve(RlSets.SFT));
@@ -164,10 +165,11 @@ public final class Experiment {
         if (!Files.isRegularFile(sft.resolve("config.json"))) {
             stage("SFT: " + sftTrain.size() + " demonstrations");
             long t = System.nanoTime();
+        double c0 = cpuSeconds();
             try (CausalLm p = Policies.scratch(c.shape(), sftTrain, device, c.taskSeed())) {
                 new SftTrainer(p, c.sft()).fit(sftTrain, sftValid, sft, false, provenance);
             }
-            times.put("sft", secondsSince(t));
+            timed(times, "sft", t, c0);
         }
         Path pplFile = out.resolve("ppl_set.jsonl");
         if (!Files.isRegularFile(pplFile)) try {
@@ -186,6 +188,7 @@ public final class Experiment {
         if (!Files.isRegularFile(bon.resolve("bon.json"))) {
             stage("best-of-n from SFT: " + c.bonPrompts() + " prompts x " + c.bonMax() + " samples, baseline and Flip + Margin RMs");
             long t = System.nanoTime();
+        double c0 = cpuSeconds();
             List<String> ps = first(PolicySamples.distinct(heldout), c.bonPrompts());
             GenerationConfig gen = c.ppo().sampling(c.taskSeed() + 13);
             List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(sft, ps, c.bonMax(), gen, c.ppo().maxPromptTokens(), device));
@@ -199,7 +202,7 @@ public final class Experiment {
             mkdirs(bon);
             Json.write(bon.resolve("bon.json"), r);
             BestOfNCurves.writeSamples(bon.resolve("bon_samples.jsonl"), ps, samples, gold, scores);
-            times.put("bon", secondsSince(t));
+            timed(times, "bon", t, c0);
         }
         if (!times.isEmpty()) Json.write(out.resolve("shared_times.json"), Json.MAPPER.valueToTree(times));
         return sh;
@@ -269,12 +272,13 @@ public final class Experiment {
         if (!Files.isRegularFile(metaSet)) {
             stage(tag + "meta set from " + start);
             long t = System.nanoTime();
+        double c0 = cpuSeconds();
             List<String> trainP = Demonstrations.promptTexts(sh.trainPrompts());
             List<String> metaPrompts = PpoTrainer.batchPrompts(trainP, 1, mc.metaPrompts(), s + 1000L);
             meta = MetaRm.sampleMetaSet(start, metaPrompts, mc, c.ppo().maxPromptTokens(), device);
             mkdirs(r1);
             MetaRm.writeMetaSet(meta, metaSet);
-            times.put("meta_set", secondsSince(t));
+            timed(times, "meta_set", t, c0);
         } else {
             meta = readMetaSet(metaSet);
         }
@@ -312,7 +316,8 @@ public final class Experiment {
         mech.set("round_1", onPolicy(start, List.of(Map.entry("metarm-eta0", eta0), Map.entry("metarm", metarm)), onP, c, onGen,
                 m.resolve("round-1"), device, provenance, times));
         out.set("stage_seconds", Json.MAPPER.valueToTree(times));
-        out.put("stage_seconds_total", times.values().stream().mapToDouble(Double::doubleValue).sum());
+        out.put("stage_seconds_total", times.entrySet().stream().filter(e -> !e.getKey().endsWith("_cpu")).mapToDouble(Map.Entry::getValue).sum());
+        out.put("stage_cpu_seconds_total", times.entrySet().stream().filter(e -> e.getKey().endsWith("_cpu")).mapToDouble(Map.Entry::getValue).sum());
         Json.write(done, out);
         return out;
     }
@@ -433,10 +438,11 @@ public final class Experiment {
         if (Files.isRegularFile(out.resolve("ppo.json"))) return;
         stage(label + " -> " + out);
         long t = System.nanoTime();
+        double c0 = cpuSeconds();
         boolean resume = dev.rlhf4j.train.checkpoint.ResumeState.exists(out);
         mkdirs(out);
         PpoRun.run(policy, rm.toString(), sh.trainPrompts(), sh.pplFile(), true, cfg, out, resume, device, provenance);
-        times.put(key, secondsSince(t));
+        timed(times, key, t, c0);
     }
 
     private static void metaRm(Shared sh, Path out, List<MetaStep.Group> meta, MetaRm.Config mc, Device device, ObjectNode provenance,
@@ -444,18 +450,20 @@ public final class Experiment {
         if (Files.isRegularFile(out.resolve("config.json"))) return;
         stage(label + " from " + sh.baselineRm() + " -> " + out);
         long t = System.nanoTime();
+        double c0 = cpuSeconds();
         MetaRm.train(sh.baselineRm(), out, sh.rmTrain(), sh.rmValid(), meta, mc, device, provenance);
-        times.put(key, secondsSince(t));
+        timed(times, key, t, c0);
     }
 
     private static JsonNode judge(Path a, Path b, List<String> prompts, GenerationConfig gen, Judging.Settings js, Config c, Path dir,
                                   Device device, ObjectNode provenance, Map<String, Double> times) {
         if (Files.isRegularFile(dir.resolve("judge.json"))) return read(dir.resolve("judge.json"));
         long t = System.nanoTime();
+        double c0 = cpuSeconds();
         try (GoldJudge g = new GoldJudge(0)) {
             ObjectNode r = Judging.run(a, b, prompts, g, gen, c.ppo().maxPromptTokens(), device, dir, provenance, js);
             System.err.printf(Locale.ROOT, "judge %s vs %s: %s%n", a, b, Judging.summary(r));
-            times.put("judge_" + dir.getFileName(), secondsSince(t));
+            timed(times, "judge_" + dir.getFileName(), t, c0);
             return r;
         }
     }
@@ -465,6 +473,7 @@ public final class Experiment {
         Path file = dir.resolve("rm_on_policy.json");
         if (Files.isRegularFile(file)) return read(file).path("policies").path(0);
         long t = System.nanoTime();
+        double c0 = cpuSeconds();
         Path pol = Judging.policyOf(policy);
         List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(pol, prompts, c.onPolicySamples(), gen, c.ppo().maxPromptTokens(), device));
         double[][] gold = gold(prompts, samples);
@@ -481,7 +490,7 @@ public final class Experiment {
         r.set("provenance", provenance);
         mkdirs(dir);
         Json.write(file, r);
-        times.put("rm_on_policy_" + dir.getFileName(), secondsSince(t));
+        timed(times, "rm_on_policy_" + dir.getFileName(), t, c0);
         return one;
     }
 
@@ -566,6 +575,16 @@ public final class Experiment {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + p + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Wall seconds under KEY and this process's CPU seconds under KEY_cpu (the CPU figure does not depend on the load). */
+    private static void timed(Map<String, Double> times, String key, long t, double c0) {
+        times.put(key, secondsSince(t));
+        times.put(key + "_cpu", cpuSeconds() - c0);
+    }
+
+    private static double cpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     private static double secondsSince(long t) {
