@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
                 "steps, schedule, selection), then PPO from that policy with seed s + 1 and the same budget against each. Judged by",
                 "gold with k paired samples per prompt (Flip + Margin vs baseline head to head, MetaRM vs eta 0, baseline vs SFT, A/A);",
                 "RM accuracy vs gold on the policies' own samples; best-of-n curves from SFT once. Per comparison: mean over seeds,",
-                "95% t interval, per-seed values and the A/A arm's interval on the same metric. Not run yet: MetaRM round 2, iterated",
+                "95%% t interval, per-seed values and the A/A arm's interval on the same metric. Not run yet: MetaRM round 2, iterated",
                 "vanilla PPO of the same budget, the contrastive RM. Every stage is skipped when its output exists (resumable).",
                 "PPO options are ppo's, except --iterations: " + Experiment.Defaults.ITERATIONS + " here unless given, so 5 seeds x 5 PPO runs",
                 "fit 2 hours on 2 cores; --seed seeds the task, SFT and reward models (fixed across seeds)."})
