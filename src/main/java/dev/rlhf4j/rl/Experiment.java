@@ -317,6 +317,7 @@ public final class Experiment {
                 m.resolve("round-1"), device, provenance, times));
         out.set("stage_seconds", Json.MAPPER.valueToTree(times));
         out.put("stage_seconds_total", times.entrySet().stream().filter(e -> !e.getKey().endsWith("_cpu")).mapToDouble(Map.Entry::getValue).sum());
+        out.set("provenance", provenance);
         out.put("stage_cpu_seconds_total", times.entrySet().stream().filter(e -> e.getKey().endsWith("_cpu")).mapToDouble(Map.Entry::getValue).sum());
         Json.write(done, out);
         return out;
