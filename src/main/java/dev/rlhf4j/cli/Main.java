@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class, ServeLoadCommand.class,
                 CalibrateCommand.class,
                 SftCommand.class, DpoCommand.class, PpoCommand.class, MetaRmCommand.class, RlhfCommand.class, JudgeCommand.class,
-                BonCommand.class, RmOnPolicyCommand.class,
+                BonCommand.class, RmOnPolicyCommand.class, ExperimentCommand.class,
                 ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -46,6 +46,9 @@ public final class RlhfCommand implements Callable<Integer> {
     int sftDemos;
     @Option(names = "--judge-prompts", defaultValue = "400", description = "Held-out prompts each judgement uses (default: ${DEFAULT-VALUE}).")
     int judgePrompts;
+    @Option(names = "--samples-per-prompt", defaultValue = "" + dev.rlhf4j.rl.RlhfPipeline.DEFAULT_JUDGE_SAMPLES,
+            description = "k: judged answers of each policy to each prompt, paired by index (default: ${DEFAULT-VALUE}).")
+    int judgeSamples;
 
     @Option(names = "--data", description = "Preference pairs instead of the controlled task's (default: generated).")
     Path data;
@@ -92,7 +95,7 @@ public final class RlhfCommand implements Callable<Integer> {
         SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(seed).build();
         RlhfPipeline.Config c = new RlhfPipeline.Config(rounds, pairs, flipRate, NoiseModel.of(noise), trainPrompts, heldoutPrompts,
                 sftDemos, judgePrompts, seed, rmModel, rmTrain, sc, policyShape.policy(256),
-                ppo.config(), meta.config(), data, rewardModel, sft, prompts, heldout, sftData);
+                ppo.config(), meta.config(), data, rewardModel, sft, prompts, heldout, sftData, judgeSamples);
         Map<String, Path> inputs = new LinkedHashMap<>();
         for (Path p : new Path[] {data, rewardModel, prompts, heldout, sftData}) if (p != null && p.toFile().isFile()) inputs.put(p.getFileName().toString(), p);
         ObjectNode prov = Provenance.of("rlhf", spec.commandLine().getParseResult().originalArgs(), inputs, seed, Engines.info());

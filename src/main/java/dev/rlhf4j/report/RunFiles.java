@@ -50,6 +50,8 @@ public final class RunFiles {
     final List<Unread> unread = new ArrayList<>();
     /** {@code judge.json} with intervals, {@code bon.json} of {@code bon} and {@code rm_on_policy.json} of {@code rm-on-policy}. */
     final List<Doc> judgings = new ArrayList<>(), bestOfN = new ArrayList<>(), rmOnPolicy = new ArrayList<>();
+    /** {@code claims.json} of {@code experiment}: comparisons over seeds with their A/A null. */
+    final List<Doc> claims = new ArrayList<>();
 
     private RunFiles(Path root) {
         this.root = root;
@@ -108,6 +110,7 @@ public final class RunFiles {
         if (j.path("policies").isArray() && j.path("policies").size() > 0 && j.path("policies").get(0).path("reward_models").isArray()) {
             rmOnPolicy.add(new Doc(f, j));
         }
+        if (j.path("claims").isArray() && j.path("claims").size() > 0 && j.path("claims").get(0).has("null_ci_low")) claims.add(new Doc(f, j));
     }
 
     static boolean isStrengthSummary(JsonNode j) {
@@ -168,6 +171,6 @@ public final class RunFiles {
     boolean isEmpty() {
         return demoSummaries.isEmpty() && strengthSummaries.isEmpty() && deciles.isEmpty() && representations.isEmpty()
                 && strengthPairs.isEmpty() && trainCurves.isEmpty() && ppoCurves.isEmpty() && judgings.isEmpty() && bestOfN.isEmpty()
-                && rmOnPolicy.isEmpty();
+                && rmOnPolicy.isEmpty() && claims.isEmpty();
     }
 }

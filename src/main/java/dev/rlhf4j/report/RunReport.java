@@ -33,7 +33,7 @@ public final class RunReport {
 
     /** Ids of the sections, in page order (the browser test checks each one that a run should have). */
     public static final List<String> SECTIONS = List.of("overview", "strength", "agreement", "variants", "training",
-            "deciles", "representations", "ppo", "judge", "bon", "rm-on-policy", "files");
+            "deciles", "representations", "ppo", "judge", "bon", "rm-on-policy", "claims", "files");
 
     /** What was written: the page, the sections it has, and the files it read. */
     public record Result(Path file, List<String> sections, List<String> filesRead) {}
@@ -86,6 +86,7 @@ public final class RunReport {
             judgings();
             bestOfN();
             rmOnPolicy();
+            claims();
             filesRead();
             StringBuilder b = new StringBuilder();
             String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
@@ -483,6 +484,42 @@ public final class RunReport {
                                 + "answers. A reward model that is not over-optimised keeps rising with n; \"gold\" is the oracle.</p>\n");
             }
             if (b.length() > 0) section("bon", "Best-of-n against KL", b.toString());
+        }
+
+        /** {@code claims.json} of {@code experiment}: per comparison the mean over seeds with its t interval, and the A/A null. */
+        void claims() {
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.claims) {
+                use(d.file(), "claims");
+                List<String> names = new ArrayList<>();
+                List<Double> mean = new ArrayList<>(), err = new ArrayList<>();
+                StringBuilder t = new StringBuilder("<table>\n<tr><th>comparison</th><th>metric</th><th>mean over seeds [95% t interval]</th>"
+                        + "<th>seeds</th><th>A/A null [95% t interval]</th></tr>\n");
+                for (JsonNode c : d.json().path("claims")) {
+                    String metric = c.path("metric").asText();
+                    if (metric.equals("judge.mean_gold_difference")) {
+                        names.add(c.path("name").asText());
+                        double m = c.path("mean").asDouble(Double.NaN);
+                        mean.add(m);
+                        err.add(Math.max(c.path("ci_high").asDouble(Double.NaN) - m, m - c.path("ci_low").asDouble(Double.NaN)));
+                    }
+                    t.append("<tr><td>").append(esc(c.path("name").asText())).append("</td><td>").append(esc(metric)).append("</td><td>")
+                            .append(seedInterval(c, "mean", "ci_low", "ci_high")).append("</td><td>").append(c.path("n_seeds").asInt())
+                            .append("</td><td>").append(seedInterval(c, "null_mean", "null_ci_low", "null_ci_high")).append("</td></tr>\n");
+                }
+                b.append("<div class=\"plots\">\n").append(Svg.bars("Paired mean gold difference per prompt, mean over seeds (± 95% t)",
+                        "gold difference", names, List.of(new Svg.Bars("mean over seeds", unbox(mean), unbox(err))), 0)).append("</div>\n")
+                        .append(t).append("</table>\n");
+            }
+            if (b.length() == 0) return;
+            section("claims", "Claims over seeds", b + "<p class=\"note\">Each seed reruns PPO, MetaRM's sampling and judging with the "
+                    + "task, SFT policy and reward models fixed; the null is the same metric on the A/A arm (another PPO seed).</p>\n");
+        }
+
+        private static String seedInterval(JsonNode c, String mean, String low, String high) {
+            if (!c.path(mean).isNumber()) return "–";
+            String m = String.format(Locale.ROOT, "%+.4f", c.path(mean).asDouble());
+            return c.path(low).isNumber() ? m + String.format(Locale.ROOT, " [%+.4f, %+.4f]", c.path(low).asDouble(), c.path(high).asDouble()) : m;
         }
 
         void rmOnPolicy() {

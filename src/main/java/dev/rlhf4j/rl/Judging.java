@@ -84,7 +84,7 @@ public final class Judging {
             if (resamples < 1) throw new IllegalArgumentException("--bootstrap must be ≥ 1, got " + resamples);
         }
 
-        /** One answer per prompt, 2,000 replicates seeded by the sampling seed: what {@code rlhf} judges with. */
+        /** One answer per prompt, 2,000 replicates seeded by the sampling seed (rlhf judged so before it took k = 4). */
         public static Settings single(long seed) {
             return new Settings(1, ClusterBootstrap.DEFAULT_RESAMPLES, seed);
         }

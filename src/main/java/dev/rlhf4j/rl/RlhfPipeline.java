@@ -41,7 +41,19 @@ public final class RlhfPipeline {
     public record Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
                          int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
                          Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
-                         Path trainPromptsFile, Path heldoutPromptsFile, Path sftData) {}
+                         Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples) {
+        /** The same with k = {@link #DEFAULT_JUDGE_SAMPLES} judged samples per prompt. */
+        public Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
+                      int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
+                      Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
+                      Path trainPromptsFile, Path heldoutPromptsFile, Path sftData) {
+            this(rounds, pairs, flipRate, noise, trainPrompts, heldoutPrompts, sftDemos, judgePrompts, seed, rmModel, rmTrain, sft, shape,
+                    ppo, meta, pairsFile, rewardModel, sftPolicy, trainPromptsFile, heldoutPromptsFile, sftData, DEFAULT_JUDGE_SAMPLES);
+        }
+    }
+
+    /** k: judged answers per prompt per policy; one answer left about ±12 points on win − lose (README). */
+    public static final int DEFAULT_JUDGE_SAMPLES = 4;
 
     public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance) {
         long t0 = System.nanoTime();
@@ -165,7 +177,8 @@ public final class RlhfPipeline {
                                     ObjectNode provenance) {
         if (Files.isRegularFile(dir.resolve("judge.json"))) return (ObjectNode) dev.rlhf4j.data.Json.read(dir.resolve("judge.json"));
         try (GoldJudge j = new GoldJudge(0)) {
-            ObjectNode r = Judging.run(a, b, prompts, j, gen, c.ppo().maxPromptTokens(), device, dir, provenance);
+            ObjectNode r = Judging.run(a, b, prompts, j, gen, c.ppo().maxPromptTokens(), device, dir, provenance,
+                    new Judging.Settings(c.judgeSamples(), dev.rlhf4j.eval.stats.ClusterBootstrap.DEFAULT_RESAMPLES, gen.seed()));
             System.err.printf(Locale.ROOT, "judge %s vs %s: %s%n", a.getFileName(), b.getFileName(),
                     new Judging.Tally(r.path("win_count").asInt(), r.path("tie_count").asInt(), r.path("lose_count").asInt()));
             return r;

@@ -176,6 +176,14 @@ final class ReportFixtures {
         j.set("win_minus_lose", new dev.rlhf4j.eval.stats.Interval(0.1, -0.06, 0.26, 0.2).toJson());
         j.put("identical_answers", 0.03);
         Json.write(dir.resolve("judge.json"), j);
+        // claims.json as experiment writes its comparisons (the same class).
+        ObjectNode claims = Json.MAPPER.createObjectNode();
+        claims.set("claims", dev.rlhf4j.rl.ExperimentClaims.claims(List.of(
+                new dev.rlhf4j.rl.ExperimentClaims.Comparison("F+M vs baseline", "judge.mean_gold_difference", new long[] {1, 2, 3},
+                        new double[] {0.1, 0.2, 0.15}, new double[] {-0.05, 0.02, 0.01}, "A/A"),
+                new dev.rlhf4j.rl.ExperimentClaims.Comparison("A/A", "judge.mean_gold_difference", new long[] {1, 2, 3},
+                        new double[] {-0.05, 0.02, 0.01}, new double[] {-0.05, 0.02, 0.01}, "A/A"))));
+        Json.write(dir.resolve("claims.json"), claims);
     }
 
     /** Rewards of each pair's two responses: the gold reward times {@code skill} plus noise. */

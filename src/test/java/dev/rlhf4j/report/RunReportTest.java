@@ -21,7 +21,7 @@ class RunReportTest {
         assertThat(r.sections()).containsExactlyElementsOf(RunReport.SECTIONS);
         assertThat(r.filesRead()).containsExactlyInAnyOrder("strength.jsonl", "strength.json", "summary.json",
                 "metrics/baseline.jsonl", "metrics/flip+margin.jsonl", "hh-rm/metrics.jsonl", "deciles.json",
-                "eval-baseline-rm.json", "eval-simcse-rm.json", "ppo/metrics.jsonl", "bon/bon.json", "bon/rm_on_policy.json", "bon/judge.json");
+                "eval-baseline-rm.json", "eval-simcse-rm.json", "ppo/metrics.jsonl", "bon/bon.json", "bon/rm_on_policy.json", "bon/judge.json", "bon/claims.json");
         String html = Files.readString(r.file());
         // Every section but the file list carries at least one plot, and each plot drew something.
         for (String id : RunReport.SECTIONS) {

@@ -1,0 +1,155 @@
+package dev.rlhf4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.demo.DemoConfig;
+import dev.rlhf4j.demo.DemoPipeline;
+import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.ModelSpec;
+import dev.rlhf4j.model.Pooling;
+import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.rl.Experiment;
+import dev.rlhf4j.rl.PpoConfig;
+import dev.rlhf4j.rl.SftConfig;
+import dev.rlhf4j.train.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import dev.rlhf4j.data.Json;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code rlhf4j experiment}: controlled arms over many seeds, one claims table. */
+@Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Arms that differ in one thing, over --seeds seeds, into one table (OUT/claims.json, OUT/claims.md).",
+                "Fixed across seeds: the task, the SFT policy and the reward models (baseline; Flip + Margin, denoised with an",
+                "ensemble's preference strength as demo does): they are what is compared, so every seed compares the same ones.",
+                "Varying: the PPO seed s (rollouts, prompt order), MetaRM's meta set and draws, the judging samples: the noise.",
+                "Per seed s: PPO(baseline RM, s); PPO(baseline RM, s + 1000), the A/A arm; PPO(Flip + Margin RM, s); MetaRM round 1",
+                "from the baseline RM on a meta set from PPO(baseline, s)'s policy and its eta = 0 control (same code path, data,",
+                "steps, schedule, selection), then PPO from that policy with seed s + 1 and the same budget against each. Judged by",
+                "gold with k paired samples per prompt (Flip + Margin vs baseline head to head, MetaRM vs eta 0, baseline vs SFT, A/A);",
+                "RM accuracy vs gold on the policies' own samples; best-of-n curves from SFT once. Per comparison: mean over seeds,",
+                "95%% t interval, per-seed values and the A/A arm's interval on the same metric. Not run yet: MetaRM round 2, iterated",
+                "vanilla PPO of the same budget, the contrastive RM. Every stage is skipped when its output exists (resumable).",
+                "PPO options are ppo's, except --iterations: " + Experiment.Defaults.ITERATIONS + " here unless given, so 5 seeds x 5 PPO runs",
+                "fit 2 hours on 2 cores; --seed seeds the task, SFT and reward models (fixed across seeds)."})
+public final class ExperimentCommand implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "runs/experiment", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+    @Option(names = "--seeds", defaultValue = Experiment.Defaults.SEEDS, description = "N: PPO seeds --first-seed, +1, ... (default: ${DEFAULT-VALUE}).")
+    int seeds;
+    @Option(names = "--first-seed", defaultValue = Experiment.Defaults.FIRST_SEED, description = "The first PPO seed (default: ${DEFAULT-VALUE}).")
+    long firstSeed;
+    @Option(names = "--parallel", defaultValue = "0",
+            description = "Seeds run side by side, each in a process of its own on --threads libtorch threads; 0 = one per core (default: ${DEFAULT-VALUE}).")
+    int parallel;
+    @Mixin PpoOptions ppo;
+
+    @Option(names = "--train-prompts", defaultValue = Experiment.Defaults.TRAIN_PROMPTS, description = "Task: PPO prompts (default: ${DEFAULT-VALUE}).")
+    int trainPrompts;
+    @Option(names = "--heldout-prompts", defaultValue = Experiment.Defaults.HELDOUT_PROMPTS, description = "Task: held-out prompts (default: ${DEFAULT-VALUE}).")
+    int heldoutPrompts;
+    @Option(names = "--sft-demos", defaultValue = Experiment.Defaults.SFT_DEMOS, description = "Task: SFT demonstrations (default: ${DEFAULT-VALUE}).")
+    int sftDemos;
+    @Option(names = "--sft-epochs", defaultValue = Experiment.Defaults.SFT_EPOCHS, description = "SFT epochs (default: ${DEFAULT-VALUE}).")
+    int sftEpochs;
+    @Mixin ScratchShapeOptions policyShape;
+
+    @Option(names = "--rm-pairs", defaultValue = Experiment.Defaults.RM_PAIRS, description = "Reward models: noisy training pairs, as demo --train-pairs (default: ${DEFAULT-VALUE}).")
+    int rmPairs;
+    @Option(names = "--rm-test-pairs", defaultValue = Experiment.Defaults.RM_TEST_PAIRS, description = "Reward models: clean test pairs (default: ${DEFAULT-VALUE}).")
+    int rmTestPairs;
+    @Option(names = "--rm-valid-pairs", defaultValue = Experiment.Defaults.RM_VALID_PAIRS, description = "Reward models: noisy validation pairs (default: ${DEFAULT-VALUE}).")
+    int rmValidPairs;
+    @Option(names = "--flip-rate", defaultValue = Experiment.Defaults.FLIP_RATE, description = "Share of training labels flipped on purpose (default: ${DEFAULT-VALUE}).")
+    double flipRate;
+    @Option(names = "--members", defaultValue = Experiment.Defaults.RM_MEMBERS, description = "Strength ensemble size for denoising (default: ${DEFAULT-VALUE}).")
+    int members;
+    @Option(names = "--rm-backbone", defaultValue = "minilm", description = "Backbone of the reward models (default: ${DEFAULT-VALUE}).")
+    String rmBackbone;
+
+    @Option(names = "--judge-prompts", defaultValue = Experiment.Defaults.JUDGE_PROMPTS, description = "Held-out rows each judgement uses (default: ${DEFAULT-VALUE}).")
+    int judgePrompts;
+    @Option(names = "--samples-per-prompt", defaultValue = Experiment.Defaults.JUDGE_SAMPLES, description = "k: judged answers per prompt per policy, paired by index (default: ${DEFAULT-VALUE}).")
+    int judgeSamples;
+    @Option(names = "--on-policy-prompts", defaultValue = Experiment.Defaults.ON_POLICY_PROMPTS, description = "Distinct held-out prompts for RM accuracy on policy samples (default: ${DEFAULT-VALUE}).")
+    int onPolicyPrompts;
+    @Option(names = "--on-policy-samples", defaultValue = Experiment.Defaults.ON_POLICY_SAMPLES, description = "Answers per prompt there (default: ${DEFAULT-VALUE}).")
+    int onPolicySamples;
+    @Option(names = "--bon-prompts", defaultValue = Experiment.Defaults.BON_PROMPTS, description = "Distinct held-out prompts of the best-of-n curves (default: ${DEFAULT-VALUE}).")
+    int bonPrompts;
+    @Option(names = "--bon-n-max", defaultValue = Experiment.Defaults.BON_MAX, description = "N of the best-of-n curves (default: ${DEFAULT-VALUE}).")
+    int bonMax;
+    @Option(names = "--only-seed",
+            description = "Run one seed's arms in this process and stop (the shared stages must have run); --parallel starts these (default: all seeds).")
+    Long onlySeed;
+    @Mixin BootstrapOptions bootstrap;
+    @Mixin MetaRmOptions meta;
+    @Mixin DeviceOption device;
+    @Mixin RlThreads threads;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        threads.apply();
+        long taskSeed = ppo.seed.get();
+        int par = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
+        // ppo's --iterations default (100) is ppo's; the experiment's is lower unless given (see the description).
+        PpoConfig base = ppo.config();
+        PpoConfig ppoCfg = spec.commandLine().getParseResult().hasMatchedOption("--iterations") ? base
+                : base.toBuilder().iterations(Integer.parseInt(Experiment.Defaults.ITERATIONS)).build();
+        SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(taskSeed).build();
+        Experiment.Config c = new Experiment.Config(seeds, firstSeed, par, taskSeed, trainPrompts, heldoutPrompts, sftDemos, sc,
+                policyShape.policy(256), ppoCfg, meta.config(), judgePrompts, judgeSamples, onPolicyPrompts, onPolicySamples, bonPrompts, bonMax,
+                bootstrap.resamples, bootstrap.seed);
+        ObjectNode prov = Provenance.of("experiment", spec.commandLine().getParseResult().originalArgs(), Map.of(), taskSeed, Engines.info());
+        // The reward models as demo trains them (baseline = strength member 0; Flip + Margin on the denoised set).
+        TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(2e-4).seed(taskSeed).evalEvery(0).trainTopLayers(2).build();
+        DemoConfig demo = new DemoConfig(rmPairs, rmTestPairs, rmValidPairs, flipRate, members, 0, 1.0, 0.1, taskSeed,
+                new ModelSpec(rmBackbone, Pooling.CLS, 64, device.get()), rmTrain, false);
+        long t0 = System.nanoTime();
+        if (onlySeed != null) {
+            Experiment.runSeed(c, out, onlySeed, device.get(), prov);
+            System.out.printf(java.util.Locale.ROOT, "experiment: seed %d done in %.0f s%n", onlySeed, (System.nanoTime() - t0) / 1e9);
+            return Main.OK;
+        }
+        Experiment.SeedRunner runner = par > 1 && seeds > 1 ? this::childProcess : null;
+        Experiment.run(c, out, device.get(), prov, dir -> DemoPipeline.run(demo, dir, prov, System.err), runner);
+        System.out.print(Files.readString(out.resolve("claims.md")));
+        System.out.printf(java.util.Locale.ROOT, "experiment: %d seed(s), %d side by side, %.0f s -> %s%n", seeds, par,
+                (System.nanoTime() - t0) / 1e9, out.resolve("claims.json").toAbsolutePath());
+        return Main.OK;
+    }
+
+    /**
+     * One seed in a JVM of its own (the same java, JVM options and classpath, these arguments plus --only-seed): DJL's
+     * autograd cannot train two models from threads of one process.
+     */
+    private ObjectNode childProcess(long s) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("experiment");
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!args.isEmpty() && args.get(0).equals("experiment")) args.remove(0);
+        cmd.addAll(args);
+        cmd.add("--only-seed");
+        cmd.add(Long.toString(s));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        int rc = p.waitFor();
+        Path done = out.resolve("seed-" + s).resolve("seed.json");
+        if (rc != 0 || !Files.isRegularFile(done)) throw new IllegalStateException("seed " + s + ": its process exited with " + rc + " (see its log above)");
+        return (ObjectNode) Json.MAPPER.readTree(done.toFile());
+    }
+}
