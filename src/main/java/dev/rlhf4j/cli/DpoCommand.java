@@ -101,8 +101,7 @@ public final class DpoCommand implements Callable<Integer> {
     double warmup;
     @Option(names = "--schedule", defaultValue = DpoConfig.Defaults.SCHEDULE, description = "linear, cosine or constant (default: ${DEFAULT-VALUE}).")
     String schedule;
-    @Option(names = "--weight-decay", defaultValue = DpoConfig.Defaults.WEIGHT_DECAY, description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Mixin OptimizerOptions optimizer = OptimizerOptions.policy(Double.parseDouble(DpoConfig.Defaults.WEIGHT_DECAY));
     @Option(names = "--clip", defaultValue = DpoConfig.Defaults.CLIP_NORM, description = "Gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double clip;
     @Option(names = "--max-length", defaultValue = DpoConfig.Defaults.MAX_LENGTH, description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
@@ -127,8 +126,8 @@ public final class DpoCommand implements Callable<Integer> {
         threads.apply();
         if (dropBand != null && dropBand.length != 2) throw new IllegalArgumentException("--drop-band takes LO,HI");
         boolean cdpo = loss.trim().equalsIgnoreCase("cdpo");
-        DpoConfig cfg = DpoConfig.builder().loss(new DpoLoss(DpoLoss.kind(loss), beta)).epochs(epochs).batchSize(batch).lr(lr)
-                .weightDecay(weightDecay).warmupRatio(warmup).schedule(schedule).clipNorm(clip).seed(seed.get())
+        DpoConfig cfg = DpoConfig.builder().loss(new DpoLoss(DpoLoss.kind(loss), beta)).epochs(epochs).batchSize(batch)
+                .optim(optimizer.config(lr)).warmupRatio(warmup).schedule(schedule).clipNorm(clip).seed(seed.get())
                 .maxLength(maxLength).maxPromptTokens(maxPrompt).evalEvery(evalEvery).build();
         DpoPairs.Denoising d = new DpoPairs.Denoising(flipBelow == null ? Double.NaN : flipBelow,
                 dropBand == null ? Double.NaN : dropBand[0], dropBand == null ? Double.NaN : dropBand[1], marginFromStrength,

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /**
  * AdamW's betas, ε and weight decay: one declaration for train-rm (and the commands sharing {@link TrainOptions}),
- * sft, ppo (and rlhf's PPO stage), metarm and bench. A command picks its defaults, {@link OptimConfig}'s constants,
+ * sft, dpo, ppo (and rlhf's PPO stage), metarm and bench. A command picks its defaults, {@link OptimConfig}'s constants,
  * by the instance it declares ({@link #rewardModel()}, {@link #policy(double)}); picocli shows them in {@code --help}.
  */
 public final class OptimizerOptions {

@@ -60,6 +60,7 @@ public record DpoConfig(DpoLoss loss, int epochs, int batchSize, OptimConfig opt
         public Builder loss(DpoLoss v) { loss = v; return this; }
         public Builder epochs(int v) { epochs = v; return this; }
         public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder optim(OptimConfig v) { optim = v; return this; }
         public Builder lr(double v) { optim = optim.withLr(v); return this; }
         public Builder weightDecay(double v) { optim = optim.withWeightDecay(v); return this; }
         public Builder warmupRatio(double v) { warmupRatio = v; return this; }

@@ -28,6 +28,8 @@ class OptimizerOptionsTest {
         new CommandLine(meta).parseArgs("--reward-model", "r", "--data", "d", "--policy", "p", "--prompts", "q", "--out", "o");
         assertThat(meta.meta.config(meta.optimizer).optim()).isEqualTo(new OptimConfig(1e-4, 0.9, 0.95, 1e-6, 0));
         assertThat(parsed(new BenchCommand()).optimizer.config(1e-5)).isEqualTo(new OptimConfig(1e-5, 0.9, 0.95, 1e-6, 0));
+        DpoCommand dpo = parsed(new DpoCommand(), "--policy", "p", "--data", "d", "--out", "o");
+        assertThat(dpo.optimizer.config(5e-4)).isEqualTo(new OptimConfig(5e-4, 0.9, 0.95, 1e-8, 0));
     }
 
     @Test
