@@ -376,15 +376,24 @@ public final class PpoTrainer {
         CausalLm.LogProbs out = actor.logProbs(b, true, true);
         NDArray lp = out.tokens(), ent = out.entropy();
         NDArray ratio = lp.sub(oLp).exp();
-        NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
-        NDArray pg = Scalars.div(NDArrays.minimum(s1, s2).neg().mul(M).sum(), count);
+        NDArray pg = Scalars.div(clippedSurrogate(ratio, A).mul(M).sum(), count);
         NDArray v = critic.values(b, true).get(new NDIndex(":, :-1"));
         NDArray vc = oV.add(v.sub(oV).clip((float) -cfg.valueClip(), (float) cfg.valueClip()));
         NDArray vl = Scalars.mul(Scalars.div(NDArrays.maximum(v.sub(R).square(), vc.sub(R).square()).mul(M).sum(), count), 0.5f);
         double pgv = pg.getFloat(), vlv = vl.getFloat();
-        double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
-        double entv = ent.mul(M).sum().getFloat() / count;
+        double cf = clipFraction(ratio, M, count), entv = ent.mul(M).sum().getFloat() / count;
         return new Loop.Micro(pg.add(vl), pgv + vlv, (long) count, pgv, vlv, cf, entv);
+    }
+
+    /** Per token −min(ρA, clip(ρ, 1 ± ε)A), ρ = π/π_old: the clipped policy objective PPO and the critic-free methods share. */
+    private NDArray clippedSurrogate(NDArray ratio, NDArray A) {
+        NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
+        return NDArrays.minimum(s1, s2).neg();
+    }
+
+    /** Share of the masked tokens whose ratio left [1 − ε, 1 + ε]. */
+    private double clipFraction(NDArray ratio, NDArray M, float count) {
+        return ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
     }
 
     /** Stats of {@link #criticFreeStep}, in order. */
@@ -408,8 +417,7 @@ public final class PpoTrainer {
         CausalLm.LogProbs out = actor.logProbs(b, true, true);
         NDArray lp = out.tokens(), ent = out.entropy();
         NDArray ratio = lp.sub(oLp).exp();
-        NDArray s1 = ratio.mul(A), s2 = ratio.clip((float) (1 - cfg.clip()), (float) (1 + cfg.clip())).mul(A);
-        NDArray pg = NDArrays.minimum(s1, s2).neg().mul(W).sum();
+        NDArray pg = clippedSurrogate(ratio, A).mul(W).sum();
         NDArray objective = pg;
         double klv = 0;
         if (cfg.algorithm().klPlacement(cfg.klInReward()) == Advantages.KlPlacement.LOSS_K3) {
@@ -423,8 +431,7 @@ public final class PpoTrainer {
             klv = kl.getFloat();
         }
         double pgv = pg.getFloat();
-        double cf = ratio.sub(1).abs().gt((float) cfg.clip()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mul(M).sum().getFloat() / count;
-        double entv = ent.mul(M).sum().getFloat() / count;
+        double cf = clipFraction(ratio, M, count), entv = ent.mul(M).sum().getFloat() / count;
         return new Loop.Micro(objective, pgv + klv, (long) count, pgv, klv, cf, entv);
     }
 
