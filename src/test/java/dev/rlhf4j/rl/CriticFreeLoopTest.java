@@ -4,7 +4,6 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.CausalLm;
-import dev.rlhf4j.synth.RlSets;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,17 +36,11 @@ class CriticFreeLoopTest {
 
     @Test
     void criticFreeRunsLearnLogAndResumeWithoutACritic(@TempDir Path dir) throws Exception {
-        // The same data as RlLoopTest's (its static lists are filled by its own @BeforeAll; not shared here).
-        RlSets.Sets sets = RlSets.generate(40, 8, 160, 5);
-        List<Demonstrations.Example> demos = new ArrayList<>();
-        List<String> prompts = new ArrayList<>();
-        for (RlSets.Demonstration d : sets.sft()) {
-            demos.add(new Demonstrations.Example(d.id(), d.prompt(), d.response(), Json.MAPPER.createObjectNode()));
-        }
-        for (RlSets.Prompt p : sets.train()) prompts.add(p.prompt());
+        List<Demonstrations.Example> demos = RlFixtures.DEMOS;
+        List<String> prompts = RlFixtures.PROMPTS;
         Path sft = dir.resolve("sft");
-        try (CausalLm p = Policies.scratch(RlLoopTest.TINY, demos, Device.cpu(), 3)) {
-            new SftTrainer(p, RlLoopTest.SFT).fit(demos, List.of(), sft, false, null);
+        try (CausalLm p = Policies.scratch(RlFixtures.TINY, demos, Device.cpu(), 3)) {
+            new SftTrainer(p, RlFixtures.sft(3)).fit(demos, List.of(), sft, false, null);
         }
         PpoConfig cfg = PpoConfig.builder().iterations(12).promptsPerIter(8).rollouts(4).maxNewTokens(24).temperature(1.0)
                 .topP(1.0).repetitionPenalty(1.0).klBeta(0.05).rewardClip(5.0).epochs(2).minibatch(16).actorLr(3e-3).clipNorm(1.0)
