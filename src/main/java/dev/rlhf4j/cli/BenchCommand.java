@@ -8,11 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.engine.GemmPeak;
+import dev.rlhf4j.model.FlopCount;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.model.RewardModels;
-import dev.rlhf4j.model.bert.BertConfig;
-import dev.rlhf4j.model.bert.BertEncoder;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.decoder.CausalLm;
@@ -135,7 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (RewardModel rm = modelOptions.spec().create(0)) {
             if (saveModel != null) RewardModels.save(rm, saveModel, prov);
             rm.backbone().setDropout(dropout);
-            BertConfig bert = rm.backbone() instanceof BertEncoder be ? be.config() : null;
+            FlopCount bert = rm.backbone().flops(); // BERT counts its FLOPs (MFU); decoders do not
             ContrastiveConfig cl = contrastiveOptions.config();
             int rowsPerStep = (cl != null ? 4 : 2) * pairs;
             // The peak that MFU divides by: the dense layers' shapes at this batch, and a large square product.
@@ -164,7 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Timed training steps: forward, backward, clip, AdamW; medians, tokens/s and (BERT) MFU. */
-    private ObjectNode trainSteps(RewardModel rm, BertConfig bert, ContrastiveConfig cl, double peakGflops) {
+    private ObjectNode trainSteps(RewardModel rm, FlopCount bert, ContrastiveConfig cl, double peakGflops) {
         Random rnd = new Random(0);
         int vocab = rm.encoder().tokenizer().vocabularySize();
         List<EncodedSequence> rows = new ArrayList<>();

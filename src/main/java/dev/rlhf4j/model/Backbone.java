@@ -56,6 +56,11 @@ public interface Backbone {
     /** The family that loads and saves models on this backbone. */
     ModelFamily family();
 
+    /** How this backbone counts the FLOPs of a training step (what {@code bench}'s MFU divides), or null where it does not (decoders). */
+    default FlopCount flops() {
+        return null;
+    }
+
     /** Sets the dropout probability used when {@code training} is true. */
     void setDropout(float p);
 

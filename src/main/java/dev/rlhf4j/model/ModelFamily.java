@@ -25,6 +25,12 @@ public interface ModelFamily {
     /** Writes {@code model} as a checkpoint of this family into {@code dir} (see {@link ModelFiles#write}). */
     void saveRewardModel(RewardModel model, Path dir, ObjectNode provenance);
 
+    /**
+     * Whether this family's models are decoders: they score a rendered dialogue as sent ({@code [BOS] text EOS}) and
+     * read the reward at the last token; encoders read a (context, response) pair.
+     */
+    boolean isDecoder();
+
     /** The family a {@code config.json} describes. */
     static ModelFamily of(JsonNode config) {
         return DecoderConfig.isDecoder(config) ? DecoderModels.FAMILY : BertModels.FAMILY;

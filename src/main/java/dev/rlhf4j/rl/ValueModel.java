@@ -2,7 +2,9 @@ package dev.rlhf4j.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.model.Backbone;
 import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.model.RewardModel;
@@ -60,9 +62,14 @@ public final class ValueModel implements AutoCloseable {
      * and the actor's vocabulary (the critic reads the actor's token ids).
      */
     static boolean sharesArchitecture(RewardModel rm, CausalLm actor) {
-        if (!(rm.backbone() instanceof Decoder d)) return false;
-        if (d.config().vocabSize() != actor.config().vocabSize() || d.config().family() != actor.config().family()) return false;
-        Map<String, NDArray> mine = actor.decoder().parameters().asMap(), theirs = d.parameters().asMap();
+        Backbone backbone = rm.backbone();
+        if (backbone.family() != actor.decoder().family()) return false; // not a decoder
+        // the same decoder family (model_type) and vocabulary size, as their config.json say
+        JsonNode rmConfig = backbone.configJson(), actorConfig = actor.decoder().configJson();
+        for (String key : List.of("model_type", "vocab_size")) {
+            if (!rmConfig.path(key).equals(actorConfig.path(key))) return false;
+        }
+        Map<String, NDArray> mine = actor.decoder().parameters().asMap(), theirs = backbone.parameters().asMap();
         if (!mine.keySet().equals(theirs.keySet())) return false;
         for (var e : mine.entrySet()) {
             if (!e.getValue().getShape().equals(theirs.get(e.getKey()).getShape())) return false;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
-import dev.rlhf4j.model.decoder.Decoder;
 import dev.rlhf4j.text.EncodedSequence;
 import dev.rlhf4j.text.SequenceEncoder;
 
@@ -28,8 +27,9 @@ public record ServedModel(String name, Path source, RewardModel model) {
         return new ServedModel(name, abs, RewardModels.load(dir, device));
     }
 
+    /** Whether the model is a decoder (its family says): it scores a rendered text as sent. */
     public boolean isDecoder() {
-        return model.backbone() instanceof Decoder;
+        return model.backbone().family().isDecoder();
     }
 
     /**

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record BertConfig(
         int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
         int maxPositions, int typeVocabSize, double layerNormEps, double hiddenDropout,
-        double attentionDropout) {
+        double attentionDropout) implements dev.rlhf4j.model.FlopCount {
 
     public BertConfig {
         if (hiddenSize % numHeads != 0) {
@@ -40,6 +40,7 @@ public record BertConfig(
     }
 
     /** Forward and backward (gradients of activations and of weights, each as costly as the forward): 3× forward. */
+    @Override
     public double trainingFlops(long sequences, long seqLen, boolean firstTokenOnly) {
         return 3 * forwardFlops(sequences, seqLen, firstTokenOnly);
     }

@@ -320,6 +320,11 @@ public final class BertEncoder implements Backbone {
     }
 
     @Override
+    public dev.rlhf4j.model.FlopCount flops() {
+        return config;
+    }
+
+    @Override
     public void setDropout(float p) {
         this.hiddenDropout = p;
         this.attentionDropout = p;

@@ -156,6 +156,11 @@ public final class BertModels implements ModelFamily {
     }
 
     @Override
+    public boolean isDecoder() {
+        return false;
+    }
+
+    @Override
     public void saveRewardModel(RewardModel model, Path dir, ObjectNode provenance) {
         ModelFiles.write(dir, model.parameters(), rewardModelConfig(model), model.encoder().tokenizer(), null, provenance);
     }

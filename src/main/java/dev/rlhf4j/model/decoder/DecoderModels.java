@@ -120,6 +120,11 @@ public final class DecoderModels implements ModelFamily {
     }
 
     @Override
+    public boolean isDecoder() {
+        return true;
+    }
+
+    @Override
     public void saveRewardModel(RewardModel model, Path dir, ObjectNode provenance) {
         write(dir, model.parameters(), config(model), rewardModelConfig(model), model.encoder().tokenizer(), model.tokenizerConfig(), provenance);
     }
