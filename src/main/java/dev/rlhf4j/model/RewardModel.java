@@ -169,11 +169,6 @@ public final class RewardModel implements AutoCloseable {
         return raw;
     }
 
-    /** Raw rewards on the scale {@link #score} returns (normalised, divided by the temperature, or as they are): a new array. */
-    public float[] outputScale(float[] raw) {
-        return calibrated(raw.clone());
-    }
-
     /**
      * What {@link #score} divides raw rewards by: the calibration's temperature, 1 without one, after {@link #uncalibrated},
      * or while a normalisation is applied (it replaces the temperature).

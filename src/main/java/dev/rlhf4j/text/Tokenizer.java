@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.data.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -136,10 +135,6 @@ public final class Tokenizer implements AutoCloseable {
 
     public byte[] json() {
         return json.clone();
-    }
-
-    public String jsonText() {
-        return new String(json, StandardCharsets.UTF_8);
     }
 
     @Override

@@ -37,13 +37,6 @@ public final class Generator {
         this.lm = lm;
     }
 
-    /** Encodes each prompt as the model reads it (BOS where the family uses one) and continues it. */
-    public Result generateText(List<String> prompts, GenerationConfig cfg) {
-        List<int[]> ids = new ArrayList<>(prompts.size());
-        for (String p : prompts) ids.add(lm.encode(p));
-        return generate(ids, cfg);
-    }
-
     /**
      * Continues each prompt; row r samples from its own stream, {@link #rowStream}(seed, prompt, k) with k the number
      * of earlier rows of this call holding the same prompt (0, 1, … for k answers to one prompt).

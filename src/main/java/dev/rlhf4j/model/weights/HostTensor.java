@@ -36,15 +36,6 @@ public record HostTensor(String name, long[] shape, float[] data) {
         return shape.length;
     }
 
-    /** A copy of this tensor's shape as ints (each dimension must fit an int). */
-    public int[] intShape() {
-        int[] s = new int[shape.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = Math.toIntExact(shape[i]);
-        }
-        return s;
-    }
-
     /** Same data and shape under another name. */
     public HostTensor withName(String newName) {
         return new HostTensor(newName, shape, data);

@@ -131,15 +131,6 @@ public record Llama2cCheckpoint(Header header, ObjectNode config, Map<String, Ho
         }
     }
 
-    /** The header of {@code bin}, validated (but the file size is not checked). */
-    public static Header readHeader(Path bin) {
-        try (FileChannel ch = FileChannel.open(bin, StandardOpenOption.READ)) {
-            return parseHeader(bin, ch, ch.size());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read llama2.c checkpoint " + bin, e);
-        }
-    }
-
     /**
      * Whether {@code path} is a regular file with a plausible llama2.c header and exactly the size that
      * header implies; never throws. Lets a CLI tell a {@code .bin} from a Hugging Face directory.

@@ -19,10 +19,4 @@ final class Args {
         if (kwargs.containsKey(name)) return kwargs.get(name);
         throw Py.error(function + "() missing required argument '" + name + "'");
     }
-
-    static void atMost(List<Object> args, int n, String function) {
-        if (args.size() > n) {
-            throw Py.error(function + "() takes at most " + n + " argument" + (n == 1 ? "" : "s") + " (" + args.size() + " given)");
-        }
-    }
 }
