@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The files of a saved model directory, as transformers lays them out, and the one writer of them (every family). */
@@ -22,7 +21,15 @@ public final class ModelFiles {
     public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
     public static final String PROVENANCE = "provenance.json";
 
+    /** The metadata of every safetensors file rlhf4j writes (checkpoints and adapters). */
+    public static final Map<String, String> WEIGHTS_METADATA = Map.of("format", "pt", "producer", "rlhf4j");
+
     private ModelFiles() {}
+
+    /** Writes {@code node} as indented JSON to {@code file}, atomically; nothing when {@code node} is null. */
+    public static void writeJson(Path file, JsonNode node) throws IOException {
+        if (node != null) Json.writeAtomically(file, Json.PRETTY.writeValueAsBytes(node));
+    }
 
     /**
      * Writes {@code model.safetensors}, {@code config.json}, {@code tokenizer.json}, {@code tokenizer_config.json}
@@ -33,16 +40,11 @@ public final class ModelFiles {
                              JsonNode tokenizerConfig, ObjectNode provenance) {
         try {
             Files.createDirectories(dir);
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("format", "pt");
-            meta.put("producer", "rlhf4j");
-            Safetensors.write(dir.resolve(WEIGHTS), weights.toHost(), meta);
-            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(config));
+            Safetensors.write(dir.resolve(WEIGHTS), weights.toHost(), WEIGHTS_METADATA);
+            writeJson(dir.resolve(CONFIG), config);
             Json.writeAtomically(dir.resolve(TOKENIZER), tokenizer.json());
-            if (tokenizerConfig != null) {
-                Json.writeAtomically(dir.resolve(TOKENIZER_CONFIG), Json.PRETTY.writeValueAsBytes(tokenizerConfig));
-            }
-            if (provenance != null) Json.writeAtomically(dir.resolve(PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
+            writeJson(dir.resolve(TOKENIZER_CONFIG), tokenizerConfig);
+            writeJson(dir.resolve(PROVENANCE), provenance);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint to " + dir + ": " + e.getMessage(), e);
         }

@@ -207,19 +207,16 @@ public final class Adapters {
             Map<String, HostTensor> out = new LinkedHashMap<>(a.toPeft());
             HostTensor head = rm.parameters().toHost().get(RewardModel.HEAD);
             out.put(LoraAdapter.PEFT_PREFIX + RewardModel.HEAD, head.withName(LoraAdapter.PEFT_PREFIX + RewardModel.HEAD));
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("format", "pt");
-            meta.put("producer", "rlhf4j");
-            Safetensors.write(dir.resolve(WEIGHTS), out, meta);
+            Safetensors.write(dir.resolve(WEIGHTS), out, ModelFiles.WEIGHTS_METADATA);
             LoraConfig c = a.config();
             List<String> toSave = new ArrayList<>(c.modulesToSave());
             if (!toSave.contains("score")) toSave.add("score");
             String base = c.baseModel().isEmpty() ? rm.backboneName() : c.baseModel();
             LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), toSave, LoraConfig.SEQ_CLS, base);
-            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(written.toJson()));
-            Json.writeAtomically(dir.resolve(REWARD_CONFIG), Json.PRETTY.writeValueAsBytes(rm.backbone().family().rewardModelConfig(rm)));
+            ModelFiles.writeJson(dir.resolve(CONFIG), written.toJson());
+            ModelFiles.writeJson(dir.resolve(REWARD_CONFIG), rm.backbone().family().rewardModelConfig(rm));
             Json.writeAtomically(dir.resolve(ModelFiles.TOKENIZER), rm.encoder().tokenizer().json());
-            if (provenance != null) Json.writeAtomically(dir.resolve(RewardModels.PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
+            ModelFiles.writeJson(dir.resolve(RewardModels.PROVENANCE), provenance);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
         }
@@ -239,15 +236,12 @@ public final class Adapters {
     public static void save(CausalLm lm, LoraAdapter a, Path dir, ObjectNode provenance) {
         try {
             Files.createDirectories(dir);
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("format", "pt");
-            meta.put("producer", "rlhf4j");
-            Safetensors.write(dir.resolve(WEIGHTS), a.toPeft(), meta);
+            Safetensors.write(dir.resolve(WEIGHTS), a.toPeft(), ModelFiles.WEIGHTS_METADATA);
             LoraConfig c = a.config();
             LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), List.of(), LoraConfig.CAUSAL_LM, c.baseModel());
-            Json.writeAtomically(dir.resolve(CONFIG), Json.PRETTY.writeValueAsBytes(written.toJson()));
+            ModelFiles.writeJson(dir.resolve(CONFIG), written.toJson());
             Json.writeAtomically(dir.resolve(ModelFiles.TOKENIZER), lm.tokenizer().json());
-            if (provenance != null) Json.writeAtomically(dir.resolve(RewardModels.PROVENANCE), Json.PRETTY.writeValueAsBytes(provenance));
+            ModelFiles.writeJson(dir.resolve(RewardModels.PROVENANCE), provenance);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
         }
