@@ -92,10 +92,7 @@ public final class CalibrateCommand implements Callable<Integer> {
      */
     static ObjectNode calibrateCheckpoint(Path dir, List<PreferencePair> pairs, ObjectNode source, ObjectNode provenance,
                                           int batchSize, ai.djl.Device device, PrintStream out) {
-        float[][] s;
-        try (RewardModel rm = RewardModels.load(dir, device, false)) {
-            s = PairScorer.score(rm, pairs, batchSize);
-        }
+        float[][] s = rawScores(dir, pairs, batchSize, device);
         TemperatureScaling.Calibrated c = TemperatureScaling.calibrate(s[0], s[1]);
         ObjectNode block = c.toBlock(source);
         RewardModels.writeCalibration(dir, block, provenance);
@@ -118,10 +115,7 @@ public final class CalibrateCommand implements Callable<Integer> {
      */
     static ObjectNode normalizeCheckpoint(Path dir, List<PreferencePair> pairs, ObjectNode source, ObjectNode provenance,
                                           int batchSize, ai.djl.Device device, PrintStream out) {
-        float[][] s;
-        try (RewardModel rm = RewardModels.load(dir, device, false)) {
-            s = PairScorer.score(rm, pairs, batchSize);
-        }
+        float[][] s = rawScores(dir, pairs, batchSize, device);
         float[] all = new float[2 * s[0].length];
         System.arraycopy(s[0], 0, all, 0, s[0].length);
         System.arraycopy(s[1], 0, all, s[0].length, s[1].length);
@@ -139,5 +133,12 @@ public final class CalibrateCommand implements Callable<Integer> {
         ObjectNode report = Json.MAPPER.createObjectNode();
         report.set("normalization", block);
         return report;
+    }
+
+    /** Both responses' rewards of every pair, from the checkpoint in {@code dir} on its raw scale. */
+    private static float[][] rawScores(Path dir, List<PreferencePair> pairs, int batchSize, ai.djl.Device device) {
+        try (RewardModel rm = RewardModels.load(dir, device, false)) {
+            return PairScorer.score(rm, pairs, batchSize);
+        }
     }
 }

@@ -232,7 +232,7 @@ public final class RepresentationSeparation {
                 Arrays.fill(g, 0);
                 double gb = 0;
                 for (int i = 0; i < m; i++) {
-                    double r = sigmoid(dot(v, z[i]) + vb) - (y[i] ? 1 : 0);
+                    double r = TemperatureScaling.sigmoid(dot(v, z[i]) + vb) - (y[i] ? 1 : 0);
                     for (int k = 0; k < d; k++) g[k] += r * z[i][k];
                     gb += r;
                 }
@@ -279,10 +279,6 @@ public final class RepresentationSeparation {
             double s = 0;
             for (int k = 0; k < a.length; k++) s += a[k] * b[k];
             return s;
-        }
-
-        private static double sigmoid(double s) {
-            return s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
         }
     }
 }

@@ -125,7 +125,8 @@ public final class BestOfNCurves {
         return b.toString();
     }
 
-    private static String abbreviate(String s, int max) {
+    /** {@code s}, its start cut to {@code max} characters ("…" first) when longer. */
+    static String abbreviate(String s, int max) {
         return s.length() <= max ? s : "…" + s.substring(s.length() - max + 1);
     }
 }

@@ -106,11 +106,11 @@ public final class RmOnPolicy {
                 r.path("samples_per_prompt").asInt(), r.path("pairs").asInt(), r.path("gold_tied_pairs").asInt()));
         b.append(String.format(Locale.ROOT, "  %-30s %-24s %-24s %-24s%n", "reward model", "accuracy", "Kendall τ-b", "J"));
         for (JsonNode m : r.path("reward_models")) {
-            b.append(String.format(Locale.ROOT, "  %-30s %-24s %-24s %-24s%n", abbreviate(m.path("reward_model").asText(), 30),
+            b.append(String.format(Locale.ROOT, "  %-30s %-24s %-24s %-24s%n", BestOfNCurves.abbreviate(m.path("reward_model").asText(), 30),
                     fmt(m.path("accuracy")), fmt(m.path("kendall_tau")), fmt(m.path("difference_loss_j"))));
         }
         for (JsonNode m : r.path("reward_models")) {
-            b.append("  accuracy by |Δ gold|, ").append(abbreviate(m.path("reward_model").asText(), 30)).append(':');
+            b.append("  accuracy by |Δ gold|, ").append(BestOfNCurves.abbreviate(m.path("reward_model").asText(), 30)).append(':');
             for (JsonNode band : m.path("by_gold_gap")) {
                 b.append(String.format(Locale.ROOT, " (%.3g, %s] %s (%d pairs);", band.path("above").asDouble(),
                         band.path("up_to").isNull() ? "∞" : String.format(Locale.ROOT, "%.3g", band.path("up_to").asDouble()),
@@ -121,7 +121,7 @@ public final class RmOnPolicy {
         for (JsonNode d : r.path("paired")) {
             JsonNode a = d.path("accuracy_difference");
             b.append(String.format(Locale.ROOT, "  %s − %s, same pairs: %+.4f [%+.4f, %+.4f], bootstrap p %.3f%n",
-                    abbreviate(d.path("reward_model").asText(), 30), abbreviate(d.path("minus").asText(), 30),
+                    BestOfNCurves.abbreviate(d.path("reward_model").asText(), 30), BestOfNCurves.abbreviate(d.path("minus").asText(), 30),
                     a.path("estimate").asDouble(Double.NaN), a.path("ci_low").asDouble(Double.NaN), a.path("ci_high").asDouble(Double.NaN),
                     a.path("p_bootstrap").asDouble(Double.NaN)));
         }
@@ -131,9 +131,5 @@ public final class RmOnPolicy {
     private static String fmt(JsonNode i) {
         return String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", i.path("estimate").asDouble(Double.NaN),
                 i.path("ci_low").asDouble(Double.NaN), i.path("ci_high").asDouble(Double.NaN));
-    }
-
-    private static String abbreviate(String s, int max) {
-        return s.length() <= max ? s : "…" + s.substring(s.length() - max + 1);
     }
 }
