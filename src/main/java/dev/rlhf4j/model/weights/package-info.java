@@ -13,7 +13,6 @@
  *       of {@code torch.onnx} exports.</li>
  *   <li>{@link dev.rlhf4j.model.weights.Safetensors} reads (F32/F16/BF16/F64, bounds-checked, mapped)
  *       and writes (F32, atomic) Hugging Face safetensors files.</li>
- *   <li>{@link dev.rlhf4j.model.weights.WeightCheck} is a strict names-and-shapes import check.</li>
  * </ul>
  */
 package dev.rlhf4j.model.weights;

@@ -10,7 +10,9 @@ import java.util.TreeMap;
 
 /**
  * Strict import check (as in nanoGPT's {@code from_pretrained}): the loaded tensors must be exactly
- * the expected names with exactly the expected shapes. One error lists every problem at once.
+ * the expected names with exactly the expected shapes. One error lists every problem at once. Test code: the ONNX
+ * preset tests check the recovered BERT names against {@link #bertShapes} (main code checks names and shapes in
+ * {@code ModelParameters.load}).
  */
 public final class WeightCheck {
     private WeightCheck() {}
