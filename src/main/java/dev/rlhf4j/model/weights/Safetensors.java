@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -319,28 +318,6 @@ public final class Safetensors {
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
-        }
-    }
-
-    /** The header JSON of {@code file} as text (padding trimmed), for debugging. */
-    public static String headerJson(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            if (size < 8) {
-                throw bad(file, "file is " + size + " bytes, shorter than the 8-byte header length");
-            }
-            readFully(ch, lenBuf, 0);
-            long n = lenBuf.getLong(0);
-            if (n < 0 || n > size - 8 || n > MAX_HEADER_BYTES) {
-                throw bad(file, "header length " + Long.toUnsignedString(n) + " does not fit in the file of "
-                        + size + " bytes");
-            }
-            ByteBuffer h = ByteBuffer.allocate((int) n);
-            readFully(ch, h, 8);
-            return new String(h.array(), StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read safetensors file " + file, e);
         }
     }
 }
