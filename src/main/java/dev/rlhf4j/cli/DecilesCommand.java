@@ -5,7 +5,6 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.PreferenceDataset;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.engine.Engines;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.strength.DecileExperiment;
 import picocli.CommandLine.Command;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.Jsonl;
 import dev.rlhf4j.data.PreferenceDataset;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.strength.Denoiser;
 import picocli.CommandLine.Command;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.provenance.Provenance;
-import dev.rlhf4j.rl.Policies;
 import dev.rlhf4j.rl.RlhfPipeline;
 import dev.rlhf4j.rl.SftConfig;
 import dev.rlhf4j.synth.NoiseModel;

@@ -8,7 +8,6 @@ import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Turn;
 import dev.rlhf4j.eval.PairScorer;
 import dev.rlhf4j.model.RewardModel;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.lora.Adapters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -3,7 +3,6 @@ package dev.rlhf4j.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.data.PreferencePair;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.synth.SynthConfig;
 import dev.rlhf4j.synth.SynthStats;

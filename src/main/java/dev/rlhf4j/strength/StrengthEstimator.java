@@ -6,7 +6,6 @@ import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.train.LowerLayerCache;
-import dev.rlhf4j.train.ProgressListener;
 import dev.rlhf4j.train.TrainConfig;
 import dev.rlhf4j.train.TrainJob;
 import dev.rlhf4j.train.TrainListener;

@@ -229,8 +229,6 @@ final class Lexicon {
             "When all is said and done, that is the gist of it.");
     static final List<String> FILLER_INLINE = List.of("As you may know, ", "Needless to say, ",
             "It is worth noting that ");
-    static final List<String> HEDGES = List.of("I think", "Maybe", "Probably", "I guess", "It might be",
-            "Perhaps");
 
     /** Markers the gold reward looks for (lower-case, matched at word boundaries). */
     static final List<String> POLITE_MARKERS = List.of("of course", "certainly", "happy to help", "glad you asked",

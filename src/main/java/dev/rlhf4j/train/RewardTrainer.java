@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import dev.rlhf4j.engine.Scalars;
 
 /**
  * Trains a reward model on preference pairs. Chosen and rejected responses of a batch go through
