@@ -77,6 +77,7 @@ class LoraCommandsCliTest {
     }
 
     @Test
+    @Tag("slow") // a merge and two servers on a 32,000-token-vocabulary decoder: 8.5 s with the machine loaded
     void serveWithAnAdapterGivesPeftsRewardsAndTheMergedModels(@TempDir Path tmp) throws Exception {
         JsonNode golden = Json.read(RM_ADAPTER.resolve("golden.json"));
         List<String> texts = new ArrayList<>();
