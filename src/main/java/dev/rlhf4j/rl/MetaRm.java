@@ -146,7 +146,7 @@ public final class MetaRm {
         boolean adapted = loaded.adapter() != null || lora != null;
         TrainConfig tc = TrainConfig.builder().epochs(1000).batchPairs(c.batchPairs()).optim(c.optim()).seed(c.seed())
                 .evalEvery(Math.max(1, c.steps() / 3)).maxSteps(c.steps()).dropout(0.0).trainTopLayers(adapted ? 0 : c.trainTopLayers()).build();
-        if (lora != null && loaded.adapter() == null) {
+        if (lora != null && loaded.adapter() == null) { // closes the model if the adapter cannot be attached
             loaded = Adapters.attachNew(loaded, lora.withBaseModel(rmIn.toAbsolutePath().normalize().toString()), c.seed());
         }
         try (RewardModel rm = loaded) {

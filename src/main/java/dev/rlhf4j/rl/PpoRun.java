@@ -88,12 +88,13 @@ public final class PpoRun {
             }
             String criticInit = critic == null ? "none" : critic.initialisedFrom();
             if (critic != null) {
-                System.err.printf(Locale.ROOT, "ppo: actor %s (%,d parameters), reward %s, critic from the %s, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s%n",
-                        policy, actor.parameters().count(), rm.name(), critic.initialisedFrom(), prompts.size(), cfg.iterations(),
+                System.err.printf(Locale.ROOT, "ppo: actor %s (%,d parameters, %,d trained), reward %s, critic from the %s (%,d trained), %d prompts, %d iterations x %d prompts x %d rollouts, beta %s%n",
+                        policy, actor.parameters().count(), actor.trainableParameters().count(), rm.name(), critic.initialisedFrom(),
+                        critic.trainableParameters().count(), prompts.size(), cfg.iterations(),
                         cfg.promptsPerIter(), cfg.rollouts(), cfg.klBeta());
             } else {
-                System.err.printf(Locale.ROOT, "%s: actor %s (%,d parameters), reward %s, no critic, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s, KL %s%n",
-                        cfg.algorithm(), policy, actor.parameters().count(), rm.name(), prompts.size(), cfg.iterations(),
+                System.err.printf(Locale.ROOT, "%s: actor %s (%,d parameters, %,d trained), reward %s, no critic, %d prompts, %d iterations x %d prompts x %d rollouts, beta %s, KL %s%n",
+                        cfg.algorithm(), policy, actor.parameters().count(), actor.trainableParameters().count(), rm.name(), prompts.size(), cfg.iterations(),
                         cfg.promptsPerIter(), cfg.rollouts(), cfg.klBeta(), cfg.algorithm().klPlacement(cfg.klInReward()));
             }
             PpoTrainer.Result r = new PpoTrainer(actor, reference, critic, rm, task ? new GoldRewardFunction() : null, cfg, ppl)

@@ -107,7 +107,9 @@ class LoraCommandsCliTest {
         a.addAll(common);
         CliTest.Run p = CliTest.run(a.toArray(String[]::new));
         assertThat(p.code()).as(p.err()).isEqualTo(Main.OK);
-        assertThat(p.err()).contains("critic from the reward model");
+        // trained, by hand: per layer A and B of r 4 on q (32→32) 256, k and v (32→16) 192 each, o 256, gate and up (32→64)
+        // 384 each, down (64→32) 384: 2,048 per layer, 4,096 in all; the critic adds the value head's 32 + 1
+        assertThat(p.err()).contains("4,096 trained)").contains("critic from the reward model (4,129 trained)");
         JsonNode cfg = Json.MAPPER.readTree(run.resolve("policy").resolve(Adapters.CONFIG).toFile());
         assertThat(cfg.path("task_type").asText()).isEqualTo("CAUSAL_LM");
         assertThat(Json.MAPPER.readTree(run.resolve("ppo.json").toFile()).path("reward_adapter").asText()).isEqualTo(RM_ADAPTER.toString());
