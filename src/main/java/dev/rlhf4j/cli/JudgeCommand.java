@@ -38,6 +38,10 @@ public final class JudgeCommand implements Callable<Integer> {
             description = "gold (the controlled task's gold reward), a reward-model directory, or the URL of a reward server "
                     + "of OpenRLHF's /get_reward shape (default: ${DEFAULT-VALUE}).")
     String judge;
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A PEFT LoRA adapter (SEQ_CLS) put on the --judge reward model as its base (default: none; --judge may "
+                    + "also name an adapter directory alone).")
+    Path adapter;
     @Option(names = "--tie-band", defaultValue = "0", description = "Score differences within this band are ties (default: ${DEFAULT-VALUE}: equal scores only).")
     double tieBand;
     @Option(names = "--api-key-env", description = "Environment variable holding the server's API key, for a URL judge (default: none).")
@@ -88,12 +92,15 @@ public final class JudgeCommand implements Callable<Integer> {
     }
 
     private Judge judge(String spec) {
+        if (adapter != null && (spec.equals("gold") || spec.startsWith("http://") || spec.startsWith("https://"))) {
+            throw new IllegalArgumentException("--adapter needs a reward-model directory as --judge, not " + spec);
+        }
         if (spec.equals("gold")) return new GoldJudge(tieBand);
         if (spec.startsWith("http://") || spec.startsWith("https://")) {
             String key = apiKeyEnv == null ? null : System.getenv(apiKeyEnv);
             if (apiKeyEnv != null && key == null) throw new IllegalArgumentException("--api-key-env " + apiKeyEnv + " is not set");
             return new HttpJudge(spec, key, tieBand);
         }
-        return new RewardModelJudge(Path.of(spec), device.get(), tieBand);
+        return new RewardModelJudge(Path.of(spec), adapter, device.get(), tieBand);
     }
 }

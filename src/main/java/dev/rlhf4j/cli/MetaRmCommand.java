@@ -28,7 +28,9 @@ import java.util.concurrent.Callable;
         description = {"MetaRM (the paper's Algorithm 1): continue training a reward model on preference pairs where every step",
                 "first ascends the difference loss on k responses per prompt sampled from the policy. Writes OUT (the reward",
                 "model), OUT/meta_set.jsonl and OUT/metrics.jsonl (each step also: J before and after the ascent, the ascent's",
-                "norm, the weights' and the AdamW step's: meta_j_before, meta_j_after, meta_ascent_to_weight, meta_ascent_to_adamw)."})
+                "norm, the weights' and the AdamW step's: meta_j_before, meta_j_after, meta_ascent_to_weight, meta_ascent_to_adamw).",
+                "With --lora-r, OUT is a PEFT SEQ_CLS adapter over --reward-model (every layer adapted, the reward head in full;",
+                "--meta-train-top-layers does not apply)."})
 public final class MetaRmCommand implements Callable<Integer> {
     @Option(names = "--reward-model", required = true, description = "The reward model to start from.")
     Path rm;
@@ -46,6 +48,8 @@ public final class MetaRmCommand implements Callable<Integer> {
     int maxPrompt;
     @Mixin MetaRmOptions meta;
     @Mixin OptimizerOptions optimizer = OptimizerOptions.rewardModel();
+    /** LoRA over the frozen --reward-model (OUT is then a PEFT SEQ_CLS adapter; the reward head trains in full). */
+    @Mixin LoraOptions lora;
     @picocli.CommandLine.Mixin DeviceOption device;
 
     @picocli.CommandLine.Mixin RlThreads threads;
@@ -67,7 +71,10 @@ public final class MetaRmCommand implements Callable<Integer> {
         List<MetaStep.Group> set = MetaRm.sampleMetaSet(policy, PpoTrainer.batchPromptsOf(ps, c.metaPrompts(), c.seed()), c, maxPrompt,
                 device.get());
         MetaRm.writeMetaSet(set, out.resolve("meta_set.jsonl"));
-        TrainResult r = MetaRm.train(rm, out, split.train(), split.valid(), set, c, device.get(), prov);
+        dev.rlhf4j.model.lora.LoraConfig l = lora.config(dev.rlhf4j.model.lora.LoraConfig.SEQ_CLS,
+                dev.rlhf4j.model.decoder.DecoderCheckpoint.isDecoder(rm));
+        if (l != null) prov.set("lora", l.toJson());
+        TrainResult r = MetaRm.train(rm, out, split.train(), split.valid(), set, c, l, device.get(), prov);
         System.out.printf("metarm: %d steps; validation accuracy %.4f -> %s%n", r.state().optimizerSteps(),
                 r.best() != null ? r.best().accuracy() : Double.NaN, out.toAbsolutePath());
         return Main.OK;

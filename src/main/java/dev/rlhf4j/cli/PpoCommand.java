@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
                 "decoded text with its own tokenizer. Writes OUT/metrics.jsonl (one line per iteration: RM reward, gold reward,",
                 "the RM's accuracy and Kendall tau against gold on the iteration's within-prompt rollout pairs, KL, perplexity",
                 "(with --ppl-data), length, entropy, clip fraction, value loss, time split), OUT/policy/, OUT/resume/ (overwritten),",
-                "OUT/snapshots/iter-XXXX/ (kept, see --snapshots), OUT/ppo.json.",
+                "OUT/snapshots/iter-XXXX/ (kept, see --snapshots), OUT/ppo.json. With --lora-r the policies written are PEFT",
+                "CAUSAL_LM adapters over --policy (load with --policy-adapter, or merge), and only the trained tensors are resumed.",
                 "--algorithm grpo|dr-grpo|rloo|reinforce++ (METHODS.md §9) runs a critic-free method on the same rollouts, scoring,",
                 "KL and logging: no critic; metrics add 'algorithm' and 'kl_loss' in place of 'value_loss'."})
 public final class PpoCommand implements Callable<Integer> {
@@ -33,6 +34,17 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--reward-model", required = true,
             description = "A reward model directory of any backbone, or 'gold' for the controlled task's gold reward.")
     String rewardModel;
+
+    @Option(names = {"--adapter", "--reward-adapter"}, paramLabel = "DIR",
+            description = "A PEFT LoRA adapter (SEQ_CLS) put on --reward-model as its base (default: none; --reward-model may "
+                    + "also name an adapter directory alone).")
+    Path rewardAdapter;
+
+    @Option(names = "--policy-adapter", paramLabel = "DIR",
+            description = "A PEFT LoRA adapter (CAUSAL_LM, e.g. from sft --lora-r) put on --policy as its base: the starting "
+                    + "policy and the reference. With --lora-r > 0 the actor keeps training this adapter (its own rank and "
+                    + "targets); with --lora-r 0 it is merged and every weight trains (default: none).")
+    Path policyAdapter;
 
     @Option(names = "--prompts", required = true, description = "Training prompts: JSONL with a 'prompt' field.")
     Path prompts;
@@ -50,6 +62,9 @@ public final class PpoCommand implements Callable<Integer> {
 
     @Mixin PpoOptions ppo;
 
+    /** LoRA of the actor (saved as a CAUSAL_LM adapter in OUT/policy/) and of the critic (its value head in full). */
+    @Mixin LoraOptions lora;
+
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
 
@@ -66,8 +81,10 @@ public final class PpoCommand implements Callable<Integer> {
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("prompts", prompts);
         ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(), Engines.info());
-        ObjectNode summary = PpoRun.run(policy, rewardModel, prompts, pplData, !gold.equals("off"), cfg, out, resume,
-                device.get(), prov);
+        dev.rlhf4j.model.lora.LoraConfig l = lora.config(dev.rlhf4j.model.lora.LoraConfig.CAUSAL_LM, true);
+        if (l != null) prov.set("lora", l.toJson());
+        ObjectNode summary = PpoRun.run(policy, rewardModel, prompts, pplData, !gold.equals("off"), cfg,
+                new PpoRun.Lora(policyAdapter, rewardAdapter, l), out, resume, device.get(), prov);
         System.out.println("ppo: " + Json.MAPPER.valueToTree(summary.path("last")).toString());
         System.out.println("wrote " + out.toAbsolutePath() + " (metrics.jsonl, policy/, ppo.json)");
         return Main.OK;

@@ -26,6 +26,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Reward-model checkpoint directory; repeat for an ensemble.")
     List<Path> models;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A PEFT LoRA adapter (SEQ_CLS) put on --model as its base; with several --model, one --adapter per "
+                    + "--model in the same order (default: none; --model may also name an adapter directory alone).")
+    List<Path> adapters;
+
     @Option(names = "--host", defaultValue = ServerConfig.LOOPBACK,
             description = "Address to listen on; anything but loopback needs --api-key-env (default: ${DEFAULT-VALUE}).")
     String host;
@@ -51,7 +56,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerConfig config = serving.config(host, port, ServingOptions.apiKey(apiKeyEnv));
         RewardServer.requireKeyOffLoopback(config); // before minutes of model loading
-        List<ServedModel> loaded = load(models, device.get());
+        List<ServedModel> loaded = load(models, adapters, device.get());
         try {
             RewardServer server = RewardServer.start(loaded, config);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -71,11 +76,19 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Loads every checkpoint; names clash only if two directories share a name, and then get a suffix. */
     static List<ServedModel> load(List<Path> dirs, ai.djl.Device device) {
+        return load(dirs, null, device);
+    }
+
+    /** {@link #load(List, ai.djl.Device)} with {@code adapters} (null, or one per directory) on them. */
+    static List<ServedModel> load(List<Path> dirs, List<Path> adapters, ai.djl.Device device) {
+        if (adapters != null && adapters.size() != dirs.size()) {
+            throw new IllegalArgumentException(adapters.size() + " --adapter for " + dirs.size() + " --model: give one per --model, in order");
+        }
         List<ServedModel> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         try {
-            for (Path d : dirs) {
-                ServedModel m = ServedModel.load(d, device);
+            for (int i = 0; i < dirs.size(); i++) {
+                ServedModel m = ServedModel.load(dirs.get(i), adapters == null ? null : adapters.get(i), device);
                 String name = m.name();
                 for (int k = 2; !names.add(name); k++) name = m.name() + "-" + k;
                 out.add(new ServedModel(name, m.source(), m.model()));

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
                         + "every weight. --train-top-layers K makes members cheaper: the lower layers run once for all "
                         + "members and each member trains and scores with the top K only (MiniLM, 2 cores, 64 tokens: "
                         + "a full member takes about 50 s per 1,000 pairs, a top-3 member about 20 s per 1,000 pairs "
-                        + "plus 5 s of scoring)."})
+                        + "plus 5 s of scoring). --lora-r R trains each member as a LoRA adapter (and reward head) over the frozen backbone."})
 public final class StrengthCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "Pairs to measure.")
     Path data;
@@ -62,6 +62,8 @@ public final class StrengthCommand implements Callable<Integer> {
     @Mixin DataOptions dataOptions;
     @Mixin ModelOptions modelOptions;
     @Mixin TrainOptions trainOptions;
+    /** LoRA: every member a fresh adapter (and reward head) over the one frozen --backbone. */
+    @Mixin LoraOptions loraOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -75,12 +77,14 @@ public final class StrengthCommand implements Callable<Integer> {
         TrainConfig cfg = trainOptions.config();
         StrengthEstimator.Config sc = new StrengthEstimator.Config(members, StrengthScheme.parse(scheme), cfg.seed());
         Files.createDirectories(out);
-        StrengthEstimator.Result r = StrengthEstimator.estimate(pairs, sc, modelOptions.spec(), cfg,
+        dev.rlhf4j.model.lora.LoraConfig lora = loraOptions.config(dev.rlhf4j.model.lora.LoraConfig.SEQ_CLS, modelOptions.spec().decoder());
+        StrengthEstimator.Result r = StrengthEstimator.estimate(pairs, sc, modelOptions.spec().withLora(lora), cfg,
                 trainOptions.lossFunction(), System.err);
         Map<String, Path> inputs = new LinkedHashMap<>();
         inputs.put("data", data);
         ObjectNode prov = Provenance.of("strength", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(),
                 Engines.info());
+        if (lora != null) prov.set("lora", lora.toJson());
         ObjectNode summary = write(out, r, prov, sc, cfg);
         StrengthSummary.print(summary, System.out);
         System.out.printf("%d members (%s) in %s%n", members, scheme, ProgressListener.duration(r.wallSeconds()));

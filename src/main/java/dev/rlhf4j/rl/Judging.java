@@ -58,12 +58,12 @@ public final class Judging {
         }
     }
 
-    /** The policy directory of a run: {@code RUN/policy} when present, else {@code RUN} itself. */
+    /** The policy directory of a run: {@code RUN/policy} when present, else {@code RUN} itself (either may be a PEFT adapter). */
     public static Path policyOf(Path run) {
         Path p = run.resolve("policy");
-        if (Files.isRegularFile(p.resolve("config.json"))) return p;
-        if (Files.isRegularFile(run.resolve("config.json")) || Files.isRegularFile(run)) return run;
-        throw new IllegalArgumentException(run + " is neither a policy directory (config.json) nor a run with policy/");
+        if (Files.isRegularFile(p.resolve("config.json")) || dev.rlhf4j.model.lora.Adapters.isAdapter(p)) return p;
+        if (Files.isRegularFile(run.resolve("config.json")) || dev.rlhf4j.model.lora.Adapters.isAdapter(run) || Files.isRegularFile(run)) return run;
+        throw new IllegalArgumentException(run + " is neither a policy directory (config.json, or a PEFT adapter) nor a run with policy/");
     }
 
     /** One response of a policy to each prompt, batched: sample 0 of {@link PolicySamples#sample}. */

@@ -7,6 +7,8 @@ import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Turn;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.RewardModels;
+import dev.rlhf4j.model.lora.Adapters;
+import dev.rlhf4j.model.lora.LoraConfig;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.train.MetaStep;
 import dev.rlhf4j.train.MetricsFile;
@@ -129,9 +131,25 @@ public final class MetaRm {
     /** Trains from the reward model in {@code rmIn} and saves the result to {@code out} (best on {@code valid}, if any). */
     public static TrainResult train(Path rmIn, Path out, List<PreferencePair> train, List<PreferencePair> valid,
                                     List<MetaStep.Group> meta, Config c, Device device, ObjectNode provenance) {
+        return train(rmIn, out, train, valid, meta, c, null, device, provenance);
+    }
+
+    /**
+     * {@link #train(Path, Path, List, List, List, Config, Device, ObjectNode)} with LoRA: when {@code lora} is set, a
+     * fresh adapter over the frozen reward model in {@code rmIn} (its {@code base_model_name_or_path}) trains with the
+     * reward head in full, every layer adapted ({@link Config#trainTopLayers()} does not apply), and {@code out} is a
+     * PEFT SEQ_CLS adapter directory. A reward model that is an adapter already keeps training its adapter.
+     */
+    public static TrainResult train(Path rmIn, Path out, List<PreferencePair> train, List<PreferencePair> valid,
+                                    List<MetaStep.Group> meta, Config c, LoraConfig lora, Device device, ObjectNode provenance) {
+        RewardModel loaded = RewardModels.load(rmIn, device);
+        boolean adapted = loaded.adapter() != null || lora != null;
         TrainConfig tc = TrainConfig.builder().epochs(1000).batchPairs(c.batchPairs()).optim(c.optim()).seed(c.seed())
-                .evalEvery(Math.max(1, c.steps() / 3)).maxSteps(c.steps()).dropout(0.0).trainTopLayers(c.trainTopLayers()).build();
-        try (RewardModel rm = RewardModels.load(rmIn, device)) {
+                .evalEvery(Math.max(1, c.steps() / 3)).maxSteps(c.steps()).dropout(0.0).trainTopLayers(adapted ? 0 : c.trainTopLayers()).build();
+        if (lora != null && loaded.adapter() == null) { // closes the model if the adapter cannot be attached
+            loaded = Adapters.attachNew(loaded, lora.withBaseModel(rmIn.toAbsolutePath().normalize().toString()), c.seed());
+        }
+        try (RewardModel rm = loaded) {
             Files.createDirectories(out);
             List<TrainListener> ls = new ArrayList<>();
             ls.add(new ProgressListener(System.err, "metarm", 10));

@@ -30,7 +30,7 @@ public final class PolicySamples {
     public static List<List<String>> sample(Path policy, List<String> prompts, int k, GenerationConfig gen, int maxPromptTokens,
                                             Device device) {
         if (k < 1) throw new IllegalArgumentException("samples per prompt must be ≥ 1, got " + k);
-        try (CausalLm lm = CausalLm.load(Judging.policyOf(policy), device)) {
+        try (CausalLm lm = Policies.load(Judging.policyOf(policy), device)) {
             PolicyText text = new PolicyText(lm, maxPromptTokens);
             Generator g = new Generator(lm);
             List<int[]> ids = new ArrayList<>(prompts.size());

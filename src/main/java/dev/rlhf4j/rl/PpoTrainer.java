@@ -88,14 +88,14 @@ public final class PpoTrainer {
     public Result train(List<String> prompts, Path out, boolean resume, ObjectNode provenance) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to train on");
         boolean withCritic = critic != null;
-        actor.parameters().requireGradients(true);
-        if (withCritic) critic.parameters().requireGradients(true);
-        AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.parameters());
-        AdamW criticOpt = withCritic ? cfg.criticOptim().create(critic.manager(), critic.parameters()) : null;
-        Loop.Group actorGroup = new Loop.Group(ACTOR, actor.parameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr()));
+        actor.trainableParameters().requireGradients(true); // with LoRA: A and B (and the value head), the bases frozen
+        if (withCritic) critic.trainableParameters().requireGradients(true);
+        AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.trainableParameters());
+        AdamW criticOpt = withCritic ? cfg.criticOptim().create(critic.manager(), critic.trainableParameters()) : null;
+        Loop.Group actorGroup = new Loop.Group(ACTOR, actor.trainableParameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr()));
         Loop<Minibatch> loop = withCritic
                 ? new Loop<>(Loop.Step.of(STATS, this::step), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()), List.of(actorGroup,
-                        new Loop.Group(CRITIC, critic.parameters(), criticOpt, LrSchedule.constant(cfg.criticOptim().lr()))))
+                        new Loop.Group(CRITIC, critic.trainableParameters(), criticOpt, LrSchedule.constant(cfg.criticOptim().lr()))))
                 : new Loop<>(Loop.Step.of(CRITIC_FREE_STATS, this::criticFreeStep), new Loop.Settings(1, cfg.clipNorm(), cfg.seed()),
                         List.of(actorGroup));
         int start = 0;
@@ -156,8 +156,8 @@ public final class PpoTrainer {
                 }
             }
         } finally {
-            actor.parameters().requireGradients(false);
-            if (withCritic) critic.parameters().requireGradients(false);
+            actor.trainableParameters().requireGradients(false);
+            if (withCritic) critic.trainableParameters().requireGradients(false);
         }
         actor.save(out.resolve("policy"), provenance);
         return new Result(cfg.iterations(), last, elapsedBefore + (System.nanoTime() - t0) / 1e9);

@@ -10,6 +10,8 @@ import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.Decoder;
+import dev.rlhf4j.model.lora.LoraAdapter;
+import dev.rlhf4j.model.lora.LoraConfig;
 import dev.rlhf4j.model.weights.HostTensor;
 import dev.rlhf4j.text.TokenBatch;
 
@@ -22,12 +24,16 @@ import java.util.Map;
  */
 public final class ValueModel implements AutoCloseable {
     static final String HEAD = "value_head.weight", BIAS = "value_head.bias";
+    /** The value head's module name (a LoRA critic's modules_to_save). */
+    static final String MODULE = "value_head";
     private final NDManager manager;
     private final Decoder decoder;
     private final ModelParameters params = new ModelParameters();
     private final NDArray head, bias;
     /** Where the weights came from: "actor" or "reward model". */
     private String source = "actor";
+    /** LoRA on the decoder (its base frozen; the value head trains in full), or null: every weight trains. */
+    private LoraAdapter adapter;
 
     private ValueModel(NDManager manager, Decoder decoder) {
         this.manager = manager;
@@ -42,6 +48,7 @@ public final class ValueModel implements AutoCloseable {
         NDManager m = Engines.newManager(actor.manager().getDevice());
         ValueModel v = new ValueModel(m, Decoder.create(m, actor.config()));
         v.decoder.parameters().load(actor.decoder().parameters().toHost(), List.of(), n -> false);
+        if (actor.decoder().adapter() instanceof LoraAdapter a) a.mergeInto(v.decoder.parameters()); // the adapted weights
         return v;
     }
 
@@ -88,6 +95,7 @@ public final class ValueModel implements AutoCloseable {
         NDManager m = Engines.newManager(actor.manager().getDevice());
         ValueModel v = new ValueModel(m, Decoder.create(m, actor.config()));
         v.decoder.parameters().load(rm.backbone().parameters().toHost(), List.of(), n -> false);
+        if (rm.adapter() != null) rm.adapter().mergeInto(v.decoder.parameters()); // a LoRA reward model: its adapted weights
         dev.rlhf4j.engine.Engines.assign(v.head, rm.parameters().asMap().get(RewardModel.HEAD).toFloatArray());
         v.source = "reward model";
         return v;
@@ -109,12 +117,42 @@ public final class ValueModel implements AutoCloseable {
         return params;
     }
 
-    public Map<String, HostTensor> toHost() {
-        return params.toHost();
+    /**
+     * A fresh LoRA adapter on the critic's decoder, initialised as PEFT does from {@code seed} (B = 0: the values start
+     * as the full critic's): the decoder's weights stay frozen and the value head trains in full (PEFT's
+     * modules_to_save). Call before training; returns this critic.
+     */
+    public ValueModel withLora(LoraConfig cfg, long seed) {
+        if (adapter != null) throw new IllegalStateException("the critic already carries a LoRA adapter");
+        adapter = LoraAdapter.create(manager, decoder.parameters(), cfg);
+        adapter.initialise(seed ^ 0x56414C55L); // a stream apart from the actor's adapter
+        decoder.adapt(adapter);
+        return this;
     }
 
+    /** The LoRA adapter on the decoder, or null. */
+    public LoraAdapter adapter() {
+        return adapter;
+    }
+
+    /** What training updates: every parameter, or with LoRA the adapter's A and B and the value head. */
+    public ModelParameters trainableParameters() {
+        if (adapter == null) return params;
+        ModelParameters p = new ModelParameters();
+        p.addAll(adapter.parameters());
+        p.add(HEAD, head);
+        p.add(BIAS, bias);
+        return p;
+    }
+
+    /** The trained tensors on the host (a LoRA critic: A, B and the value head only, not the frozen base). */
+    public Map<String, HostTensor> toHost() {
+        return trainableParameters().toHost();
+    }
+
+    /** Loads what {@link #toHost} wrote. */
     public void load(Map<String, HostTensor> weights) {
-        params.load(weights, List.of(), n -> false);
+        trainableParameters().load(weights, List.of(), n -> false);
     }
 
     public NDManager manager() {

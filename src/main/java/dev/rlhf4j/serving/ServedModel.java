@@ -22,9 +22,17 @@ public record ServedModel(String name, Path source, RewardModel model) {
 
     /** Loads a checkpoint directory (what {@code score --model} loads), named after the directory. */
     public static ServedModel load(Path dir, ai.djl.Device device) {
-        Path abs = dir.toAbsolutePath().normalize();
+        return load(dir, null, device);
+    }
+
+    /**
+     * {@code dir} with the PEFT SEQ_CLS adapter {@code adapter} on it as its base (null: {@code dir} alone, what
+     * {@code score --model --adapter} loads), named after the adapter's directory when there is one, else after {@code dir}.
+     */
+    public static ServedModel load(Path dir, Path adapter, ai.djl.Device device) {
+        Path abs = (adapter != null ? adapter : dir).toAbsolutePath().normalize();
         String name = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
-        return new ServedModel(name, abs, RewardModels.load(dir, device));
+        return new ServedModel(name, abs, dev.rlhf4j.model.lora.Adapters.rewardModel(dir, adapter, device, true));
     }
 
     /** Whether the model is a decoder (its family says): it scores a rendered text as sent. */

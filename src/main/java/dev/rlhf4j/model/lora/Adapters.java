@@ -115,12 +115,14 @@ public final class Adapters {
 
     /**
      * A fresh adapter on {@code rm}'s backbone, initialised as PEFT does from {@code seed} (B = 0: the model starts as
-     * the base); its {@code base_model_name_or_path} is the backbone's absolute path. Closes {@code rm} on failure.
+     * the base); its {@code base_model_name_or_path} is {@code cfg}'s when set (a reward-model checkpoint adapted further),
+     * else the backbone's absolute path. Closes {@code rm} on failure.
      */
     public static RewardModel attachNew(RewardModel rm, LoraConfig cfg, long seed) {
         try {
             Path p = Path.of(rm.backboneName());
-            String base = Files.exists(p) ? p.toAbsolutePath().normalize().toString() : rm.backboneName();
+            String base = !cfg.baseModel().isEmpty() ? cfg.baseModel()
+                    : Files.exists(p) ? p.toAbsolutePath().normalize().toString() : rm.backboneName();
             LoraAdapter a = LoraAdapter.create(rm.manager(), rm.backbone().parameters(), cfg.withBaseModel(base));
             a.initialise(seed ^ 0x4C6F5241L); // a stream apart from the head's
             return rm.withAdapter(a);
@@ -165,9 +167,12 @@ public final class Adapters {
         if (!cfg.taskType().equals(LoraConfig.CAUSAL_LM)) {
             throw new IllegalArgumentException(adapterDir + " is a " + cfg.taskType() + " adapter, not a language model's (CAUSAL_LM)");
         }
-        CausalLm lm = CausalLm.load(base != null ? base : baseOf(adapterDir), device);
+        Path b = base != null ? base : baseOf(adapterDir);
+        CausalLm lm = CausalLm.load(b, device);
         try {
             Map<String, HostTensor> tensors = Safetensors.read(adapterDir.resolve(WEIGHTS)).tensors();
+            // the base as loaded, so that the adapter saved after further training (ppo) names it from anywhere
+            if (Files.exists(b)) cfg = cfg.withBaseModel(b.toAbsolutePath().normalize().toString());
             LoraAdapter a = LoraAdapter.create(lm.manager(), lm.decoder().parameters(), cfg);
             a.load(tensors);
             loadSaved(tensors, lm.parameters(), adapterDir);
