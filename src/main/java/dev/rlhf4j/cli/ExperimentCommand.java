@@ -38,13 +38,13 @@ import java.util.concurrent.Callable;
                 "R >= 2, rounds 2..R: the MetaRM chain and its eta-0 chain each continue from their own previous RM and PPO policy (meta",
                 "set from that policy, PPO seed s + 10000(r-1) + 1), and iterated vanilla PPO (baseline RM) continues from PPO(baseline, s)",
                 "for R rounds with the same seeds and budget. Judged by gold with k paired samples per prompt (Flip + Margin vs baseline",
-                "head to head, MetaRM vs eta 0 each round, MetaRM round R vs iterated vanilla PPO, baseline vs SFT, A/A); RM accuracy vs",
+                "head to head, MetaRM vs eta 0 and, from round 2, vs iterated vanilla PPO each round, baseline vs SFT, A/A); RM accuracy vs",
                 "gold on the policies' own samples (a mechanism table: baseline RM at the first and last snapshot, MetaRM vs eta 0 on",
                 "each round's samples); best-of-n curves from SFT once. Per comparison: mean over seeds, 95%% t interval, per-seed values",
                 "and the A/A arm's interval on the same metric. Not run yet: the contrastive RM. Every stage is skipped when its output",
                 "exists (resumable; a run of fewer rounds continues with only the new stages). PPO options are ppo's, except",
-                "--iterations: " + Experiment.Defaults.ITERATIONS + " here unless given (per seed 5 PPO runs with --rounds 1, 5 + 2(R-1) + R",
-                "with R rounds); --seed seeds the task, SFT and reward models (fixed across seeds)."})
+                "--iterations: " + Experiment.Defaults.ITERATIONS + " here unless given (per seed 5 PPO runs with --rounds 1, 3 + 3R with R >= 2",
+                "rounds); --seed seeds the task, SFT and reward models (fixed across seeds)."})
 public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/experiment", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;

@@ -53,7 +53,7 @@ import java.util.concurrent.Future;
 public final class Experiment {
     private Experiment() {}
 
-    /** The experiment's defaults, sized so the full run fits 2 hours on 2 cores (README, "Many seeds, one table"). */
+    /** The experiment's defaults, sized so the full run with {@code --rounds 1} fits 2 hours on 2 cores (README, "Many seeds, one table"). */
     public static final class Defaults {
         private Defaults() {}
 
