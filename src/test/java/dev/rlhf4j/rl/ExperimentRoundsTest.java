@@ -111,7 +111,8 @@ class ExperimentRoundsTest {
         // s = √(2·0.015²) = 0.0212132, s/√2 = 0.015, t(0.975, 1) = 12.706205.
         assertThat(t.get(8).path("ci_high").asDouble()).isCloseTo(0.045 + 0.015 * 12.706205, within(1e-6));
         assertThat(t.get(5).path("n_seeds").asInt()).isZero(); // no paired figure for round 1 in these seeds
-        assertThat(ExperimentRounds.markdown(t)).contains("| round 2: MetaRM minus eta-0 (same pairs) | rm_on_policy.accuracy_difference | 0.0450 [");
+        assertThat(ExperimentRounds.markdown(t)).contains("| round 2: MetaRM minus eta-0 (same pairs) | rm_on_policy.accuracy_difference | +0.0450 [-0.1456, +0.2356] | 2 | +0.0600, +0.0300 |",
+                "| round 2: eta-0 control, same samples | rm_on_policy.accuracy | 0.5900 [");
         assertThat(ExperimentRounds.mechanismTable(config(1), perSeed, new long[] {1, 2})).hasSize(5);
     }
 
