@@ -34,13 +34,17 @@ import java.util.concurrent.Callable;
                 "Varying: the PPO seed s (rollouts, prompt order), MetaRM's meta set and draws, the judging samples: the noise.",
                 "Per seed s: PPO(baseline RM, s); PPO(baseline RM, s + 1000), the A/A arm; PPO(Flip + Margin RM, s); MetaRM round 1",
                 "from the baseline RM on a meta set from PPO(baseline, s)'s policy and its eta = 0 control (same code path, data,",
-                "steps, schedule, selection), then PPO from that policy with seed s + 1 and the same budget against each. Judged by",
-                "gold with k paired samples per prompt (Flip + Margin vs baseline head to head, MetaRM vs eta 0, baseline vs SFT, A/A);",
-                "RM accuracy vs gold on the policies' own samples; best-of-n curves from SFT once. Per comparison: mean over seeds,",
-                "95%% t interval, per-seed values and the A/A arm's interval on the same metric. Not run yet: MetaRM round 2, iterated",
-                "vanilla PPO of the same budget, the contrastive RM. Every stage is skipped when its output exists (resumable).",
-                "PPO options are ppo's, except --iterations: " + Experiment.Defaults.ITERATIONS + " here unless given, so 5 seeds x 5 PPO runs",
-                "fit 2 hours on 2 cores; --seed seeds the task, SFT and reward models (fixed across seeds)."})
+                "steps, schedule, selection), then PPO from that policy with seed s + 1 and the same budget against each. With --rounds",
+                "R >= 2, rounds 2..R: the MetaRM chain and its eta-0 chain each continue from their own previous RM and PPO policy (meta",
+                "set from that policy, PPO seed s + 10000(r-1) + 1), and iterated vanilla PPO (baseline RM) continues from PPO(baseline, s)",
+                "for R rounds with the same seeds and budget. Judged by gold with k paired samples per prompt (Flip + Margin vs baseline",
+                "head to head, MetaRM vs eta 0 and, from round 2, vs iterated vanilla PPO each round, baseline vs SFT, A/A); RM accuracy vs",
+                "gold on the policies' own samples (a mechanism table: baseline RM at the first and last snapshot, MetaRM vs eta 0 on",
+                "each round's samples); best-of-n curves from SFT once. Per comparison: mean over seeds, 95%% t interval, per-seed values",
+                "and the A/A arm's interval on the same metric. Not run yet: the contrastive RM. Every stage is skipped when its output",
+                "exists (resumable; a run of fewer rounds continues with only the new stages). PPO options are ppo's, except",
+                "--iterations: " + Experiment.Defaults.ITERATIONS + " here unless given (per seed 5 PPO runs with --rounds 1, 3 + 3R with R >= 2",
+                "rounds); --seed seeds the task, SFT and reward models (fixed across seeds)."})
 public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/experiment", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -51,6 +55,9 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "0",
             description = "Seeds run side by side, each in a process of its own on --threads libtorch threads; 0 = one per core (default: ${DEFAULT-VALUE}).")
     int parallel;
+    @Option(names = "--rounds", defaultValue = Experiment.Defaults.ROUNDS,
+            description = "MetaRM rounds against the eta-0 control; R >= 2 adds rounds 2..R and R rounds of iterated vanilla PPO; 1 = round 1 only (default: ${DEFAULT-VALUE}).")
+    int rounds;
     @Mixin PpoOptions ppo;
 
     @Option(names = "--train-prompts", defaultValue = Experiment.Defaults.TRAIN_PROMPTS, description = "Task: PPO prompts (default: ${DEFAULT-VALUE}).")
@@ -109,7 +116,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(taskSeed).build();
         Experiment.Config c = new Experiment.Config(seeds, firstSeed, par, taskSeed, trainPrompts, heldoutPrompts, sftDemos, sc,
                 policyShape.policy(256), ppoCfg, meta.config(), judgePrompts, judgeSamples, onPolicyPrompts, onPolicySamples, bonPrompts, bonMax,
-                bootstrap.resamples, bootstrap.seed);
+                bootstrap.resamples, bootstrap.seed, rounds);
         ObjectNode prov = Provenance.of("experiment", spec.commandLine().getParseResult().originalArgs(), Map.of(), taskSeed, Engines.info());
         // The reward models as demo trains them (baseline = strength member 0; Flip + Margin on the denoised set).
         TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(2e-4).seed(taskSeed).evalEvery(0).trainTopLayers(2).build();

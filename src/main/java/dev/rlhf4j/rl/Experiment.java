@@ -45,21 +45,22 @@ import java.util.concurrent.Future;
  * (the same code path, data, steps, schedule and checkpoint selection); then PPO from PPO(baseline, s)'s policy with
  * seed s + 1 and the same budget against each. Judged by gold with k paired samples per prompt; reward-model accuracy
  * on the policies' own samples ({@link RmOnPolicy}). Best-of-n curves of the two RMs from SFT once (they do not
- * depend on the PPO seed). Writes {@code claims.json} and {@code claims.md}.
+ * depend on the PPO seed). With {@code rounds} R ≥ 2, MetaRM rounds 2..R against their η = 0 control and iterated vanilla
+ * PPO of the same rounds and budget ({@link ExperimentRounds}). Writes {@code claims.json} and {@code claims.md}.
  *
  * <p>Each stage writes its own directory and is skipped when its output exists, so an interrupted run continues.
  */
 public final class Experiment {
     private Experiment() {}
 
-    /** The experiment's defaults, sized so the full run fits 2 hours on 2 cores (README, "Many seeds, one table"). */
+    /** The experiment's defaults, sized so the full run with {@code --rounds 1} fits 2 hours on 2 cores (README, "Many seeds, one table"). */
     public static final class Defaults {
         private Defaults() {}
 
         public static final String SEEDS = "5", FIRST_SEED = "1", ITERATIONS = "60", TRAIN_PROMPTS = "2000", HELDOUT_PROMPTS = "400",
                 SFT_DEMOS = "4000", SFT_EPOCHS = "3", JUDGE_PROMPTS = "400", JUDGE_SAMPLES = "4", ON_POLICY_PROMPTS = "100",
                 ON_POLICY_SAMPLES = "8", BON_PROMPTS = "100", BON_MAX = "64", RM_PAIRS = "4000", RM_TEST_PAIRS = "2000",
-                RM_VALID_PAIRS = "300", RM_MEMBERS = "5", FLIP_RATE = "0.2";
+                RM_VALID_PAIRS = "300", RM_MEMBERS = "5", FLIP_RATE = "0.2", ROUNDS = "2";
     }
 
     /** The A/A arm's PPO seed is s + this. */
@@ -85,14 +86,16 @@ public final class Experiment {
      * @param onPolicySamples answers per prompt there (pairs are within a prompt)
      * @param bonPrompts      distinct held-out prompts of the best-of-n curves
      * @param bonMax          N of the best-of-n curves
+     * @param rounds          MetaRM rounds (and iterated vanilla PPO rounds when ≥ 2; see {@link ExperimentRounds})
      */
     public record Config(int seeds, long firstSeed, int parallel, long taskSeed, int trainPrompts, int heldoutPrompts, int sftDemos,
                          SftConfig sft, Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, int judgePrompts, int judgeSamples,
-                         int onPolicyPrompts, int onPolicySamples, int bonPrompts, int bonMax, int bootstrap, long bootstrapSeed) {
+                         int onPolicyPrompts, int onPolicySamples, int bonPrompts, int bonMax, int bootstrap, long bootstrapSeed, int rounds) {
         public Config {
             if (seeds < 1) throw new IllegalArgumentException("--seeds must be ≥ 1, got " + seeds);
             if (parallel < 1) throw new IllegalArgumentException("--parallel must be ≥ 1, got " + parallel);
             if (onPolicySamples < 2) throw new IllegalArgumentException("on-policy samples must be ≥ 2 to form pairs, got " + onPolicySamples);
+            if (rounds < 1) throw new IllegalArgumentException("--rounds must be ≥ 1, got " + rounds);
         }
 
         public long seed(int i) {
@@ -101,7 +104,7 @@ public final class Experiment {
     }
 
     /** The fixed inputs every seed shares. */
-    private record Shared(Path sft, Path baselineRm, Path denoisedRm, Path trainPrompts, List<String> heldout, Path pplFile,
+    record Shared(Path sft, Path baselineRm, Path denoisedRm, Path trainPrompts, List<String> heldout, Path pplFile,
                           List<PreferencePair> rmTrain, List<PreferencePair> rmValid) {}
 
     /** Runs one seed's arms in a process of its own and returns its {@code seed.json} (see {@link #runSeed}). */
@@ -218,7 +221,7 @@ public final class Experiment {
             long s = c.seed(i);
             Path dir = out.resolve("seed-" + s);
             futures.add(pool.submit(() -> {
-                if (seedRunner == null || Files.isRegularFile(dir.resolve("seed.json"))) return seed(c, sh, s, dir, device, provenance);
+                if (seedRunner == null || ExperimentRounds.complete(read(dir.resolve("seed.json")), c)) return seed(c, sh, s, dir, device, provenance);
                 return seedRunner.run(s);
             }));
         }
@@ -252,8 +255,9 @@ public final class Experiment {
     /** Every arm of one seed; returns {@code seed.json} (the per-seed figures and stage times). */
     static ObjectNode seed(Config c, Shared sh, long s, Path d, Device device, ObjectNode provenance) {
         Path done = d.resolve("seed.json");
-        if (Files.isRegularFile(done)) return (ObjectNode) read(done);
-        Map<String, Double> times = new LinkedHashMap<>();
+        JsonNode earlier = read(done);
+        if (ExperimentRounds.complete(earlier, c)) return (ObjectNode) earlier;
+        Map<String, Double> times = ExperimentRounds.earlierTimes(earlier);
         String tag = "seed " + s + ": ";
         PpoConfig ppoS = c.ppo().toBuilder().seed(s).build();
         Path baseline = d.resolve("ppo-baseline"), aa = d.resolve("ppo-aa"), fm = d.resolve("ppo-flip-margin");
@@ -266,7 +270,7 @@ public final class Experiment {
         Path r1 = d.resolve("round-1");
         Path start = baseline.resolve("policy");
         MetaRm.Config mc = withSeed(c.meta(), s, c.meta().eta());
-        MetaRm.Config mc0 = withSeed(c.meta(), s, 0.0);
+        MetaRm.Config mc0 = ExperimentRounds.control(c.meta(), s);
         Path metaSet = r1.resolve("meta_set.jsonl");
         List<MetaStep.Group> meta;
         if (!Files.isRegularFile(metaSet)) {
@@ -315,6 +319,7 @@ public final class Experiment {
         mech.set("aa_last", onPolicy(aa, List.of(Map.entry("baseline", sh.baselineRm())), onP, c, onGen, m.resolve("aa-last"), device, provenance, times));
         mech.set("round_1", onPolicy(start, List.of(Map.entry("metarm-eta0", eta0), Map.entry("metarm", metarm)), onP, c, onGen,
                 m.resolve("round-1"), device, provenance, times));
+        ExperimentRounds.run(c, sh, s, d, new ExperimentRounds.Judged(judgeOn, judgeGen, js, onP, onGen), device, provenance, out, times);
         out.set("stage_seconds", Json.MAPPER.valueToTree(times));
         out.put("stage_seconds_total", times.entrySet().stream().filter(e -> !e.getKey().endsWith("_cpu")).mapToDouble(Map.Entry::getValue).sum());
         out.set("provenance", provenance);
@@ -362,6 +367,7 @@ public final class Experiment {
                 "rm_on_policy.accuracy_difference", seeds,
                 values(perSeed, x -> x.path("rm_on_policy").path("baseline_last").path("paired").path(0).path("accuracy_difference").path("estimate")),
                 null, "none: one pair of RMs per seed"));
+        ExperimentRounds.claims(c, perSeed, seeds, cs, aaJudged);
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("seeds", n);
         ArrayNode sa = o.putArray("seed_list");
@@ -371,7 +377,8 @@ public final class Experiment {
         design.put("fixed_across_seeds", "the task (prompts, SFT demonstrations, preference pairs, seed " + c.taskSeed() + "), the SFT policy, "
                 + "the baseline and Flip+Margin reward models: the things compared, identical in every seed");
         design.put("varies_per_seed", "PPO seed (rollouts, prompt order), MetaRM meta set and draws, judging and on-policy samples");
-        design.put("not_run", "MetaRM round 2 and iterated vanilla PPO of the same budget (not built yet); the contrastive RM");
+        design.put("not_run", ExperimentRounds.notRun(c));
+        ExperimentRounds.design(design, c);
         design.put("judge_prompts", c.judgePrompts());
         design.put("judge_samples_per_prompt", c.judgeSamples());
         design.put("on_policy_prompts", c.onPolicyPrompts());
@@ -379,6 +386,7 @@ public final class Experiment {
         design.set("ppo", Json.MAPPER.valueToTree(c.ppo()));
         design.set("meta", Json.MAPPER.valueToTree(c.meta()));
         o.set("claims", ExperimentClaims.claims(cs));
+        o.set("mechanism_table", ExperimentRounds.mechanismTable(c, perSeed, seeds));
         ArrayNode fixed = o.putArray("fixed_across_seeds");
         JsonNode bon = read(out.resolve("bon").resolve("bon.json"));
         if (bon != null) {
@@ -422,6 +430,7 @@ public final class Experiment {
                 claims.path("seeds").asInt(), claims.path("seed_list"), claims.path("aa_offset").asLong(),
                 claims.path("design").path("fixed_across_seeds").asText(), claims.path("design").path("not_run").asText()));
         b.append(ExperimentClaims.table(claims.path("claims")));
+        b.append(ExperimentRounds.markdown(claims.path("mechanism_table")));
         b.append("\n| fixed across seeds | n | Flip+Margin − baseline, gold [95% bootstrap over prompts] |\n| --- | --- | --- |\n");
         for (JsonNode f : claims.path("fixed_across_seeds")) {
             if (!f.has("difference")) continue;
@@ -434,7 +443,7 @@ public final class Experiment {
 
     // ---- stages ----
 
-    private static void ppo(Path policy, Path rm, Shared sh, PpoConfig cfg, Path out, Device device, ObjectNode provenance, String label,
+    static void ppo(Path policy, Path rm, Shared sh, PpoConfig cfg, Path out, Device device, ObjectNode provenance, String label,
                             Map<String, Double> times, String key) {
         if (Files.isRegularFile(out.resolve("ppo.json"))) return;
         stage(label + " -> " + out);
@@ -456,7 +465,7 @@ public final class Experiment {
         timed(times, key, t, c0);
     }
 
-    private static JsonNode judge(Path a, Path b, List<String> prompts, GenerationConfig gen, Judging.Settings js, Config c, Path dir,
+    static JsonNode judge(Path a, Path b, List<String> prompts, GenerationConfig gen, Judging.Settings js, Config c, Path dir,
                                   Device device, ObjectNode provenance, Map<String, Double> times) {
         if (Files.isRegularFile(dir.resolve("judge.json"))) return read(dir.resolve("judge.json"));
         long t = System.nanoTime();
@@ -469,7 +478,7 @@ public final class Experiment {
         }
     }
 
-    private static JsonNode onPolicy(Path policy, List<Map.Entry<String, Path>> rms, List<String> prompts, Config c, GenerationConfig gen,
+    static JsonNode onPolicy(Path policy, List<Map.Entry<String, Path>> rms, List<String> prompts, Config c, GenerationConfig gen,
                                      Path dir, Device device, ObjectNode provenance, Map<String, Double> times) {
         Path file = dir.resolve("rm_on_policy.json");
         if (Files.isRegularFile(file)) return read(file).path("policies").path(0);
@@ -534,15 +543,15 @@ public final class Experiment {
         return out;
     }
 
-    private static JsonNode acc(JsonNode seed, String policy, int model) {
+    static JsonNode acc(JsonNode seed, String policy, int model) {
         return seed.path("rm_on_policy").path(policy).path("reward_models").path(model).path("accuracy").path("estimate");
     }
 
-    private static double num(JsonNode n) {
+    static double num(JsonNode n) {
         return n.isNumber() ? n.asDouble() : Double.NaN;
     }
 
-    private static double[] values(List<ObjectNode> perSeed, java.util.function.Function<JsonNode, Object> f) {
+    static double[] values(List<ObjectNode> perSeed, java.util.function.Function<JsonNode, Object> f) {
         double[] v = new double[perSeed.size()];
         for (int i = 0; i < v.length; i++) {
             Object x = f.apply(perSeed.get(i));
@@ -551,7 +560,7 @@ public final class Experiment {
         return v;
     }
 
-    private static double[] scale(double[] v, double k) {
+    static double[] scale(double[] v, double k) {
         double[] o = new double[v.length];
         for (int i = 0; i < v.length; i++) o[i] = v[i] * k;
         return o;
@@ -561,7 +570,7 @@ public final class Experiment {
         return n > 0 && xs.size() > n ? xs.subList(0, n) : xs;
     }
 
-    private static JsonNode read(Path file) {
+    static JsonNode read(Path file) {
         if (!Files.isRegularFile(file)) return null;
         try {
             return Json.MAPPER.readTree(file.toFile());
@@ -570,7 +579,7 @@ public final class Experiment {
         }
     }
 
-    private static void mkdirs(Path p) {
+    static void mkdirs(Path p) {
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
@@ -579,12 +588,12 @@ public final class Experiment {
     }
 
     /** Wall seconds under KEY and this process's CPU seconds under KEY_cpu (the CPU figure does not depend on the load). */
-    private static void timed(Map<String, Double> times, String key, long t, double c0) {
+    static void timed(Map<String, Double> times, String key, long t, double c0) {
         times.put(key, secondsSince(t));
         times.put(key + "_cpu", cpuSeconds() - c0);
     }
 
-    private static double cpuSeconds() {
+    static double cpuSeconds() {
         return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
@@ -592,7 +601,7 @@ public final class Experiment {
         return (System.nanoTime() - t) / 1e9;
     }
 
-    private static void stage(String s) {
+    static void stage(String s) {
         System.err.println("== experiment: " + s);
     }
 }

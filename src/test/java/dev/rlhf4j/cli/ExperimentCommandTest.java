@@ -12,9 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
-/** A tiny experiment end to end: two seeds side by side, every arm, claims.json with every field; a rerun resumes. */
-@Tag("slow") // reward models, SFT, 10 PPO runs, 4 MetaRM trainings, judging
+/**
+ * A tiny experiment end to end: two seeds side by side, every arm of round 1 ({@code --rounds 1}), claims.json with
+ * every field; then {@code --rounds 2} on the same directory runs only round 2's stages and iterated vanilla PPO, and
+ * keeps round 1's claims; a rerun resumes.
+ */
+@Tag("slow") // reward models, SFT, 18 PPO runs, 8 MetaRM trainings, judging
 class ExperimentCommandTest {
     static final String[] TINY = {"--seeds", "2", "--parallel", "2", "--first-seed", "3", "--train-prompts", "30", "--heldout-prompts", "12",
             "--sft-demos", "120", "--sft-epochs", "1", "--layers", "1", "--dim", "32", "--heads", "2",
@@ -27,7 +32,7 @@ class ExperimentCommandTest {
     @Test
     void twoSeedsWriteClaimsWithEveryFieldAndARerunResumes(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("exp");
-        List<String> args = new ArrayList<>(List.of("experiment", "--out", out.toString()));
+        List<String> args = new ArrayList<>(List.of("experiment", "--out", out.toString(), "--rounds", "1"));
         args.addAll(List.of(TINY));
         CliTest.Run r = CliTest.run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
@@ -63,5 +68,77 @@ class ExperimentCommandTest {
         assertThat(again.err()).doesNotContain("== experiment:");
         JsonNode claims2 = Json.MAPPER.readTree(out.resolve("claims.json").toFile());
         assertThat(claims2.path("claims")).isEqualTo(claims.path("claims"));
+        assertThat(claims.path("design").path("not_run").asText()).startsWith("MetaRM rounds after the first");
+        assertThat(claims.path("mechanism_table").size()).isEqualTo(5);
+
+        // Round 2 on the same directory: only the new stages run (the seeds run in child processes, whose log is not
+        // captured: round 1's outputs and their recorded times stay as they were); round 1's claims are unchanged.
+        JsonNode s3r1 = Json.MAPPER.readTree(out.resolve("seed-3/seed.json").toFile());
+        byte[] ppoR1 = Files.readAllBytes(out.resolve("seed-3/round-1/ppo-metarm/ppo.json"));
+        byte[] judgeR1 = Files.readAllBytes(out.resolve("seed-4/judge/metarm-vs-eta0/judge.json"));
+        List<String> two = new ArrayList<>(args);
+        two.set(two.indexOf("--rounds") + 1, "2");
+        CliTest.Run r2 = CliTest.run(two.toArray(String[]::new));
+        assertThat(r2.code()).as(r2.err()).isZero();
+        assertThat(r2.err()).doesNotContain("== experiment:"); // the shared stages did not run again
+        assertThat(Files.readAllBytes(out.resolve("seed-3/round-1/ppo-metarm/ppo.json"))).isEqualTo(ppoR1);
+        assertThat(Files.readAllBytes(out.resolve("seed-4/judge/metarm-vs-eta0/judge.json"))).isEqualTo(judgeR1);
+        JsonNode c2 = Json.MAPPER.readTree(out.resolve("claims.json").toFile());
+        JsonNode cl = c2.path("claims");
+        assertThat(cl.size()).isEqualTo(13 + 6);
+        for (int i = 0; i < 13; i++) assertThat(cl.get(i)).isEqualTo(claims.path("claims").get(i));
+        for (JsonNode c : cl) {
+            assertThat(c.fieldNames()).toIterable().contains("name", "metric", "mean", "ci_low", "ci_high", "n_seeds", "per_seed",
+                    "null_ci_low", "null_ci_high", "null_source");
+            assertThat(c.path("n_seeds").asInt()).as(c.path("name").asText()).isEqualTo(2);
+        }
+        JsonNode s3 = Json.MAPPER.readTree(out.resolve("seed-3/seed.json").toFile()), s4 = Json.MAPPER.readTree(out.resolve("seed-4/seed.json").toFile());
+        assertThat(s3.path("rounds").asInt()).isEqualTo(2);
+        assertThat(s3.path("stage_seconds").path("ppo_baseline")).as("round 1's times kept").isEqualTo(s3r1.path("stage_seconds").path("ppo_baseline"));
+        assertThat(s3.path("stage_seconds").path("ppo_metarm")).isEqualTo(s3r1.path("stage_seconds").path("ppo_metarm"));
+        assertThat(s3.path("stage_seconds").has("ppo_vanilla_round_2")).isTrue();
+        String[][] judged2 = {{"metarm_vs_eta0_round_2", "metarm-vs-eta0-round-2"}, {"metarm_vs_vanilla_round_2", "metarm-vs-vanilla-round-2"}};
+        for (int k = 0; k < judged2.length; k++) {
+            JsonNode c = cl.get(13 + 2 * k);
+            assertThat(c.path("metric").asText()).isEqualTo("judge.mean_gold_difference");
+            double a = s3.path("judged").path(judged2[k][0]).path("mean_difference").path("estimate").asDouble();
+            double b = s4.path("judged").path(judged2[k][0]).path("mean_difference").path("estimate").asDouble();
+            JsonNode file = Json.MAPPER.readTree(out.resolve("seed-3/judge/" + judged2[k][1] + "/judge.json").toFile());
+            assertThat(a).isEqualTo(file.path("mean_difference").path("estimate").asDouble());
+            assertThat(c.path("per_seed")).extracting(JsonNode::asDouble).containsExactly(a, b);
+            assertThat(c.path("mean").asDouble()).isCloseTo((a + b) / 2, within(1e-12));
+            assertThat(c.path("null_per_seed")).isEqualTo(cl.get(6).path("per_seed"));
+        }
+        JsonNode acc = cl.get(17);
+        assertThat(acc.path("name").asText()).isEqualTo("MetaRM minus eta-0 RM accuracy on round 2's policy samples (same pairs)");
+        JsonNode onPolicy = Json.MAPPER.readTree(out.resolve("seed-4/rm-on-policy/round-2/rm_on_policy.json").toFile()).path("policies").path(0);
+        assertThat(onPolicy.path("policy").asText()).endsWith("seed-4/round-1/ppo-metarm/policy");
+        assertThat(acc.path("per_seed").get(1).asDouble())
+                .isEqualTo(onPolicy.path("paired").path(0).path("accuracy_difference").path("estimate").asDouble());
+        JsonNode mech = c2.path("mechanism_table");
+        assertThat(mech.size()).isEqualTo(9);
+        assertThat(mech.get(2).path("per_seed").get(0).asDouble())
+                .isEqualTo(s3.path("rm_on_policy").path("vanilla_last").path("reward_models").path(0).path("accuracy").path("estimate").asDouble());
+        assertThat(c2.path("design").path("not_run").asText()).isEqualTo("the contrastive RM");
+        assertThat(Files.readString(out.resolve("claims.md"))).contains("## Mechanism", "| MetaRM round 2 PPO vs iterated vanilla PPO round 2");
+        // Each chain continues from its own round 1, with the same PPO seed (s + 10000 + 1) and budget in every chain.
+        String[][] chains = {{"ppo-metarm", "round-1/ppo-metarm", "round-2/metarm"}, {"ppo-eta0", "round-1/ppo-eta0", "round-2/metarm-eta0"},
+                {"ppo-vanilla", "round-1/ppo-vanilla", "rms/baseline-rm"}};
+        for (String[] ch : chains) {
+            JsonNode ppo = Json.MAPPER.readTree(out.resolve("seed-3/round-2/" + ch[0] + "/ppo.json").toFile());
+            assertThat(Path.of(ppo.path("policy_in").asText())).isEqualTo(out.resolve("seed-3/" + ch[1] + "/policy"));
+            assertThat(ppo.path("reward_model").asText()).endsWith(ch[2]);
+            assertThat(ppo.path("config").path("seed").asLong()).isEqualTo(10_004L);
+            assertThat(ppo.path("iterations").asInt()).isEqualTo(2);
+        }
+        JsonNode v1 = Json.MAPPER.readTree(out.resolve("seed-3/round-1/ppo-vanilla/ppo.json").toFile());
+        assertThat(Path.of(v1.path("policy_in").asText())).isEqualTo(out.resolve("seed-3/ppo-baseline/policy"));
+        assertThat(v1.path("config").path("seed").asLong()).isEqualTo(4L);
+        assertThat(out.resolve("seed-3/round-2/meta_set_eta0.jsonl")).exists();
+
+        CliTest.Run r3 = CliTest.run(two.toArray(String[]::new));
+        assertThat(r3.code()).as(r3.err()).isZero();
+        assertThat(r3.err()).doesNotContain("== experiment:");
+        assertThat(Json.MAPPER.readTree(out.resolve("claims.json").toFile()).path("claims")).isEqualTo(cl);
     }
 }
