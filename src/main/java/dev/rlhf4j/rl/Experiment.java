@@ -101,7 +101,7 @@ public final class Experiment {
     }
 
     /** The fixed inputs every seed shares. */
-    private record Shared(Path sft, Path baselineRm, Path denoisedRm, Path trainPrompts, List<String> heldout, Path pplFile,
+    record Shared(Path sft, Path baselineRm, Path denoisedRm, Path trainPrompts, List<String> heldout, Path pplFile,
                           List<PreferencePair> rmTrain, List<PreferencePair> rmValid) {}
 
     /** Runs one seed's arms in a process of its own and returns its {@code seed.json} (see {@link #runSeed}). */
@@ -117,21 +117,35 @@ public final class Experiment {
      * means separate processes.
      */
     public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels, SeedRunner seedRunner) {
+        return run(c, ExperimentArms.Settings.NONE, out, device, provenance, rewardModels, null, seedRunner);
+    }
+
+    /** {@link #run} with the further arms of {@link ExperimentArms} ({@code contrastiveModels} trains the contrastive candidates). */
+    public static ObjectNode run(Config c, ExperimentArms.Settings arms, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
+                                 ContrastiveArm.Trainer contrastiveModels, SeedRunner seedRunner) {
         long t0 = System.nanoTime();
         Map<String, Double> times = new LinkedHashMap<>();
         Shared sh = shared(c, out, device, provenance, rewardModels, times);
-        return seedsAndClaims(c, sh, out, device, provenance, seedRunner, times, t0);
+        ExperimentArms.shared(c, arms, sh, out, contrastiveModels, device, provenance, times);
+        return seedsAndClaims(c, arms, sh, out, device, provenance, seedRunner, times, t0);
     }
 
     /** One seed's arms in this process, the shared stages having run (the child process of a {@link SeedRunner}). */
     public static ObjectNode runSeed(Config c, Path out, long seed, Device device, ObjectNode provenance) {
+        return runSeed(c, ExperimentArms.Settings.NONE, out, seed, device, provenance);
+    }
+
+    /** {@link #runSeed} with the further arms of {@link ExperimentArms} (their shared stage having run too). */
+    public static ObjectNode runSeed(Config c, ExperimentArms.Settings arms, Path out, long seed, Device device, ObjectNode provenance) {
         if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE)) || !Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) {
             throw new IllegalStateException("the shared stages of " + out + " have not run: run the experiment without --only-seed first");
         }
         Shared sh = shared(c, out, device, provenance, dir -> {
             throw new IllegalStateException("reward models missing in " + dir);
         }, new LinkedHashMap<>());
-        return seed(c, sh, seed, out.resolve("seed-" + seed), device, provenance);
+        ObjectNode r = seed(c, sh, seed, out.resolve("seed-" + seed), device, provenance);
+        ExperimentArms.seed(c, arms, sh, seed, out.resolve("seed-" + seed), device, provenance);
+        return r;
     }
 
     /** The task, the reward models, SFT and the best-of-n curves: everything fixed across seeds. */
@@ -208,7 +222,7 @@ public final class Experiment {
         return sh;
     }
 
-    private static ObjectNode seedsAndClaims(Config c, Shared sh, Path out, Device device, ObjectNode provenance, SeedRunner seedRunner,
+    private static ObjectNode seedsAndClaims(Config c, ExperimentArms.Settings arms, Shared sh, Path out, Device device, ObjectNode provenance, SeedRunner seedRunner,
                                              Map<String, Double> times, long t0) {
 
         // ---- the seeds, side by side ----
@@ -218,7 +232,11 @@ public final class Experiment {
             long s = c.seed(i);
             Path dir = out.resolve("seed-" + s);
             futures.add(pool.submit(() -> {
-                if (seedRunner == null || Files.isRegularFile(dir.resolve("seed.json"))) return seed(c, sh, s, dir, device, provenance);
+                if (seedRunner == null || ExperimentArms.seedDone(arms, dir)) {
+                    ObjectNode r = seed(c, sh, s, dir, device, provenance);
+                    ExperimentArms.seed(c, arms, sh, s, dir, device, provenance);
+                    return r;
+                }
                 return seedRunner.run(s);
             }));
         }
@@ -371,14 +389,17 @@ public final class Experiment {
         design.put("fixed_across_seeds", "the task (prompts, SFT demonstrations, preference pairs, seed " + c.taskSeed() + "), the SFT policy, "
                 + "the baseline and Flip+Margin reward models: the things compared, identical in every seed");
         design.put("varies_per_seed", "PPO seed (rollouts, prompt order), MetaRM meta set and draws, judging and on-policy samples");
-        design.put("not_run", "MetaRM round 2 and iterated vanilla PPO of the same budget (not built yet); the contrastive RM");
+        design.put("not_run", "MetaRM round 2 and iterated vanilla PPO of the same budget (not built yet)"
+                + (Files.isRegularFile(out.resolve("rms").resolve(ContrastiveArm.DIR).resolve(ContrastiveArm.CHOICE)) ? "" : "; the contrastive RM (--no-contrastive-arm)")
+                + (perSeed.stream().anyMatch(x -> Files.isRegularFile(out.resolve("seed-" + x.path("seed").asLong()).resolve(HackingArm.DIR).resolve(HackingArm.FILE)))
+                ? "" : "; reward hacking at beta 0 (--no-hacking-arm)"));
         design.put("judge_prompts", c.judgePrompts());
         design.put("judge_samples_per_prompt", c.judgeSamples());
         design.put("on_policy_prompts", c.onPolicyPrompts());
         design.put("on_policy_samples_per_prompt", c.onPolicySamples());
         design.set("ppo", Json.MAPPER.valueToTree(c.ppo()));
         design.set("meta", Json.MAPPER.valueToTree(c.meta()));
-        o.set("claims", ExperimentClaims.claims(cs));
+        o.set("claims", ExperimentArms.claims(ExperimentClaims.claims(cs), o, seeds, out));
         ArrayNode fixed = o.putArray("fixed_across_seeds");
         JsonNode bon = read(out.resolve("bon").resolve("bon.json"));
         if (bon != null) {
@@ -394,6 +415,7 @@ public final class Experiment {
                 f.put("interval", "95% bootstrap over prompts (one run: the curves do not depend on the PPO seed)");
             }
         }
+        ExperimentArms.fixed(fixed, out);
         JsonNode rms = read(out.resolve("rms").resolve(RM_DONE));
         if (rms != null) {
             for (JsonNode v : rms.path("variants")) {
@@ -422,19 +444,20 @@ public final class Experiment {
                 claims.path("seeds").asInt(), claims.path("seed_list"), claims.path("aa_offset").asLong(),
                 claims.path("design").path("fixed_across_seeds").asText(), claims.path("design").path("not_run").asText()));
         b.append(ExperimentClaims.table(claims.path("claims")));
-        b.append("\n| fixed across seeds | n | Flip+Margin − baseline, gold [95% bootstrap over prompts] |\n| --- | --- | --- |\n");
+        b.append("\n| fixed across seeds | n | RM − baseline, gold of the pick [95% bootstrap over prompts] |\n| --- | --- | --- |\n");
         for (JsonNode f : claims.path("fixed_across_seeds")) {
             if (!f.has("difference")) continue;
             JsonNode d = f.path("difference");
             b.append(String.format(Locale.ROOT, "| %s | %d | %+.4f [%+.4f, %+.4f] |%n", f.path("name").asText(), f.path("n").asInt(),
                     d.path("estimate").asDouble(Double.NaN), d.path("ci_low").asDouble(Double.NaN), d.path("ci_high").asDouble(Double.NaN)));
         }
+        b.append(ExperimentArms.markdown(claims));
         return b.toString();
     }
 
     // ---- stages ----
 
-    private static void ppo(Path policy, Path rm, Shared sh, PpoConfig cfg, Path out, Device device, ObjectNode provenance, String label,
+    static void ppo(Path policy, Path rm, Shared sh, PpoConfig cfg, Path out, Device device, ObjectNode provenance, String label,
                             Map<String, Double> times, String key) {
         if (Files.isRegularFile(out.resolve("ppo.json"))) return;
         stage(label + " -> " + out);
@@ -469,7 +492,7 @@ public final class Experiment {
         }
     }
 
-    private static JsonNode onPolicy(Path policy, List<Map.Entry<String, Path>> rms, List<String> prompts, Config c, GenerationConfig gen,
+    static JsonNode onPolicy(Path policy, List<Map.Entry<String, Path>> rms, List<String> prompts, Config c, GenerationConfig gen,
                                      Path dir, Device device, ObjectNode provenance, Map<String, Double> times) {
         Path file = dir.resolve("rm_on_policy.json");
         if (Files.isRegularFile(file)) return read(file).path("policies").path(0);
@@ -508,13 +531,13 @@ public final class Experiment {
         }
     }
 
-    private static BestOfNCurves.Scores scores(String name, Path rm, List<String> prompts, List<List<String>> samples, Device device) {
+    static BestOfNCurves.Scores scores(String name, Path rm, List<String> prompts, List<List<String>> samples, Device device) {
         try (RewardFunction f = PpoRun.reward(rm.toString(), device)) {
             return new BestOfNCurves.Scores(name, PolicySamples.score(f, prompts, samples));
         }
     }
 
-    private static ClusterBootstrap boot(Config c) {
+    static ClusterBootstrap boot(Config c) {
         return new ClusterBootstrap(c.bootstrap(), c.bootstrapSeed());
     }
 
@@ -557,11 +580,11 @@ public final class Experiment {
         return o;
     }
 
-    private static <T> List<T> first(List<T> xs, int n) {
+    static <T> List<T> first(List<T> xs, int n) {
         return n > 0 && xs.size() > n ? xs.subList(0, n) : xs;
     }
 
-    private static JsonNode read(Path file) {
+    static JsonNode read(Path file) {
         if (!Files.isRegularFile(file)) return null;
         try {
             return Json.MAPPER.readTree(file.toFile());
@@ -570,7 +593,7 @@ public final class Experiment {
         }
     }
 
-    private static void mkdirs(Path p) {
+    static void mkdirs(Path p) {
         try {
             Files.createDirectories(p);
         } catch (IOException e) {
@@ -579,12 +602,12 @@ public final class Experiment {
     }
 
     /** Wall seconds under KEY and this process's CPU seconds under KEY_cpu (the CPU figure does not depend on the load). */
-    private static void timed(Map<String, Double> times, String key, long t, double c0) {
+    static void timed(Map<String, Double> times, String key, long t, double c0) {
         times.put(key, secondsSince(t));
         times.put(key + "_cpu", cpuSeconds() - c0);
     }
 
-    private static double cpuSeconds() {
+    static double cpuSeconds() {
         return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
@@ -592,7 +615,7 @@ public final class Experiment {
         return (System.nanoTime() - t) / 1e9;
     }
 
-    private static void stage(String s) {
+    static void stage(String s) {
         System.err.println("== experiment: " + s);
     }
 }
