@@ -86,19 +86,7 @@ public final class ContrastiveArm {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            List<Candidate> cs = new ArrayList<>();
-            ObjectNode o = Json.MAPPER.createObjectNode();
-            ArrayNode rows = o.putArray("candidates");
-            for (String v : variants) {
-                JsonNode row = Experiment.read(dir.resolve(v).resolve(ROW));
-                if (row == null) throw new IllegalStateException("contrastive reward model " + v + " was not trained into " + dir.resolve(v));
-                cs.add(new Candidate(v, row.path("given_accuracy_valid").asDouble(Double.NaN), row.path("given_loss_valid").asDouble(Double.NaN)));
-                rows.add(row);
-            }
-            int best = choose(cs);
-            o.put("chosen", cs.get(best).name());
-            o.put("criterion", "accuracy against the given (noisy) labels of the " + sh.rmValid().size() + " validation pairs, ties by the lower "
-                    + "validation loss; the clean test pairs and gold were not used (their figures in the candidates are reported only)");
+            ObjectNode o = choice(dir, variants, sh.rmValid().size());
             Experiment.timed(times, "contrastive_rms", t, c0);
             Json.write(dir.resolve(CHOICE), o);
         }
@@ -127,6 +115,27 @@ public final class ContrastiveArm {
             Experiment.timed(times, "bon_contrastive", t, c0);
         }
         return ch;
+    }
+
+    /**
+     * The choice among the trained variants, from their rows in {@code dir/VARIANT/row.json}: only the validation figures
+     * ({@code given_accuracy_valid}, {@code given_loss_valid}) enter {@link #choose}; the rows are kept for the record.
+     */
+    static ObjectNode choice(Path dir, List<String> variants, int validPairs) {
+        List<Candidate> cs = new ArrayList<>();
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        ArrayNode rows = o.putArray("candidates");
+        for (String v : variants) {
+            JsonNode row = Experiment.read(dir.resolve(v).resolve(ROW));
+            if (row == null) throw new IllegalStateException("contrastive reward model " + v + " was not trained into " + dir.resolve(v));
+            cs.add(new Candidate(v, row.path("given_accuracy_valid").asDouble(Double.NaN), row.path("given_loss_valid").asDouble(Double.NaN)));
+            rows.add(row);
+        }
+        int best = choose(cs);
+        o.put("chosen", cs.get(best).name());
+        o.put("criterion", "accuracy against the given (noisy) labels of the " + validPairs + " validation pairs, ties by the lower "
+                + "validation loss; the clean test pairs and gold were not used (their figures in the candidates are reported only)");
+        return o;
     }
 
     /** Seed s: the baseline and the contrastive RM on the final baseline-PPO policy's samples (those of {@code baseline-last}). */
