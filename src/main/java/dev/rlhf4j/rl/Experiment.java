@@ -45,7 +45,9 @@ import java.util.concurrent.Future;
  * (the same code path, data, steps, schedule and checkpoint selection); then PPO from PPO(baseline, s)'s policy with
  * seed s + 1 and the same budget against each. Judged by gold with k paired samples per prompt; reward-model accuracy
  * on the policies' own samples ({@link RmOnPolicy}). Best-of-n curves of the two RMs from SFT once (they do not
- * depend on the PPO seed). Writes {@code claims.json} and {@code claims.md}.
+ * depend on the PPO seed). Writes {@code claims.json} and {@code claims.md}. The further arms (the contrastive RM,
+ * chosen on validation pairs and shared like the other RMs; PPO at β = 0 per RM) live in {@link ExperimentArms}, in
+ * files of their own, so a directory made without them resumes with only them to run.
  *
  * <p>Each stage writes its own directory and is skipped when its output exists, so an interrupted run continues.
  */
