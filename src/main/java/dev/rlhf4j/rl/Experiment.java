@@ -234,6 +234,7 @@ public final class Experiment {
             long s = c.seed(i);
             Path dir = out.resolve("seed-" + s);
             futures.add(pool.submit(() -> {
+                dev.rlhf4j.engine.Engines.prepareThread(); // a pool thread: grad mode is per thread (seeds in this process)
                 if (seedRunner == null || ExperimentArms.seedDone(arms, dir)) {
                     ObjectNode r = seed(c, sh, s, dir, device, provenance);
                     ExperimentArms.seed(c, arms, sh, s, dir, device, provenance);
