@@ -88,6 +88,8 @@ public final class ContrastiveArm {
             }
             ObjectNode o = choice(dir, variants, sh.rmValid().size());
             Experiment.timed(times, "contrastive_rms", t, c0);
+            o.put("seconds", times.get("contrastive_rms"));
+            o.put("cpu_seconds", times.get("contrastive_rms_cpu"));
             Json.write(dir.resolve(CHOICE), o);
         }
         Chosen ch = chosen(out);
@@ -110,9 +112,10 @@ public final class ContrastiveArm {
             r.put("samples_from", "bon/bon_samples.jsonl (the samples, gold and baseline / Flip+Margin scores of bon/bon.json)");
             r.put("contrastive_selection", "chosen on the noisy validation pairs only: rms/" + DIR + "/" + CHOICE);
             r.set("provenance", provenance);
-            Json.write(bon.resolve(BON), r);
             BestOfNCurves.writeSamples(bon.resolve("bon_contrastive_samples.jsonl"), b.prompts(), b.samples(), b.gold(), scores);
             Experiment.timed(times, "bon_contrastive", t, c0);
+            r.put("seconds", times.get("bon_contrastive"));
+            Json.write(bon.resolve(BON), r);
         }
         return ch;
     }
