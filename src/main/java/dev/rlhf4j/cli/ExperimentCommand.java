@@ -8,6 +8,7 @@ import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.rl.Experiment;
+import dev.rlhf4j.rl.ExperimentArms;
 import dev.rlhf4j.rl.PpoConfig;
 import dev.rlhf4j.rl.SftConfig;
 import dev.rlhf4j.train.TrainConfig;
@@ -41,10 +42,16 @@ import java.util.concurrent.Callable;
                 "head to head, MetaRM vs eta 0 and, from round 2, vs iterated vanilla PPO each round, baseline vs SFT, A/A); RM accuracy vs",
                 "gold on the policies' own samples (a mechanism table: baseline RM at the first and last snapshot, MetaRM vs eta 0 on",
                 "each round's samples); best-of-n curves from SFT once. Per comparison: mean over seeds, 95%% t interval, per-seed values",
-                "and the A/A arm's interval on the same metric. Not run yet: the contrastive RM. Every stage is skipped when its output",
-                "exists (resumable; a run of fewer rounds continues with only the new stages). PPO options are ppo's, except",
+                "and the A/A arm's interval on the same metric.",
+                "Contrastive arm (on unless --no-contrastive-arm): the --contrastive-variants trained once like the baseline RM, the",
+                "best chosen on the noisy validation pairs only (never the clean test pairs or gold); a third best-of-n curve on the",
+                "same samples (bon/bon_contrastive.json) and its accuracy minus the baseline's on each seed's final baseline-PPO samples.",
+                "Hacking arm (on unless --no-hacking-arm): per seed, PPO with beta 0 for the baseline and Flip + Margin RMs (2 more",
+                "PPO runs per seed); the iteration at which smoothed gold falls below its start (censored at the budget) and the",
+                "gold drop, beta 0 minus the default beta, the A/A arm as null for the baseline RM (seed-S/hacking/hacking.json).",
+                "Every stage is skipped when its output exists (resumable; a run of fewer rounds continues with only the new stages). PPO options are ppo's, except",
                 "--iterations: " + Experiment.Defaults.ITERATIONS + " here unless given (per seed 5 PPO runs with --rounds 1, 3 + 3R with R >= 2",
-                "rounds); --seed seeds the task, SFT and reward models (fixed across seeds)."})
+                "rounds, and 2 more with the hacking arm); --seed seeds the task, SFT and reward models (fixed across seeds)."})
 public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/experiment", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -95,6 +102,13 @@ public final class ExperimentCommand implements Callable<Integer> {
     int bonPrompts;
     @Option(names = "--bon-n-max", defaultValue = Experiment.Defaults.BON_MAX, description = "N of the best-of-n curves (default: ${DEFAULT-VALUE}).")
     int bonMax;
+    @Option(names = "--no-contrastive-arm", description = "Skip the contrastive RM arm (default: run it).")
+    boolean noContrastive;
+    @Option(names = "--contrastive-variants", split = ",", defaultValue = "simcse-pairs,simcse-difference,swav-pairs,swav-difference",
+            description = "Contrastive candidates, METHOD-REPRESENTATION (default: ${DEFAULT-VALUE}); the best on the validation pairs is used.")
+    List<String> contrastiveVariants;
+    @Option(names = "--no-hacking-arm", description = "Skip the reward-hacking arm, PPO with beta 0 per RM (default: run it).")
+    boolean noHacking;
     @Option(names = "--only-seed",
             description = "Run one seed's arms in this process and stop (the shared stages must have run); --parallel starts these (default: all seeds).")
     Long onlySeed;
@@ -122,14 +136,16 @@ public final class ExperimentCommand implements Callable<Integer> {
         TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(2e-4).seed(taskSeed).evalEvery(0).trainTopLayers(2).build();
         DemoConfig demo = new DemoConfig(rmPairs, rmTestPairs, rmValidPairs, flipRate, members, 0, 1.0, 0.1, taskSeed,
                 new ModelSpec(rmBackbone, Pooling.CLS, 64, device.get()), rmTrain, false);
+        ExperimentArms.Settings arms = new ExperimentArms.Settings(!noContrastive, contrastiveVariants, !noHacking);
         long t0 = System.nanoTime();
         if (onlySeed != null) {
-            Experiment.runSeed(c, out, onlySeed, device.get(), prov);
+            Experiment.runSeed(c, arms, out, onlySeed, device.get(), prov);
             System.out.printf(java.util.Locale.ROOT, "experiment: seed %d done in %.0f s%n", onlySeed, (System.nanoTime() - t0) / 1e9);
             return Main.OK;
         }
         Experiment.SeedRunner runner = par > 1 && seeds > 1 ? this::childProcess : null;
-        Experiment.run(c, out, device.get(), prov, dir -> DemoPipeline.run(demo, dir, prov, System.err), runner);
+        Experiment.run(c, arms, out, device.get(), prov, dir -> DemoPipeline.run(demo, dir, prov, System.err),
+                (dir, variants) -> DemoPipeline.contrastiveModels(demo, out.resolve("rms"), dir, variants, prov, System.err), runner);
         System.out.print(Files.readString(out.resolve("claims.md")));
         System.out.printf(java.util.Locale.ROOT, "experiment: %d seed(s), %d side by side, %.0f s -> %s%n", seeds, par,
                 (System.nanoTime() - t0) / 1e9, out.resolve("claims.json").toAbsolutePath());

@@ -183,6 +183,48 @@ public final class DemoPipeline {
         return summary;
     }
 
+    /**
+     * The contrastive variants of an experiment (names {@code simcse-pairs}, {@code swav-difference}, …: method and
+     * representation) trained as the baseline of the demo run in {@code rms} is: its noisy training pairs, Bradley–Terry
+     * loss, model and settings, seed; each evaluated as the demo evaluates its variants (clean test pairs, noisy
+     * validation pairs, calibrated on the validation pairs) and saved into {@code dir/VARIANT} with its row
+     * ({@code row.json}, written last, with {@code given_loss_valid}: the BT loss on the validation pairs' given labels).
+     * A variant whose row exists is skipped, so an interrupted stage resumes.
+     */
+    public static void contrastiveModels(DemoConfig c, Path rms, Path dir, List<String> variants, ObjectNode provenance, PrintStream log)
+            throws IOException {
+        List<PreferencePair> train = PreferenceDataset.load(rms.resolve("train.jsonl")).pairs();
+        List<PreferencePair> valid = PreferenceDataset.load(rms.resolve("valid.jsonl")).pairs();
+        List<PreferencePair> test = PreferenceDataset.load(rms.resolve("test.jsonl")).pairs();
+        ObjectNode validSource = Json.MAPPER.createObjectNode();
+        validSource.put("path", rms.resolve("valid.jsonl").toAbsolutePath().normalize().toString());
+        validSource.put("sha256", dev.rlhf4j.provenance.Provenance.sha256(rms.resolve("valid.jsonl")));
+        validSource.put("pairs", valid.size());
+        validSource.put("selection", "the demo's noisy validation pairs");
+        LowerLayerCache lower = null;
+        int k = 0;
+        for (String v : variants) {
+            k++;
+            Path vd = dir.resolve(v);
+            if (Files.isRegularFile(vd.resolve("row.json"))) continue;
+            String[] mc = v.split("-", 2);
+            if (mc.length != 2) throw new IllegalArgumentException("contrastive variant " + v + ": expected METHOD-REPRESENTATION");
+            if (lower == null && c.train().trainTopLayers() > 0) lower = lowerLayerCache(c);
+            log.printf("contrastive reward model %d/%d: %s%n", k, variants.size(), v);
+            TrainJob job = new TrainJob(c.model(), c.train(), new BradleyTerryLoss(), 1.0, null, null, log, v, lower)
+                    .withContrastive(contrastive(mc[0], mc[1]));
+            TrainJob.Outcome o = job.run(train, List.of(), false, curve(dir, v));
+            try (RewardModel model = o.model()) {
+                float[][] vs = LowerLayerCache.score(lower, model, valid);
+                ObjectNode row = evaluate(v, "bt", "train.jsonl", model, test, valid, lower, null, validSource).row();
+                row.put("given_loss_valid", PairMetrics.of(vs[0], vs[1]).loss());
+                row.put("train_seconds", o.result().state().elapsedSeconds());
+                RewardModels.save(model, vd, provenance);
+                Json.write(vd.resolve("row.json"), row);
+            }
+        }
+    }
+
     /** A model's training curve, OUT/metrics/NAME.jsonl (replaced, not appended to, when the demo reruns into OUT). */
     static List<TrainListener> curve(Path out, String name) {
         Path file = out.resolve("metrics").resolve(name + ".jsonl");

@@ -510,10 +510,34 @@ public final class RunReport {
                 b.append("<div class=\"plots\">\n").append(Svg.bars("Paired mean gold difference per prompt, mean over seeds (± 95% t)",
                         "gold difference", names, List.of(new Svg.Bars("mean over seeds", unbox(mean), unbox(err))), 0)).append("</div>\n")
                         .append(t).append("</table>\n");
+                b.append(fixedAcrossSeeds(d.json()));
             }
             if (b.length() == 0) return;
             section("claims", "Claims over seeds", b + "<p class=\"note\">Each seed reruns PPO, MetaRM's sampling and judging with the "
                     + "task, SFT policy and reward models fixed; the null is the same metric on the A/A arm (another PPO seed).</p>\n");
+        }
+
+        /**
+         * The best-of-n differences from the baseline RM (fixed across seeds: one run, bootstrap over prompts) and, where
+         * the experiment chose a contrastive RM, the choice and its criterion.
+         */
+        private static String fixedAcrossSeeds(JsonNode claims) {
+            StringBuilder t = new StringBuilder();
+            for (JsonNode f : claims.path("fixed_across_seeds")) {
+                if (!f.path("difference").isObject()) continue;
+                if (t.length() == 0) {
+                    t.append("<table>\n<tr><th>fixed across seeds</th><th>n</th><th>RM − baseline, gold of the pick [95% bootstrap over prompts]</th></tr>\n");
+                }
+                t.append("<tr><td>").append(esc(f.path("name").asText())).append("</td><td>").append(f.path("n").asInt()).append("</td><td>")
+                        .append(seedInterval(f.path("difference"), "estimate", "ci_low", "ci_high")).append("</td></tr>\n");
+            }
+            if (t.length() > 0) t.append("</table>\n");
+            JsonNode ch = claims.path("contrastive_choice");
+            if (ch.isObject()) {
+                t.append("<p class=\"note\">Contrastive RM: ").append(esc(ch.path("chosen").asText())).append(", chosen by ")
+                        .append(esc(ch.path("criterion").asText())).append(".</p>\n");
+            }
+            return t.toString();
         }
 
         private static String seedInterval(JsonNode c, String mean, String low, String high) {

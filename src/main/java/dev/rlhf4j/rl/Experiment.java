@@ -46,7 +46,10 @@ import java.util.concurrent.Future;
  * seed s + 1 and the same budget against each. Judged by gold with k paired samples per prompt; reward-model accuracy
  * on the policies' own samples ({@link RmOnPolicy}). Best-of-n curves of the two RMs from SFT once (they do not
  * depend on the PPO seed). With {@code rounds} R ≥ 2, MetaRM rounds 2..R against their η = 0 control and iterated vanilla
- * PPO of the same rounds and budget ({@link ExperimentRounds}). Writes {@code claims.json} and {@code claims.md}.
+ * PPO of the same rounds and budget ({@link ExperimentRounds}).  * The further arms (the contrastive RM,
+ * chosen on validation pairs and shared like the other RMs; PPO at β = 0 per RM) live in {@link ExperimentArms}, in
+ * files of their own, so a directory made without them resumes with only them to run. Writes {@code claims.json} and
+ * {@code claims.md}.
  *
  * <p>Each stage writes its own directory and is skipped when its output exists, so an interrupted run continues.
  */
@@ -120,21 +123,35 @@ public final class Experiment {
      * means separate processes.
      */
     public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels, SeedRunner seedRunner) {
+        return run(c, ExperimentArms.Settings.NONE, out, device, provenance, rewardModels, null, seedRunner);
+    }
+
+    /** {@link #run} with the further arms of {@link ExperimentArms} ({@code contrastiveModels} trains the contrastive candidates). */
+    public static ObjectNode run(Config c, ExperimentArms.Settings arms, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
+                                 ContrastiveArm.Trainer contrastiveModels, SeedRunner seedRunner) {
         long t0 = System.nanoTime();
         Map<String, Double> times = new LinkedHashMap<>();
         Shared sh = shared(c, out, device, provenance, rewardModels, times);
-        return seedsAndClaims(c, sh, out, device, provenance, seedRunner, times, t0);
+        ExperimentArms.shared(c, arms, sh, out, contrastiveModels, device, provenance, times);
+        return seedsAndClaims(c, arms, sh, out, device, provenance, seedRunner, times, t0);
     }
 
     /** One seed's arms in this process, the shared stages having run (the child process of a {@link SeedRunner}). */
     public static ObjectNode runSeed(Config c, Path out, long seed, Device device, ObjectNode provenance) {
+        return runSeed(c, ExperimentArms.Settings.NONE, out, seed, device, provenance);
+    }
+
+    /** {@link #runSeed} with the further arms of {@link ExperimentArms} (their shared stage having run too). */
+    public static ObjectNode runSeed(Config c, ExperimentArms.Settings arms, Path out, long seed, Device device, ObjectNode provenance) {
         if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE)) || !Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) {
             throw new IllegalStateException("the shared stages of " + out + " have not run: run the experiment without --only-seed first");
         }
         Shared sh = shared(c, out, device, provenance, dir -> {
             throw new IllegalStateException("reward models missing in " + dir);
         }, new LinkedHashMap<>());
-        return seed(c, sh, seed, out.resolve("seed-" + seed), device, provenance);
+        ObjectNode r = seed(c, sh, seed, out.resolve("seed-" + seed), device, provenance);
+        ExperimentArms.seed(c, arms, sh, seed, out.resolve("seed-" + seed), device, provenance);
+        return r;
     }
 
     /** The task, the reward models, SFT and the best-of-n curves: everything fixed across seeds. */
@@ -211,7 +228,7 @@ public final class Experiment {
         return sh;
     }
 
-    private static ObjectNode seedsAndClaims(Config c, Shared sh, Path out, Device device, ObjectNode provenance, SeedRunner seedRunner,
+    private static ObjectNode seedsAndClaims(Config c, ExperimentArms.Settings arms, Shared sh, Path out, Device device, ObjectNode provenance, SeedRunner seedRunner,
                                              Map<String, Double> times, long t0) {
 
         // ---- the seeds, side by side ----
@@ -221,7 +238,12 @@ public final class Experiment {
             long s = c.seed(i);
             Path dir = out.resolve("seed-" + s);
             futures.add(pool.submit(() -> {
-                if (seedRunner == null || ExperimentRounds.complete(read(dir.resolve("seed.json")), c)) return seed(c, sh, s, dir, device, provenance);
+                dev.rlhf4j.engine.Engines.prepareThread(); // a pool thread: grad mode is per thread (seeds in this process)
+                if (seedRunner == null || (ExperimentRounds.complete(read(dir.resolve("seed.json")), c) && ExperimentArms.seedDone(arms, dir))) {
+                    ObjectNode r = seed(c, sh, s, dir, device, provenance);
+                    ExperimentArms.seed(c, arms, sh, s, dir, device, provenance);
+                    return r;
+                }
                 return seedRunner.run(s);
             }));
         }
@@ -377,7 +399,11 @@ public final class Experiment {
         design.put("fixed_across_seeds", "the task (prompts, SFT demonstrations, preference pairs, seed " + c.taskSeed() + "), the SFT policy, "
                 + "the baseline and Flip+Margin reward models: the things compared, identical in every seed");
         design.put("varies_per_seed", "PPO seed (rollouts, prompt order), MetaRM meta set and draws, judging and on-policy samples");
-        design.put("not_run", ExperimentRounds.notRun(c));
+        String notRun = ExperimentRounds.notRun(c)
+                + (Files.isRegularFile(out.resolve("rms").resolve(ContrastiveArm.DIR).resolve(ContrastiveArm.CHOICE)) ? "" : "; the contrastive RM (--no-contrastive-arm)")
+                + (perSeed.stream().anyMatch(x -> Files.isRegularFile(out.resolve("seed-" + x.path("seed").asLong()).resolve(HackingArm.DIR).resolve(HackingArm.FILE)))
+                ? "" : "; reward hacking at beta 0 (--no-hacking-arm)");
+        design.put("not_run", notRun.isEmpty() ? "nothing: every arm ran" : notRun.replaceFirst("^; ", ""));
         ExperimentRounds.design(design, c);
         design.put("judge_prompts", c.judgePrompts());
         design.put("judge_samples_per_prompt", c.judgeSamples());
@@ -385,7 +411,7 @@ public final class Experiment {
         design.put("on_policy_samples_per_prompt", c.onPolicySamples());
         design.set("ppo", Json.MAPPER.valueToTree(c.ppo()));
         design.set("meta", Json.MAPPER.valueToTree(c.meta()));
-        o.set("claims", ExperimentClaims.claims(cs));
+        o.set("claims", ExperimentArms.claims(ExperimentClaims.claims(cs), o, seeds, out));
         o.set("mechanism_table", ExperimentRounds.mechanismTable(c, perSeed, seeds));
         ArrayNode fixed = o.putArray("fixed_across_seeds");
         JsonNode bon = read(out.resolve("bon").resolve("bon.json"));
@@ -402,6 +428,7 @@ public final class Experiment {
                 f.put("interval", "95% bootstrap over prompts (one run: the curves do not depend on the PPO seed)");
             }
         }
+        ExperimentArms.fixed(fixed, out);
         JsonNode rms = read(out.resolve("rms").resolve(RM_DONE));
         if (rms != null) {
             for (JsonNode v : rms.path("variants")) {
@@ -431,13 +458,14 @@ public final class Experiment {
                 claims.path("design").path("fixed_across_seeds").asText(), claims.path("design").path("not_run").asText()));
         b.append(ExperimentClaims.table(claims.path("claims")));
         b.append(ExperimentRounds.markdown(claims.path("mechanism_table")));
-        b.append("\n| fixed across seeds | n | Flip+Margin − baseline, gold [95% bootstrap over prompts] |\n| --- | --- | --- |\n");
+        b.append("\n| fixed across seeds | n | RM − baseline, gold of the pick [95% bootstrap over prompts] |\n| --- | --- | --- |\n");
         for (JsonNode f : claims.path("fixed_across_seeds")) {
             if (!f.has("difference")) continue;
             JsonNode d = f.path("difference");
             b.append(String.format(Locale.ROOT, "| %s | %d | %+.4f [%+.4f, %+.4f] |%n", f.path("name").asText(), f.path("n").asInt(),
                     d.path("estimate").asDouble(Double.NaN), d.path("ci_low").asDouble(Double.NaN), d.path("ci_high").asDouble(Double.NaN)));
         }
+        b.append(ExperimentArms.markdown(claims));
         return b.toString();
     }
 
@@ -517,13 +545,13 @@ public final class Experiment {
         }
     }
 
-    private static BestOfNCurves.Scores scores(String name, Path rm, List<String> prompts, List<List<String>> samples, Device device) {
+    static BestOfNCurves.Scores scores(String name, Path rm, List<String> prompts, List<List<String>> samples, Device device) {
         try (RewardFunction f = PpoRun.reward(rm.toString(), device)) {
             return new BestOfNCurves.Scores(name, PolicySamples.score(f, prompts, samples));
         }
     }
 
-    private static ClusterBootstrap boot(Config c) {
+    static ClusterBootstrap boot(Config c) {
         return new ClusterBootstrap(c.bootstrap(), c.bootstrapSeed());
     }
 
@@ -566,7 +594,7 @@ public final class Experiment {
         return o;
     }
 
-    private static <T> List<T> first(List<T> xs, int n) {
+    static <T> List<T> first(List<T> xs, int n) {
         return n > 0 && xs.size() > n ? xs.subList(0, n) : xs;
     }
 

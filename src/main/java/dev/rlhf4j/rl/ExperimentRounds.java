@@ -212,8 +212,7 @@ final class ExperimentRounds {
 
     /** The design note's "not run" line. */
     static String notRun(Experiment.Config c) {
-        return c.rounds() >= 2 ? "the contrastive RM"
-                : "MetaRM rounds after the first and iterated vanilla PPO (--rounds 1); the contrastive RM";
+        return c.rounds() >= 2 ? "" : "MetaRM rounds after the first and iterated vanilla PPO (--rounds 1)";
     }
 
     /** The rounds' part of the design note. */

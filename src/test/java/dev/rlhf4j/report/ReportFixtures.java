@@ -183,6 +183,10 @@ final class ReportFixtures {
                         new double[] {0.1, 0.2, 0.15}, new double[] {-0.05, 0.02, 0.01}, "A/A"),
                 new dev.rlhf4j.rl.ExperimentClaims.Comparison("A/A", "judge.mean_gold_difference", new long[] {1, 2, 3},
                         new double[] {-0.05, 0.02, 0.01}, new double[] {-0.05, 0.02, 0.01}, "A/A"))));
+        ObjectNode fixed = claims.putArray("fixed_across_seeds").addObject();
+        fixed.put("name", "best-of-16 from SFT: contrastive (simcse-pairs) minus baseline, gold of the pick").put("n", 16);
+        fixed.set("difference", new dev.rlhf4j.eval.stats.Interval(0.031, -0.012, 0.074, Double.NaN).toJson());
+        claims.putObject("contrastive_choice").put("chosen", "simcse-pairs").put("criterion", "accuracy on the validation pairs");
         Json.write(dir.resolve("claims.json"), claims);
     }
 

@@ -45,6 +45,9 @@ class RunReportTest {
         assertThat(section(html, "bon").split("class=\"band\"", -1)).hasSize(4);
         assertThat(section(html, "judge")).contains("0.1200 [0.0200, 0.2200]", "50.0% [41.0, 59.0]", "+10.0 [-6.0, +26.0] pts");
         assertThat(section(html, "rm-on-policy")).contains("good-rm", "Kendall", "(p ");
+        // Claims: the best-of-n differences fixed across seeds and the contrastive choice.
+        assertThat(section(html, "claims")).contains("best-of-16 from SFT: contrastive (simcse-pairs) minus baseline", "+0.0310 [-0.0120, +0.0740]",
+                "Contrastive RM: simcse-pairs, chosen by accuracy on the validation pairs");
     }
 
     @Test
