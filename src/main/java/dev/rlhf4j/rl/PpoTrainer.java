@@ -90,6 +90,8 @@ public final class PpoTrainer {
         boolean withCritic = critic != null;
         actor.parameters().requireGradients(true);
         if (withCritic) critic.parameters().requireGradients(true);
+        actor.decoder().recompute(cfg.recompute());
+        if (withCritic) critic.recompute(cfg.recompute());
         AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.parameters());
         AdamW criticOpt = withCritic ? cfg.criticOptim().create(critic.manager(), critic.parameters()) : null;
         Loop.Group actorGroup = new Loop.Group(ACTOR, actor.parameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr()));
