@@ -175,4 +175,40 @@ class RecomputeTest {
             return gradients(lm.trainableParameters(), lm.decoder(), recompute, deferred, () -> lm.targetNll(batch, true));
         }
     }
+    /**
+     * With dropout on, each layer is re-seeded before its forward run and its recomputation, so both see the same masks:
+     * the recomputed gradient of a layer-0 weight matches the central difference of the loss (same seeds, so the same
+     * masks) along that gradient within 1%. Mismatched masks would give the gradient of another dropout pattern.
+     */
+    @Test
+    void withDropoutTheRecomputedLayersSeeTheMasksOfTheForwardPass() {
+        BertConfig cfg = new BertConfig(64, 16, 3, 4, 32, 32, 2, 1e-12, 0.1, 0.1);
+        List<EncodedSequence> rows = rows(3, cfg.vocabSize(), 12, 1);
+        String name = "encoder.layer.0.output.dense.weight";
+        try (NDManager m = NDManager.newBaseManager()) {
+            BertEncoder enc = new BertEncoder(m, cfg);
+            enc.initRandom(3);
+            RewardModel rm = new RewardModel(m, enc, Pooling.CLS, null, "tiny-bert", 5);
+            float[] d = gradients(rm.parameters(), enc, true, true, () -> pairLoss(rm, rows)).get(name);
+            NDArray w = rm.parameters().get(name);
+            float[] w0 = w.toFloatArray();
+            double norm2 = 0;
+            for (float v : d) norm2 += (double) v * v;
+            double t = 1e-2 / Math.sqrt(norm2); // a step of 0.01 in weight space along the gradient
+            double[] loss = new double[2];
+            for (int k = 0; k < 2; k++) {
+                float[] shifted = new float[w0.length];
+                for (int i = 0; i < w0.length; i++) shifted[i] = (float) (w0[i] + (k == 0 ? t : -t) * d[i]);
+                Engines.assign(w, shifted);
+                enc.recompute(true);
+                Engines.seed(SEED);
+                try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector();
+                     Recompute rc = Recompute.open(SEED)) {
+                    loss[k] = pairLoss(rm, rows).getFloat();
+                }
+            }
+            double directional = (loss[0] - loss[1]) / (2 * t); // d loss / d t along d: should be |d|²
+            assertThat(directional).isCloseTo(norm2, org.assertj.core.data.Percentage.withPercentage(1));
+        }
+    }
 }
