@@ -56,12 +56,15 @@ public final class PpoOptions {
     @Option(names = "--max-prompt-tokens", defaultValue = PpoConfig.Defaults.MAX_PROMPT_TOKENS, description = "Prompt tokens kept (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
 
+    @picocli.CommandLine.Mixin RecomputeOption recompute;
+
     public PpoConfig config() {
         return PpoConfig.builder().iterations(iterations).promptsPerIter(promptsPerIter).rollouts(rollouts)
                 .maxNewTokens(sampling.maxNew).temperature(sampling.temperature).topP(sampling.topP)
                 .repetitionPenalty(sampling.repetition).klBeta(klBeta).rewardClip(rewardClip).normalizeRewards(!noNorm)
                 .gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs).minibatch(minibatch)
                 .actorOptim(optimizer.config(actorLr)).criticOptim(optimizer.config(criticLr)).clipNorm(clipNorm).seed(seed.get()).checkpointEvery(checkpointEvery)
-                .maxPromptTokens(maxPrompt).algorithm(Algorithm.parse(algorithm)).klInReward(klInReward).snapshots(snapshots).build();
+                .maxPromptTokens(maxPrompt).algorithm(Algorithm.parse(algorithm)).klInReward(klInReward).snapshots(snapshots)
+                .recompute(recompute.get()).build();
     }
 }

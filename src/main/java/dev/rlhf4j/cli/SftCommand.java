@@ -63,6 +63,7 @@ public final class SftCommand implements Callable<Integer> {
     double validFraction;
     @picocli.CommandLine.Mixin SeedOption seed;
     @picocli.CommandLine.Mixin LoraOptions loraOptions;
+    @picocli.CommandLine.Mixin RecomputeOption recompute;
 
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint (default: start afresh).")
     boolean resume;
@@ -77,7 +78,7 @@ public final class SftCommand implements Callable<Integer> {
         threads.apply();
         SftConfig cfg = SftConfig.builder().epochs(epochs).batchSize(batch).optim(optimizer.config(lr)).warmupRatio(warmup)
                 .schedule(schedule).clipNorm(clip).seed(seed.get()).maxLength(maxLength).maxPromptTokens(maxPrompt).packing(packing)
-                .evalEvery(evalEvery).build();
+                .evalEvery(evalEvery).recompute(recompute.get()).build();
         List<Demonstrations.Example> all = Demonstrations.read(data);
         List<Demonstrations.Example> train = new ArrayList<>(), valid = new ArrayList<>();
         for (Demonstrations.Example e : all) (Split.unit(e.prompt()) < validFraction ? valid : train).add(e);

@@ -55,6 +55,8 @@ public final class TrainOptions {
                     + "data and cached, so an epoch costs about K/L of a full one. 0 trains every weight (default: ${DEFAULT-VALUE}).")
     int trainTopLayers;
 
+    @picocli.CommandLine.Mixin RecomputeOption recompute;
+
     @Option(names = "--loss", defaultValue = "bt",
             description = "Pairwise loss: bt (Bradley–Terry), margin (−log σ(Δ − m)), smooth (label smoothing), "
                     + "smooth+margin (default: ${DEFAULT-VALUE}). margin losses read each pair's 'margin' field.")
@@ -76,7 +78,8 @@ public final class TrainOptions {
         return TrainConfig.builder().epochs(epochs).batchPairs(batchSize).gradAccum(gradAccum)
                 .optim(optimizer.config(lr)).warmupRatio(warmup).schedule(schedule)
                 .clipNorm(clip).seed(seed.get()).evalEvery(evalEvery).maxSteps(maxSteps).groupByLength(!noGrouping)
-                .dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers).build();
+                .dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers)
+                .recompute(recompute.get()).build();
     }
 
     public PairwiseLoss lossFunction() {

@@ -65,6 +65,15 @@ public interface Backbone {
     void setDropout(float p);
 
     /**
+     * Switches activation recomputation on or off (off when built): while a training loop's
+     * {@link dev.rlhf4j.engine.Recompute} is open and gradients are recorded, the full pass keeps only each layer's input
+     * and runs the layer again when its gradient is needed. Gradients are those of the normal pass.
+     */
+    default void recompute(boolean on) {
+        if (on) throw new UnsupportedOperationException(getClass().getSimpleName() + " does not recompute activations");
+    }
+
+    /**
      * Adds {@code adapter}'s term to every linear layer it adapts (null removes it). Backbones whose linear layers
      * do not go through one place refuse.
      */

@@ -38,12 +38,14 @@ import dev.rlhf4j.train.optim.OptimConfig;
  * @param klInReward       GRPO / Dr. GRPO: β·KL in the sequence reward instead of the k3 loss term
  * @param snapshots        iterations after which the actor is kept as a policy directory {@code snapshots/iter-XXXX}
  *                         (0: the starting policy); empty: 0, every {@code checkpointEvery} and the last
+ * @param recompute        activation recomputation in the actor's and the critic's decoders (engine.Recompute)
  */
 public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int maxNewTokens, double temperature,
                         double topP, double repetitionPenalty, double klBeta, double rewardClip, boolean normalizeRewards,
                         double gamma, double lambda, double clip, double valueClip, int epochs, int minibatch,
                         OptimConfig actorOptim, OptimConfig criticOptim, double clipNorm, long seed, int checkpointEvery,
-                        int maxPromptTokens, Algorithm algorithm, boolean klInReward, java.util.List<Integer> snapshots) {
+                        int maxPromptTokens, Algorithm algorithm, boolean klInReward, java.util.List<Integer> snapshots,
+                        boolean recompute) {
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
@@ -99,7 +101,8 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 .temperature(temperature).topP(topP).repetitionPenalty(repetitionPenalty).klBeta(klBeta).rewardClip(rewardClip)
                 .normalizeRewards(normalizeRewards).gamma(gamma).lambda(lambda).clip(clip).valueClip(valueClip).epochs(epochs)
                 .minibatch(minibatch).actorOptim(actorOptim).criticOptim(criticOptim).clipNorm(clipNorm).seed(seed)
-                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens).algorithm(algorithm).klInReward(klInReward).snapshots(snapshots);
+                .checkpointEvery(checkpointEvery).maxPromptTokens(maxPromptTokens).algorithm(algorithm).klInReward(klInReward).snapshots(snapshots)
+                .recompute(recompute);
     }
 
     /** Named setters over {@link Defaults}. */
@@ -114,7 +117,7 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
                 clip = d(Defaults.CLIP), valueClip = d(Defaults.VALUE_CLIP), clipNorm = d(Defaults.CLIP_NORM);
         private OptimConfig actorOptim = OptimConfig.adamW(d(Defaults.ACTOR_LR), OptimConfig.EPS_POLICY),
                 criticOptim = OptimConfig.adamW(d(Defaults.CRITIC_LR), OptimConfig.EPS_POLICY);
-        private boolean normalizeRewards = true, klInReward = false;
+        private boolean normalizeRewards = true, klInReward = false, recompute = false;
         private Algorithm algorithm = Algorithm.parse(Defaults.ALGORITHM);
         private long seed = Long.parseLong(Defaults.SEED);
         private java.util.List<Integer> snapshots = java.util.List.of();
@@ -156,11 +159,12 @@ public record PpoConfig(int iterations, int promptsPerIter, int rollouts, int ma
         public Builder algorithm(Algorithm v) { algorithm = v; return this; }
         public Builder klInReward(boolean v) { klInReward = v; return this; }
         public Builder snapshots(java.util.List<Integer> v) { snapshots = v; return this; }
+        public Builder recompute(boolean v) { recompute = v; return this; }
 
         public PpoConfig build() {
             return new PpoConfig(iterations, promptsPerIter, rollouts, maxNewTokens, temperature, topP, repetitionPenalty,
                     klBeta, rewardClip, normalizeRewards, gamma, lambda, clip, valueClip, epochs, minibatch, actorOptim,
-                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens, algorithm, klInReward, snapshots);
+                    criticOptim, clipNorm, seed, checkpointEvery, maxPromptTokens, algorithm, klInReward, snapshots, recompute);
         }
     }
 }

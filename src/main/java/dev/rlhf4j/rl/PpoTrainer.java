@@ -90,6 +90,8 @@ public final class PpoTrainer {
         boolean withCritic = critic != null;
         actor.trainableParameters().requireGradients(true); // with LoRA: A and B (and the value head), the bases frozen
         if (withCritic) critic.trainableParameters().requireGradients(true);
+        actor.decoder().recompute(cfg.recompute());
+        if (withCritic) critic.recompute(cfg.recompute());
         AdamW actorOpt = cfg.actorOptim().create(actor.manager(), actor.trainableParameters());
         AdamW criticOpt = withCritic ? cfg.criticOptim().create(critic.manager(), critic.trainableParameters()) : null;
         Loop.Group actorGroup = new Loop.Group(ACTOR, actor.trainableParameters(), actorOpt, LrSchedule.constant(cfg.actorOptim().lr()));

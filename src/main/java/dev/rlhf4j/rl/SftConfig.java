@@ -18,9 +18,10 @@ import dev.rlhf4j.train.optim.OptimConfig;
  * @param maxPromptTokens prompt tokens kept, oldest dropped first
  * @param packing         concatenate examples into rows of {@code maxLength} instead of padding each
  * @param evalEvery       optimizer steps between validations and checkpoints, 0 = at each epoch's end
+ * @param recompute       activation recomputation in the policy (engine.Recompute): less memory, one more forward pass
  */
 public record SftConfig(int epochs, int batchSize, OptimConfig optim, double warmupRatio, String schedule, double clipNorm,
-                        long seed, int maxLength, int maxPromptTokens, boolean packing, int evalEvery) {
+                        long seed, int maxLength, int maxPromptTokens, boolean packing, int evalEvery, boolean recompute) {
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
@@ -50,7 +51,7 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
     public Builder toBuilder() {
         return new Builder().epochs(epochs).batchSize(batchSize).optim(optim).warmupRatio(warmupRatio).schedule(schedule)
                 .clipNorm(clipNorm).seed(seed).maxLength(maxLength).maxPromptTokens(maxPromptTokens).packing(packing)
-                .evalEvery(evalEvery);
+                .evalEvery(evalEvery).recompute(recompute);
     }
 
     /** Named setters over {@link Defaults}. */
@@ -63,7 +64,7 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
         private double warmupRatio = Double.parseDouble(Defaults.WARMUP_RATIO), clipNorm = Double.parseDouble(Defaults.CLIP_NORM);
         private String schedule = Defaults.SCHEDULE;
         private long seed = Long.parseLong(Defaults.SEED);
-        private boolean packing;
+        private boolean packing, recompute;
 
         private Builder() {}
 
@@ -80,10 +81,11 @@ public record SftConfig(int epochs, int batchSize, OptimConfig optim, double war
         public Builder maxPromptTokens(int v) { maxPromptTokens = v; return this; }
         public Builder packing(boolean v) { packing = v; return this; }
         public Builder evalEvery(int v) { evalEvery = v; return this; }
+        public Builder recompute(boolean v) { recompute = v; return this; }
 
         public SftConfig build() {
             return new SftConfig(epochs, batchSize, optim, warmupRatio, schedule, clipNorm, seed, maxLength, maxPromptTokens,
-                    packing, evalEvery);
+                    packing, evalEvery, recompute);
         }
     }
 }

@@ -66,6 +66,7 @@ public final class SftTrainer {
         long total = Loop.totalSteps(batchesPerEpoch, 1, cfg.epochs(), 0);
         LrSchedule schedule = new LrSchedule(cfg.optim().lr(), Math.round(total * cfg.warmupRatio()), total, cfg.schedule());
         policy.trainableParameters().requireGradients(true);
+        policy.decoder().recompute(cfg.recompute());
         AdamW opt = cfg.optim().create(policy.manager(), policy.trainableParameters());
         Loop<List<Sequence>> loop = new Loop<>(this::step, new Loop.Settings(1, cfg.clipNorm(), cfg.seed()),
                 List.of(new Loop.Group(OPTIMIZER, policy.trainableParameters(), opt, schedule)));

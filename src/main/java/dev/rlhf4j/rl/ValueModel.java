@@ -113,6 +113,11 @@ public final class ValueModel implements AutoCloseable {
         return h.matMul(head.transpose()).squeeze(-1).add(bias);
     }
 
+    /** Activation recomputation in the critic's decoder (see {@link dev.rlhf4j.model.Backbone#recompute}). */
+    public void recompute(boolean on) {
+        decoder.recompute(on);
+    }
+
     public ModelParameters parameters() {
         return params;
     }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.rlhf4j.engine.Engines;
+import dev.rlhf4j.engine.Recompute;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.train.optim.AdamW;
 import dev.rlhf4j.train.optim.GradientClipping;
@@ -225,14 +226,20 @@ public final class Loop<B> {
 
     private Micro micro(B batch, long microStep, double[] times) {
         // Dropout masks are a function of (seed, micro step), so a replay or a resumed run repeats them.
-        Engines.seed(settings.seed() * 1_000_003L + microStep);
+        long seed = settings.seed() * 1_000_003L + microStep;
+        Engines.seed(seed);
         try (NDScope scope = new NDScope()) {
             step.beforeForward(microStep);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            // A backbone switched to recomputation (--recompute) keeps only its layers' inputs in the forward pass;
+            // rc.backward() then runs the layers again and back-propagates through them (engine.Recompute).
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector(); Recompute rc = Recompute.open(seed)) {
                 long t0 = System.nanoTime();
                 Micro r = step.forward(batch);
                 long t1 = System.nanoTime();
-                if (Double.isFinite(r.loss())) gc.backward(Scalars.div(r.objective(), settings.gradAccum()));
+                if (Double.isFinite(r.loss())) {
+                    gc.backward(Scalars.div(r.objective(), settings.gradAccum()));
+                    rc.backward();
+                }
                 times[0] += (t1 - t0) / 1e9;
                 times[1] += (System.nanoTime() - t1) / 1e9;
                 return r;

@@ -138,6 +138,7 @@ public final class RewardTrainer {
             if (!metaSeqs.isEmpty()) lower.fill(model, metaSeqs);
         }
         trainable.requireGradients(true);
+        model.backbone().recompute(cfg.recompute());
         if (cfg.dropout() >= 0) model.backbone().setDropout((float) cfg.dropout());
         if (objective != null) model.backbone().setDropout((float) contrastive.dropout()); // the two views differ by dropout
         AdamW opt = cfg.optim().create(model.manager(), trainable);

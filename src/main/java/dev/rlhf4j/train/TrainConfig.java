@@ -26,11 +26,13 @@ import dev.rlhf4j.train.optim.OptimConfig;
  * @param freezeEmbeddings keep the token-embedding table fixed: ~25% faster steps
  * @param trainTopLayers train only the top K backbone layers and the head, over lower-layer states computed once
  *                       (0: train everything, the faithful default)
+ * @param recompute      activation recomputation: the backbone keeps only each layer's input in the forward pass and
+ *                       runs the layer again for its gradient (less memory, about one more forward pass per step)
  */
 public record TrainConfig(
         int epochs, int batchPairs, int gradAccum, OptimConfig optim, double warmupRatio, String schedule,
         double clipNorm, long seed, int evalEvery, long maxSteps, boolean groupByLength, double dropout,
-        boolean freezeEmbeddings, int trainTopLayers) {
+        boolean freezeEmbeddings, int trainTopLayers, boolean recompute) {
 
     /** The defaults, as text so that picocli's {@code defaultValue}s name the same constants. */
     public static final class Defaults {
@@ -57,7 +59,8 @@ public record TrainConfig(
     public Builder toBuilder() {
         return new Builder().epochs(epochs).batchPairs(batchPairs).gradAccum(gradAccum).optim(optim).warmupRatio(warmupRatio)
                 .schedule(schedule).clipNorm(clipNorm).seed(seed).evalEvery(evalEvery).maxSteps(maxSteps)
-                .groupByLength(groupByLength).dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers);
+                .groupByLength(groupByLength).dropout(dropout).freezeEmbeddings(freezeEmbeddings).trainTopLayers(trainTopLayers)
+                .recompute(recompute);
     }
 
     /** Named setters over {@link Defaults}. */
@@ -71,7 +74,7 @@ public record TrainConfig(
                 dropout = Double.parseDouble(Defaults.DROPOUT);
         private String schedule = Defaults.SCHEDULE;
         private long seed = Long.parseLong(Defaults.SEED), maxSteps = Long.parseLong(Defaults.MAX_STEPS);
-        private boolean groupByLength = true, freezeEmbeddings = false;
+        private boolean groupByLength = true, freezeEmbeddings = false, recompute = false;
 
         private Builder() {}
 
@@ -90,10 +93,11 @@ public record TrainConfig(
         public Builder dropout(double v) { dropout = v; return this; }
         public Builder freezeEmbeddings(boolean v) { freezeEmbeddings = v; return this; }
         public Builder trainTopLayers(int v) { trainTopLayers = v; return this; }
+        public Builder recompute(boolean v) { recompute = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(epochs, batchPairs, gradAccum, optim, warmupRatio, schedule, clipNorm, seed, evalEvery,
-                    maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers);
+                    maxSteps, groupByLength, dropout, freezeEmbeddings, trainTopLayers, recompute);
         }
     }
 
@@ -117,6 +121,7 @@ public record TrainConfig(
         o.put("dropout", dropout);
         o.put("freeze_embeddings", freezeEmbeddings);
         o.put("train_top_layers", trainTopLayers);
+        o.put("recompute", recompute);
         return o;
     }
 }

@@ -17,6 +17,7 @@ import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.Backbone;
 import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
+import dev.rlhf4j.engine.Recompute;
 import dev.rlhf4j.engine.Scalars;
 
 /**
@@ -179,6 +180,17 @@ public final class BertEncoder implements Backbone {
         adapterTraining = training;
         if (from >= to) return input;
         long t = input.getShape().get(1);
+        if (recompute && Recompute.active()) {
+            boolean embeddingsTrain = from == 0 && (wordEmb.hasGradient() || posEmb.hasGradient() || typeEmb.hasGradient()
+                    || embLnW.hasGradient() || embLnB.hasGradient()); // else the input has no graph (cached lower layers)
+            return Recompute.blocks(input, to - from, training, embeddingsTrain, (k, in) -> {
+                adapterTraining = training; // the deferred backward runs after other passes may have set it
+                int i = from + k;
+                Layer l = layers[i];
+                NDArray[] w = {NDArrays.concat(new NDList(l.qW, l.kW, l.vW), 0)}, b = {NDArrays.concat(new NDList(l.qB, l.kB, l.vB), 0)};
+                return Chunking.byRows(in, mask, sequencesPerChunk(t), (c, m) -> runChunk(c, m, i, i + 1, w, b, training));
+            });
+        }
         // Q, K and V as one projection: their weights joined once per pass, not once per chunk.
         NDArray[] qkvW = new NDArray[to - from], qkvB = new NDArray[to - from];
         for (int i = from; i < to; i++) {
@@ -187,6 +199,13 @@ public final class BertEncoder implements Backbone {
             qkvB[i - from] = NDArrays.concat(new NDList(l.qB, l.kB, l.vB), 0);
         }
         return Chunking.byRows(input, mask, sequencesPerChunk(t), (in, m) -> runChunk(in, m, from, to, qkvW, qkvB, training));
+    }
+
+    private boolean recompute;
+
+    @Override
+    public void recompute(boolean on) {
+        this.recompute = on;
     }
 
     /** Sequences per chunk (at least one). For MiniLM: 21 sequences of 128 tokens, 5 of 256, 1 of 512. */

@@ -14,6 +14,7 @@ import dev.rlhf4j.model.LinearAdapter;
 import dev.rlhf4j.model.ModelParameters;
 
 import java.util.Random;
+import dev.rlhf4j.engine.Recompute;
 import dev.rlhf4j.engine.Scalars;
 
 /**
@@ -122,8 +123,7 @@ public abstract class Decoder implements Backbone {
 
     private NDArray pass(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
         Step s = step(ids, keyMask, cache, training);
-        NDArray x = embed(ids, s);
-        for (int i = 0; i < config.numLayers(); i++) x = layer(i, x, s);
+        NDArray x = layers(embed(ids, s), 0, s);
         if (cache != null) cache.advance((int) s.tokens());
         return finalNorm(x).reshape(s.batch(), s.tokens(), config.hiddenSize());
     }
@@ -215,10 +215,37 @@ public abstract class Decoder implements Backbone {
             long b = rows.getShape().get(0);
             long t = rows.getShape().get(1);
             Step s = step(m, training, b, t);
-            NDArray x = rows.reshape(b * t, config.hiddenSize());
-            for (int i = from; i < config.numLayers(); i++) x = layer(i, x, s);
+            NDArray x = layers(rows.reshape(b * t, config.hiddenSize()), from, s);
             return finalNorm(x).reshape(b, t, config.hiddenSize());
         });
+    }
+
+    /** Layers [from, numLayers) over (B·T, H); with recomputation on and a training loop's {@link Recompute} open, recomputed. */
+    private NDArray layers(NDArray x, int from, Step s) {
+        int n = config.numLayers();
+        if (recompute && s.cache() == null && Recompute.active()) {
+            return Recompute.blocks(x, n - from, s.training(), from == 0 && embeddingsTrain(), (k, in) -> {
+                adapterTraining = s.training(); // the deferred backward runs after other passes may have set it
+                return layer(from + k, in, s);
+            });
+        }
+        for (int i = from; i < n; i++) x = layer(i, x, s);
+        return x;
+    }
+
+    private boolean recompute;
+
+    /** Whether a tensor below the layers (embeddings, learned positions) is trained. */
+    private boolean embeddingsTrain() {
+        for (var e : params.asMap().entrySet()) {
+            if (layerOf(e.getKey()) < 0 && !isFinalNorm(e.getKey()) && e.getValue().hasGradient()) return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void recompute(boolean on) {
+        this.recompute = on;
     }
 
     private Step step(NDArray ids, NDArray keyMask, KvCache cache, boolean training) {
