@@ -1,6 +1,7 @@
 package dev.rlhf4j.engine;
 
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -22,17 +23,18 @@ public final class ProcessMemory {
 
     /**
      * One phase: peak and final resident set (MiB), the final one split into anonymous memory and mapped files (libraries); the heap's peak use (sum of the heap pools' peaks, an upper bound),
-     * committed size and the non-heap use (metaspace, code cache) at the end; {@code heapShareOfPeak} = peak heap use /
+     * committed size, the non-heap use (metaspace, code cache) and the JVM's direct buffers (native memory freed only
+     * when the garbage collector finds their buffers unreachable) at the end; {@code heapShareOfPeak} = peak heap use /
      * peak RSS, {@code committedShareOfPeak} = committed heap / peak RSS.
      */
     public record Phase(String name, double peakRssMib, double rssEndMib, double rssAnonEndMib, double rssFileEndMib,
-                        double heapPeakUsedMib, double heapCommittedMib, double nonHeapUsedMib, double heapShareOfPeak,
-                        double committedShareOfPeak, boolean reset) {
+                        double heapPeakUsedMib, double heapCommittedMib, double nonHeapUsedMib, double directBufferMib,
+                        double heapShareOfPeak, double committedShareOfPeak, boolean reset) {
         public String describe() {
             return String.format("%s: peak RSS %.0f MiB (at end %.0f: anonymous %.0f, files %.0f); JVM heap peak use %.0f MiB "
-                            + "(%.0f%% of the peak), committed %.0f MiB (%.0f%%), non-heap %.0f MiB", name, peakRssMib, rssEndMib,
-                    rssAnonEndMib, rssFileEndMib, heapPeakUsedMib, 100 * heapShareOfPeak, heapCommittedMib,
-                    100 * committedShareOfPeak, nonHeapUsedMib);
+                            + "(%.0f%% of the peak), committed %.0f MiB (%.0f%%), non-heap %.0f MiB, direct buffers %.0f MiB", name,
+                    peakRssMib, rssEndMib, rssAnonEndMib, rssFileEndMib, heapPeakUsedMib, 100 * heapShareOfPeak, heapCommittedMib,
+                    100 * committedShareOfPeak, nonHeapUsedMib, directBufferMib);
         }
     }
 
@@ -57,8 +59,12 @@ public final class ProcessMemory {
                     nonHeap += p.getUsage().getUsed();
                 }
             }
+            long direct = 0;
+            for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+                if (b.getName().equals("direct")) direct += b.getMemoryUsed();
+            }
             double peak = hwm / 1024.0, mib = 1024.0 * 1024.0;
-            return new Phase(name, peak, rss / 1024.0, statusKib("RssAnon") / 1024.0, statusKib("RssFile") / 1024.0, heapPeak / mib, heapCommitted / mib, nonHeap / mib,
+            return new Phase(name, peak, rss / 1024.0, statusKib("RssAnon") / 1024.0, statusKib("RssFile") / 1024.0, heapPeak / mib, heapCommitted / mib, nonHeap / mib, direct / mib,
                     heapPeak / mib / peak, heapCommitted / mib / peak, reset);
         }
     }
