@@ -45,7 +45,16 @@ def figures(d):
              mfu=d["train"].get("mfu"), peak_rss_mib=d["peak_rss_mib"])
     for s in d["scoring"]:
         f[f"score{s['seq_len']}_pairs_per_s"] = s["pairs_per_s"]
+    for p in d.get("memory", []):  # peak RSS per phase (load, training, scoring_<len>)
+        f[f"rss_{p['name']}_mib"] = p["peakRssMib"]
     return f
+
+
+def heap_shares(d):
+    """The Java side's JVM heap per phase: peak use and committed size as shares of the phase's peak RSS."""
+    return {p["name"]: dict(heap_peak_used_mib=p["heapPeakUsedMib"], heap_committed_mib=p["heapCommittedMib"],
+                            heap_share_of_peak=p["heapShareOfPeak"], committed_share_of_peak=p["committedShareOfPeak"])
+            for p in d.get("memory", [])}
 
 
 def main():
@@ -78,7 +87,7 @@ def main():
         print(f"round {r}: step java {j['step_s']:.3f} s, python {p['step_s']:.3f} s; "
               f"MFU java {j['mfu']:.3f}, python {p['mfu']:.3f}", flush=True)
 
-    keys = list(figures(runs["java"][0]).keys())
+    keys = [k for k in figures(runs["java"][0]) if k in figures(runs["python"][0])]
     med = {side: {k: statistics.median(figures(d)[k] for d in runs[side]) for k in keys} for side in runs}
     loss_j, loss_p = runs["java"][0]["train"]["first_loss"], runs["python"][0]["train"]["first_loss"]
     print()
@@ -88,6 +97,13 @@ def main():
     print(f"  {'figure':28s} {'java':>12s} {'python':>12s} {'java/python':>12s}")
     for k in keys:
         print(f"  {k:28s} {med['java'][k]:12.4g} {med['python'][k]:12.4g} {med['java'][k] / med['python'][k]:12.3f}")
+    shares = heap_shares(runs["java"][-1])
+    if shares:
+        print(f"JVM heap of the last java run, per phase (peak use / committed, as shares of the phase's peak RSS):")
+        for name, h in shares.items():
+            print(f"  {name:28s} {h['heap_peak_used_mib']:8.0f} MiB ({100 * h['heap_share_of_peak']:.0f}%) / "
+                  f"{h['heap_committed_mib']:8.0f} MiB ({100 * h['committed_share_of_peak']:.0f}%)")
+    rss_ratios = {k: med["java"][k] / med["python"][k] for k in keys if k.startswith("rss_") or k == "peak_rss_mib"}
     step_ratio = med["java"]["step_s"] / med["python"]["step_s"]
     checks = {
         "java step <= 0.75x transformers step": step_ratio <= 0.75,
@@ -96,7 +112,10 @@ def main():
     for k in keys:
         if k.startswith("score"):
             checks[f"java {k} ahead of transformers"] = med["java"][k] > med["python"][k]
-    print("issue 13 done-when checks:")
+    for k in ("rss_training_mib", "rss_scoring_256_mib"):  # issue 21
+        if k in rss_ratios:
+            checks[f"java {k} <= 1.5x transformers"] = rss_ratios[k] <= 1.5
+    print("done-when checks (issue 13: speed; issue 21: memory):")
     for k, v in checks.items():
         print(f"  {'PASS' if v else 'FAIL'}  {k}")
     loads = [d["provenance"]["loadavg_start"][0] for side in runs for d in runs[side]]
@@ -104,7 +123,8 @@ def main():
           f"on {os.cpu_count()} cores")
     summary = dict(kind="compare", created=datetime.now(timezone.utc).isoformat(), argv=sys.argv[1:], python=python,
                    rounds=args.rounds, threads=args.threads, first_loss=dict(java=loss_j, python=loss_p),
-                   medians=med, step_ratio_java_over_python=step_ratio, checks=checks,
+                   medians=med, step_ratio_java_over_python=step_ratio, rss_ratio_java_over_python=rss_ratios,
+                   java_heap_last_run=shares, checks=checks,
                    per_round={side: [figures(d) for d in runs[side]] for side in runs},
                    loadavg_starts=loads, java_provenance=runs["java"][0]["provenance"],
                    python_provenance=runs["python"][0]["provenance"])

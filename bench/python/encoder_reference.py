@@ -116,12 +116,41 @@ def make_model(model_dir, attn):
     return model, source
 
 
-def vm_hwm_kib():
+def status_kib(field):
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return -1
+
+
+def vm_hwm_kib():
+    return status_kib("VmHWM")
+
+
+PEAK_KIB = [-1]
+
+
+def phase_start():
+    """Resets the resident high-water mark (as `rlhf4j bench` does), keeping the run's peak; False where it cannot."""
+    PEAK_KIB[0] = max(PEAK_KIB[0], vm_hwm_kib())
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def phase_end(name, reset):
+    """One phase's peak RSS and final RSS split into anonymous memory and mapped files (MiB), as the Java side names them."""
+    hwm = vm_hwm_kib()
+    PEAK_KIB[0] = max(PEAK_KIB[0], hwm)
+    p = dict(name=name, peakRssMib=hwm / 1024, rssEndMib=status_kib("VmRSS") / 1024,
+             rssAnonEndMib=status_kib("RssAnon") / 1024, rssFileEndMib=status_kib("RssFile") / 1024, reset=reset)
+    print(f"memory {name}: peak RSS {p['peakRssMib']:.0f} MiB (at end {p['rssEndMib']:.0f}: anonymous "
+          f"{p['rssAnonEndMib']:.0f}, files {p['rssFileEndMib']:.0f})", file=sys.stderr, flush=True)
+    return p
 
 
 def timed(fn, warmup, repeats, cpu=None):
@@ -222,7 +251,10 @@ def main():
         result["gemm"] = gemms
         result["gemm_peak_gflops"] = max(g["gflops"] for g in gemms)
 
+    memory = []
+    reset = phase_start()
     model, source = make_model(args.model, args.attn)
+    memory.append(phase_end("load", reset))
     result["model"] = dict(source=source, attn_implementation=args.attn,
                            parameters=sum(p.numel() for p in model.parameters()))
     model.train()  # dropout probabilities are 0, so train mode only means autograd
@@ -241,6 +273,7 @@ def main():
         losses.append(loss.item())
 
     cpu = []
+    reset = phase_start()
     if args.profile:
         for _ in range(args.warmup):
             step()
@@ -249,6 +282,7 @@ def main():
         prof.export_chrome_trace(args.profile)
     else:
         times = timed(step, args.warmup, args.steps, cpu)
+    memory.append(phase_end("training", reset))
     med = statistics.median(times)
     # MFU counts the FLOPs a [CLS] reward needs, as the Java side does; transformers computes every position
     # of the last layer too (dense_flops_per_step), which MFU does not credit
@@ -273,12 +307,15 @@ def main():
                 return torch.cat([model(rows[i:i + args.score_batch], rmask[i:i + args.score_batch])
                                   for i in range(0, rows.shape[0], args.score_batch)])
 
+        reset = phase_start()
         st = timed(score, 1, args.score_repeats)
+        memory.append(phase_end(f"scoring_{length}", reset))
         sm = statistics.median(st)
         scoring.append(dict(seq_len=length, pairs=args.score_pairs, batch_sequences=args.score_batch,
                             seconds=st, seconds_median=sm, pairs_per_s=args.score_pairs / sm))
     result["scoring"] = scoring
-    result["peak_rss_mib"] = vm_hwm_kib() / 1024
+    result["memory"] = memory
+    result["peak_rss_mib"] = max(PEAK_KIB[0], vm_hwm_kib()) / 1024
     result["provenance"]["loadavg_end"] = list(os.getloadavg())
     result["total_seconds"] = time.perf_counter() - t_start
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.engine.GemmPeak;
+import dev.rlhf4j.engine.ProcessMemory;
 import dev.rlhf4j.model.FlopCount;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
@@ -131,7 +132,10 @@ public final class BenchCommand implements Callable<Integer> {
         prov.put("threads", Engines.threadsInUse());
         prov.putPOJO("loadavg_start", loadAverage());
         report.set("provenance", prov);
+        ArrayNode phases = report.putArray("memory");
+        ProcessMemory.Mark mark = ProcessMemory.start();
         try (RewardModel rm = modelOptions.spec().create(0)) {
+            phase(phases, mark, "load");
             if (saveModel != null) RewardModels.save(rm, saveModel, prov);
             rm.backbone().setDropout(dropout);
             FlopCount bert = rm.backbone().flops(); // BERT counts its FLOPs (MFU); decoders do not
@@ -150,10 +154,12 @@ public final class BenchCommand implements Callable<Integer> {
                 report.set("gemm", Json.MAPPER.valueToTree(gemm));
                 report.put("gemm_peak_gflops", GemmPeak.peak(gemm));
             }
+            mark = ProcessMemory.start();
             report.set("train", trainSteps(rm, bert, cl, report.path("gemm_peak_gflops").asDouble(Double.NaN)));
-            report.set("scoring", scoring(rm));
+            phase(phases, mark, "training");
+            report.set("scoring", scoring(rm, phases));
         }
-        report.put("peak_rss_mib", peakRssKib() / 1024.0);
+        report.put("peak_rss_mib", ProcessMemory.overallPeakMib());
         prov.putPOJO("loadavg_end", loadAverage());
         System.out.printf("peak resident memory (VmHWM) %.0f MiB; load average %s at start, %s at end%n",
                 report.get("peak_rss_mib").asDouble(), prov.get("loadavg_start"), prov.get("loadavg_end"));
@@ -247,7 +253,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Scoring throughput: both responses of {@code --score-pairs} pairs per run, no gradients, as eval-rm scores. */
-    private ArrayNode scoring(RewardModel rm) {
+    private ArrayNode scoring(RewardModel rm, ArrayNode phases) {
         ArrayNode all = Json.MAPPER.createArrayNode();
         int vocab = rm.encoder().tokenizer().vocabularySize();
         for (int len : scoreLengths) {
@@ -256,11 +262,13 @@ public final class BenchCommand implements Callable<Integer> {
             List<EncodedSequence> seqs = new ArrayList<>();
             for (int i = 0; i < 2 * scorePairs; i++) seqs.add(randomSequence(rnd, len, vocab));
             double[] secs = new double[repeats];
+            ProcessMemory.Mark mark = ProcessMemory.start();
             for (int r = -1; r < repeats; r++) {
                 long t0 = System.nanoTime();
                 rm.score(seqs, scoreBatch);
                 if (r >= 0) secs[r] = (System.nanoTime() - t0) / 1e9;
             }
+            phase(phases, mark, "scoring_" + len);
             double med = median(secs);
             System.out.printf("scoring %d pairs x %d tokens (batches of %d sequences): median %.3f s, %.1f pairs/s%n",
                     scorePairs, len, scoreBatch, med, scorePairs / med);
@@ -283,16 +291,11 @@ public final class BenchCommand implements Callable<Integer> {
         return new EncodedSequence(ids, new int[len], false);
     }
 
-    /** Peak resident set size of this process (VmHWM, KiB): JVM heap, libtorch's tensors and code; -1 off Linux. */
-    static long peakRssKib() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+    /** Ends a phase: its peak RSS and the JVM heap's share, printed and added to the report's {@code memory} array. */
+    private static void phase(ArrayNode phases, ProcessMemory.Mark mark, String name) {
+        ProcessMemory.Phase p = mark.end(name);
+        System.out.println("memory " + p.describe());
+        phases.add(Json.MAPPER.valueToTree(p));
     }
 
     private static double[] loadAverage() {
@@ -306,7 +309,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Integer benchGenerate() {
         ModelSpec spec = modelOptions.spec();
+        ArrayNode phases = Json.MAPPER.createArrayNode();
+        ProcessMemory.Mark mark = ProcessMemory.start();
         try (CausalLm lm = languageModel(spec)) {
+            phase(phases, mark, "load");
+            mark = ProcessMemory.start();
             Generator gen = new Generator(lm);
             int[] prompt = new int[8];
             int vocab = lm.config().vocabSize();
@@ -331,6 +338,19 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf("median tokens/s: KV cache on %.1f, off %.1f; the cache is %.1fx faster%n", medians[0], medians[1],
                     medians[0] / medians[1]);
+            phase(phases, mark, "generation");
+            ObjectNode report = Json.MAPPER.createObjectNode();
+            report.put("kind", "bench-generate");
+            report.put("side", "java");
+            report.set("provenance", Provenance.of("bench", this.spec.commandLine().getParseResult().originalArgs(),
+                    Map.of(), 0, Engines.info()));
+            report.put("new_tokens", generate);
+            report.put("tokens_per_s_cache_on", medians[0]);
+            report.put("tokens_per_s_cache_off", medians[1]);
+            report.set("memory", phases);
+            report.put("peak_rss_mib", ProcessMemory.overallPeakMib());
+            Json.write(out, report);
+            System.out.println("wrote " + out);
         }
         return Main.OK;
     }

@@ -37,6 +37,20 @@ class BenchCommandTest {
         assertThat(j.path("scoring").get(1).path("seq_len").asInt()).isEqualTo(32);
         assertThat(j.path("scoring").get(1).path("pairs_per_s").asDouble()).isPositive();
         assertThat(j.path("peak_rss_mib").asDouble()).isGreaterThan(10);
+        // one memory record per phase, in order; each phase's peak within the run's, the heap's share its own ratio
+        JsonNode mem = j.path("memory");
+        assertThat(mem).hasSize(4);
+        String[] names = {"load", "training", "scoring_16", "scoring_32"};
+        for (int i = 0; i < names.length; i++) {
+            JsonNode p = mem.get(i);
+            assertThat(p.path("name").asText()).isEqualTo(names[i]);
+            assertThat(p.path("peakRssMib").asDouble()).isGreaterThan(10).isLessThanOrEqualTo(j.path("peak_rss_mib").asDouble());
+            assertThat(p.path("rssEndMib").asDouble()).isLessThanOrEqualTo(p.path("peakRssMib").asDouble());
+            assertThat(p.path("heapCommittedMib").asDouble()).isPositive();
+            assertThat(p.path("heapShareOfPeak").asDouble())
+                    .isCloseTo(p.path("heapPeakUsedMib").asDouble() / p.path("peakRssMib").asDouble(), within(1e-9));
+        }
+        assertThat(r.out()).contains("memory training: peak RSS");
         assertThat(dir.resolve("model/model.safetensors")).exists();
     }
 

@@ -2,6 +2,8 @@ package dev.rlhf4j.model.decoder;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import dev.rlhf4j.engine.Scalars;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -12,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.BatchTensors;
+import dev.rlhf4j.model.Chunking;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.text.TokenBatch;
 import dev.rlhf4j.text.Tokenizer;
@@ -183,15 +186,71 @@ public final class CausalLm implements AutoCloseable {
         return logProbs(batch, training, false).tokens();
     }
 
-    /** {@link #tokenLogProbs} and, beside it, the entropy (rows, cols − 1) of each position's next-token distribution. */
+    /**
+     * {@link #tokenLogProbs} and, beside it, the entropy (rows, cols − 1) of each position's next-token distribution.
+     * The entropy is a statistic: computed from detached log-probabilities, it records nothing for backward.
+     */
     public LogProbs logProbs(TokenBatch batch, boolean training, boolean entropy) {
         NDArray ids = BatchTensors.ids(manager, batch);
-        long b = batch.rows(), t = batch.cols();
-        NDArray hidden = decoder.forward(ids, BatchTensors.mask(manager, batch), null, training).get(new NDIndex(":, :-1, :"));
-        NDArray logp = logits(hidden.reshape(b * (t - 1), config().hiddenSize())).logSoftmax(-1);
-        NDArray targets = ids.get(new NDIndex(":, 1:")).reshape(b * (t - 1), 1);
-        NDArray lp = logp.gather(targets, 1).reshape(b, t - 1);
-        return new LogProbs(lp, entropy ? logp.exp().mul(logp).sum(new int[] {-1}).neg().reshape(b, t - 1) : null);
+        long b = batch.rows(), t = batch.cols(), n = b * (t - 1);
+        NDArray hidden = decoder.forward(ids, BatchTensors.mask(manager, batch), null, training).get(new NDIndex(":, :-1, :"))
+                .reshape(n, config().hiddenSize());
+        NDArray targets = ids.get(new NDIndex(":, 1:")).reshape(n, 1);
+        long perChunk = positionsPerChunk(config().vocabSize(), logitBytes);
+        if (n <= perChunk) {
+            NDArray[] out = gatherChunk(hidden, targets, entropy);
+            return new LogProbs(out[0].reshape(b, t - 1), entropy ? out[1].reshape(b, t - 1) : null);
+        }
+        int chunks = Math.toIntExact((n + perChunk - 1) / perChunk);
+        long[] cuts = new long[chunks - 1];
+        for (int i = 0; i < cuts.length; i++) cuts[i] = (i + 1) * n / chunks;
+        // split, not slicing: its backward concatenates the chunks' gradients into the one hidden-state gradient.
+        NDList hs = hidden.split(cuts, 0), ts = targets.split(cuts, 0);
+        NDList lps = new NDList(chunks), ents = new NDList(chunks);
+        for (int i = 0; i < chunks; i++) {
+            NDArray[] out = gatherChunk(hs.get(i), ts.get(i), entropy);
+            lps.add(out[0]);
+            if (entropy) ents.add(out[1]);
+        }
+        NDArray lp = NDArrays.concat(lps, 0).reshape(b, t - 1);
+        return new LogProbs(lp, entropy ? NDArrays.concat(ents, 0).reshape(b, t - 1) : null);
+    }
+
+    /**
+     * Positions whose logits (positions × vocabulary, fp32) fit in {@code budgetBytes}, at least one: log-probabilities
+     * never make the whole batch × length × vocabulary at once.
+     */
+    static long positionsPerChunk(long vocab, long budgetBytes) {
+        return Math.max(1, budgetBytes / Math.max(1, 4L * vocab));
+    }
+
+    /** Budget of one chunk's logits; {@link Chunking#BUDGET_BYTES} unless set. */
+    private long logitBytes = Chunking.BUDGET_BYTES;
+
+    /** Sets the budget of one chunk's logits (bytes). */
+    void logitChunkBytes(long bytes) {
+        this.logitBytes = bytes;
+    }
+
+    /**
+     * log p(target) (and the entropy) of hidden states (P, H) with targets (P, 1): the logits, their log-softmax and
+     * the entropy's products live only inside this call (autograd keeps what backward needs by its own reference).
+     */
+    private NDArray[] gatherChunk(NDArray hidden, NDArray targets, boolean entropy) {
+        NDArray lp, ent = null;
+        try (NDScope scope = new NDScope()) {
+            NDArray logp = logits(hidden).logSoftmax(-1);
+            lp = logp.gather(targets, 1).reshape(-1);
+            NDScope.unregister(lp);
+            if (entropy) {
+                NDArray d = logp.stopGradient();
+                ent = d.exp().mul(d).sum(new int[] {-1}).neg();
+                NDScope.unregister(ent);
+            }
+        }
+        NDScope.register(lp); // into the caller's scope, if any, as if made there
+        if (ent != null) NDScope.register(ent);
+        return new NDArray[] {lp, ent};
     }
 
     /** Summed negative log-likelihood of a batch's target tokens ({@link TokenBatch#targetMask}): a scalar. */
