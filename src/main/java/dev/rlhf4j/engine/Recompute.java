@@ -6,7 +6,9 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * Activation recomputation (gradient checkpointing) for a stack of blocks. DJL has no checkpoint primitive, so the
@@ -40,6 +42,11 @@ public final class Recompute implements AutoCloseable {
 
     private final long seed;
     private final Deque<Runnable> pending = new ArrayDeque<>();
+    /**
+     * The stored block inputs and top leaves, owned here rather than by the scope open when the stack ran: a caller
+     * may run the stack inside a scope of its own (Chunking's per-chunk scope) that closes before {@link #backward}.
+     */
+    private final List<NDArray> owned = new ArrayList<>();
     private int stacks;
 
     private Recompute(long seed) {
@@ -97,6 +104,8 @@ public final class Recompute implements AutoCloseable {
         }
         NDArray top = x;
         top.setRequiresGradient(true);
+        for (NDArray a : inputs) own(a);
+        own(top);
         pending.push(() -> {
             PtNDArray g = JniUtils.getGradient((PtNDArray) top);
             if (g == null) return; // nothing above read the stack
@@ -118,8 +127,15 @@ public final class Recompute implements AutoCloseable {
             }
             if (inputTrains) JniUtils.backward((PtNDArray) input, g, false, false);
             g.close();
+            top.close();
         });
         return top;
+    }
+
+    /** Takes {@code a} out of the scope it was registered in (the one open now); closed after the backward or by {@link #close}. */
+    private void own(NDArray a) {
+        NDScope.unregister(a);
+        owned.add(a);
     }
 
     /** Runs {@code f} in its own scope, keeping only its result (registered with the enclosing scope). */
@@ -145,6 +161,8 @@ public final class Recompute implements AutoCloseable {
     @Override
     public void close() {
         pending.clear();
+        for (NDArray a : owned) a.close(); // closing twice is a no-op
+        owned.clear();
         if (OPEN.get() == this) OPEN.remove();
     }
 }

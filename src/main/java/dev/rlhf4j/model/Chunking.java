@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import dev.rlhf4j.engine.Recompute;
 
 import java.util.function.BiFunction;
 
@@ -56,6 +57,9 @@ public final class Chunking {
      * instead of one chunk's. Under autograd, what backward needs stays alive through autograd's own references.
      */
     static NDArray scoped(BiFunction<NDArray, NDArray, NDArray> run, NDArray input, NDArray mask) {
+        // Under recomputation the chunk's per-pass tensors (attention bias, rotary tables) are read again by the
+        // deferred backward after this returns: they must live in the training step's scope, not the chunk's.
+        if (Recompute.active()) return run.apply(input, mask);
         NDArray out;
         try (NDScope scope = new NDScope()) {
             out = run.apply(input, mask);
