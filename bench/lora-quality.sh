@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What LoRA costs in quality on the controlled task (README, "What LoRA costs in quality here").
 # Usage: bench/lora-quality.sh NAME SEED LR [extra train-rm options...]   (data from the three synth commands below)
+# Writes runs/lg/NAME-sSEED/ (the model), .train.log (its final validation line), .wall.json, .test.json (eval-rm --gold).
 #   ./rlhf4j synth --pairs 4000 --flip-rate 0.2 --seed 42   --out runs/lg/train.jsonl   # demo's noisy training pairs
 #   ./rlhf4j synth --pairs 300  --flip-rate 0.2 --seed 2042 --out runs/lg/valid.jsonl   # demo's noisy validation pairs
 #   ./rlhf4j synth --pairs 2000 --clean        --seed 1042 --out runs/lg/test.jsonl    # demo's clean test pairs
@@ -17,4 +18,3 @@ nice -n 10 "$here/rlhf4j" train-rm --data "$d/train.jsonl" --valid "$d/valid.jso
 end=$(date +%s)
 echo "{\"name\":\"$name\",\"seed\":$seed,\"lr\":\"$lr\",\"wall_s\":$((end-start))}" >"$out.wall.json"
 nice -n 10 "$here/rlhf4j" eval-rm --model "$out" --data "$d/test.jsonl" --gold --json >"$out.test.json" 2>"$out.eval.log"
-nice -n 10 "$here/rlhf4j" eval-rm --model "$out" --data "$d/valid.jsonl" --json >"$out.valid.json" 2>>"$out.eval.log"
