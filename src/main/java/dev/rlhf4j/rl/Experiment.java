@@ -399,11 +399,13 @@ public final class Experiment {
         design.put("fixed_across_seeds", "the task (prompts, SFT demonstrations, preference pairs, seed " + c.taskSeed() + "), the SFT policy, "
                 + "the baseline and Flip+Margin reward models: the things compared, identical in every seed");
         design.put("varies_per_seed", "PPO seed (rollouts, prompt order), MetaRM meta set and draws, judging and on-policy samples");
-        String notRun = ExperimentRounds.notRun(c)
-                + (Files.isRegularFile(out.resolve("rms").resolve(ContrastiveArm.DIR).resolve(ContrastiveArm.CHOICE)) ? "" : "; the contrastive RM (--no-contrastive-arm)")
-                + (perSeed.stream().anyMatch(x -> Files.isRegularFile(out.resolve("seed-" + x.path("seed").asLong()).resolve(HackingArm.DIR).resolve(HackingArm.FILE)))
-                ? "" : "; reward hacking at beta 0 (--no-hacking-arm)");
-        design.put("not_run", notRun.isEmpty() ? "nothing: every arm ran" : notRun.replaceFirst("^; ", ""));
+        List<String> notRun = new ArrayList<>();
+        if (!ExperimentRounds.notRun(c).isEmpty()) notRun.add(ExperimentRounds.notRun(c));
+        if (!Files.isRegularFile(out.resolve("rms").resolve(ContrastiveArm.DIR).resolve(ContrastiveArm.CHOICE))) notRun.add("the contrastive RM (--no-contrastive-arm)");
+        if (perSeed.stream().noneMatch(x -> Files.isRegularFile(out.resolve("seed-" + x.path("seed").asLong()).resolve(HackingArm.DIR).resolve(HackingArm.FILE)))) {
+            notRun.add("reward hacking at beta 0 (--no-hacking-arm)");
+        }
+        design.put("not_run", notRun.isEmpty() ? "nothing: every arm ran" : String.join("; ", notRun));
         ExperimentRounds.design(design, c);
         design.put("judge_prompts", c.judgePrompts());
         design.put("judge_samples_per_prompt", c.judgeSamples());
