@@ -7,6 +7,8 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Peak resident memory of one phase of this process (Linux), and how much of it the JVM heap can account for.
@@ -48,7 +50,10 @@ public final class ProcessMemory {
 
         /** The phase's figures, read now. */
         public Phase end(String name) {
-            long hwm = statusKib("VmHWM"), rss = statusKib("VmRSS");
+            // One snapshot of /proc/self/status: the kernel reports VmHWM ≥ VmRSS within one read, while two reads
+            // let the resident set grow past the high-water mark read first.
+            Map<String, Long> status = status();
+            long hwm = field(status, "VmHWM"), rss = field(status, "VmRSS");
             overallKib = Math.max(overallKib, hwm);
             long heapPeak = 0, heapCommitted = 0, nonHeap = 0;
             for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -64,7 +69,7 @@ public final class ProcessMemory {
                 if (b.getName().equals("direct")) direct += b.getMemoryUsed();
             }
             double peak = hwm / 1024.0, mib = 1024.0 * 1024.0;
-            return new Phase(name, peak, rss / 1024.0, statusKib("RssAnon") / 1024.0, statusKib("RssFile") / 1024.0, heapPeak / mib, heapCommitted / mib, nonHeap / mib, direct / mib,
+            return new Phase(name, peak, rss / 1024.0, field(status, "RssAnon") / 1024.0, field(status, "RssFile") / 1024.0, heapPeak / mib, heapCommitted / mib, nonHeap / mib, direct / mib,
                     heapPeak / mib / peak, heapCommitted / mib / peak, reset);
         }
     }
@@ -91,13 +96,24 @@ public final class ProcessMemory {
 
     /** A {@code /proc/self/status} field in KiB (VmHWM, VmRSS, RssAnon, ...); −1 when unreadable. */
     public static long statusKib(String field) {
+        return field(status(), field);
+    }
+
+    private static long field(Map<String, Long> status, String name) {
+        return status.getOrDefault(name, -1L);
+    }
+
+    /** The kB fields of one read of {@code /proc/self/status}; empty when unreadable (off Linux). */
+    private static Map<String, Long> status() {
+        Map<String, Long> fields = new HashMap<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.endsWith(" kB")) fields.put(line.substring(0, colon), Long.parseLong(line.replaceAll("[^0-9]", "")));
             }
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return Map.of();
         }
-        return -1;
+        return fields;
     }
 }
