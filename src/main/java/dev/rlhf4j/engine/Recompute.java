@@ -138,8 +138,12 @@ public final class Recompute implements AutoCloseable {
         owned.add(a);
     }
 
-    /** Runs {@code f} in its own scope, keeping only its result (registered with the enclosing scope). */
-    private static NDArray keep(java.util.function.Supplier<NDArray> f) {
+    /**
+     * Runs {@code f} in its own scope, keeping only its result (registered with the enclosing scope, as if made there):
+     * every other array {@code f} makes is closed when it returns. Under autograd, what backward needs stays alive
+     * through autograd's own references.
+     */
+    public static NDArray keep(java.util.function.Supplier<NDArray> f) {
         NDArray out;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();

@@ -3,7 +3,6 @@ package dev.rlhf4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
 import dev.rlhf4j.engine.Recompute;
 
 import java.util.function.BiFunction;
@@ -40,14 +39,20 @@ public final class Chunking {
     public static NDArray byRows(NDArray input, NDArray mask, long perChunk, BiFunction<NDArray, NDArray, NDArray> run) {
         long b = input.getShape().get(0);
         if (b <= perChunk) return scoped(run, input, mask);
-        int chunks = (int) ((b + perChunk - 1) / perChunk);
-        long[] cuts = new long[chunks - 1];
-        for (int i = 0; i < cuts.length; i++) cuts[i] = (i + 1) * b / chunks;
+        long[] cuts = equalCuts(b, perChunk);
         NDList in = input.split(cuts, 0);
         NDList masks = mask.split(cuts, 0);
         NDList out = new NDList(in.size());
         for (int i = 0; i < in.size(); i++) out.add(scoped(run, in.get(i), masks.get(i)));
         return NDArrays.concat(out, 0);
+    }
+
+    /** Split points of n items into the fewest equal chunks of at most {@code perChunk} (for {@code NDArray.split}). */
+    public static long[] equalCuts(long n, long perChunk) {
+        int chunks = Math.toIntExact((n + perChunk - 1) / perChunk);
+        long[] cuts = new long[chunks - 1];
+        for (int i = 0; i < cuts.length; i++) cuts[i] = (i + 1) * n / chunks;
+        return cuts;
     }
 
     /**
@@ -60,12 +65,6 @@ public final class Chunking {
         // Under recomputation the chunk's per-pass tensors (attention bias, rotary tables) are read again by the
         // deferred backward after this returns: they must live in the training step's scope, not the chunk's.
         if (Recompute.active()) return run.apply(input, mask);
-        NDArray out;
-        try (NDScope scope = new NDScope()) {
-            out = run.apply(input, mask);
-            NDScope.unregister(out);
-        }
-        NDScope.register(out);
-        return out;
+        return Recompute.keep(() -> run.apply(input, mask));
     }
 }

@@ -201,9 +201,8 @@ public final class CausalLm implements AutoCloseable {
             NDArray[] out = gatherChunk(hidden, targets, entropy);
             return new LogProbs(out[0].reshape(b, t - 1), entropy ? out[1].reshape(b, t - 1) : null);
         }
-        int chunks = Math.toIntExact((n + perChunk - 1) / perChunk);
-        long[] cuts = new long[chunks - 1];
-        for (int i = 0; i < cuts.length; i++) cuts[i] = (i + 1) * n / chunks;
+        long[] cuts = Chunking.equalCuts(n, perChunk);
+        int chunks = cuts.length + 1;
         // split, not slicing: its backward concatenates the chunks' gradients into the one hidden-state gradient.
         NDList hs = hidden.split(cuts, 0), ts = targets.split(cuts, 0);
         NDList lps = new NDList(chunks), ents = new NDList(chunks);
