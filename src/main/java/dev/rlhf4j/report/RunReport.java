@@ -450,40 +450,101 @@ public final class RunReport {
 
         void bestOfN() {
             StringBuilder b = new StringBuilder();
+            List<RunFiles.Doc> drawn = new ArrayList<>();
+            StringBuilder same = new StringBuilder();
             for (RunFiles.Doc d : files.bestOfN) {
                 use(d.file(), "bon");
+                RunFiles.Doc by = null;
+                for (RunFiles.Doc o : files.bestOfN) if (o != d && subsumes(o.json(), d.json(), files.bestOfN.indexOf(o) < files.bestOfN.indexOf(d))) by = o;
+                if (by == null) drawn.add(d);
+                else same.append("<p class=\"note\"><code>").append(esc(files.rel(d.file()))).append("</code>: its curves are those of <code>")
+                        .append(esc(files.rel(by.file()))).append("</code> (the same samples and picks), drawn there once.</p>\n");
+            }
+            for (RunFiles.Doc d : drawn) {
                 JsonNode r = d.json();
-                List<Svg.Band> bands = new ArrayList<>();
+                List<Svg.Band> bands = new ArrayList<>(), diffs = new ArrayList<>();
+                JsonNode curves = r.path("curves");
+                String first = curves.path(0).path("reward_model").asText();
                 StringBuilder t = new StringBuilder("<table>\n<tr><th>n</th><th>KL_bon</th>");
-                for (JsonNode c : r.path("curves")) {
-                    JsonNode pts = c.path("points");
-                    double[] x = new double[pts.size()], y = new double[pts.size()], lo = new double[pts.size()], hi = new double[pts.size()];
-                    for (int i = 0; i < pts.size(); i++) {
-                        x[i] = pts.get(i).path("kl_bon").asDouble(Double.NaN);
-                        y[i] = pts.get(i).path("gold").path("estimate").asDouble(Double.NaN);
-                        lo[i] = pts.get(i).path("gold").path("ci_low").asDouble(Double.NaN);
-                        hi[i] = pts.get(i).path("gold").path("ci_high").asDouble(Double.NaN);
-                    }
-                    bands.add(new Svg.Band(c.path("reward_model").asText(), x, y, lo, hi));
+                for (JsonNode c : curves) {
+                    bands.add(band(c.path("reward_model").asText(), c.path("points"), "gold"));
                     t.append("<th>").append(esc(c.path("reward_model").asText())).append("</th>");
+                }
+                for (JsonNode c : curves) {
+                    if (!c.path("points").path(0).path("gold_minus_first").isObject()) continue;
+                    diffs.add(band(c.path("reward_model").asText() + " − " + first, c.path("points"), "gold_minus_first"));
+                    t.append("<th>").append(esc(c.path("reward_model").asText() + " − " + first)).append(" (p)</th>");
                 }
                 t.append("</tr>\n");
                 JsonNode ns = r.path("n");
                 for (int k = 0; k < ns.size(); k++) {
                     t.append("<tr><td>").append(ns.get(k).asInt()).append("</td><td>").append(f3(r.path("kl_bon").path(k).asDouble(Double.NaN)))
                             .append("</td>");
-                    for (JsonNode c : r.path("curves")) t.append("<td>").append(interval(c.path("points").path(k).path("gold"))).append("</td>");
+                    for (JsonNode c : curves) t.append("<td>").append(interval(c.path("points").path(k).path("gold"))).append("</td>");
+                    for (JsonNode c : curves) {
+                        JsonNode g = c.path("points").path(k).path("gold_minus_first");
+                        if (!c.path("points").path(0).path("gold_minus_first").isObject()) continue;
+                        t.append("<td>").append(seedInterval(g, "estimate", "ci_low", "ci_high")).append(" (")
+                                .append(f3(g.path("p_bootstrap").asDouble(Double.NaN))).append(")</td>");
+                    }
                     t.append("</tr>\n");
                 }
-                if (files.bestOfN.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
+                if (drawn.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
                 b.append("<div class=\"plots\">\n").append(Svg.bands("Gold reward of the best-of-n pick (± 95% over prompts)",
-                        "KL_bon = log n − (n − 1)/n (nats)", "gold reward", bands)).append("</div>\n").append(t).append("</table>\n")
+                        "KL_bon = log n − (n − 1)/n (nats)", "gold reward", bands));
+                if (!diffs.isEmpty()) {
+                    b.append(Svg.bands("Minus " + first + ", same prompts (± 95% over prompts)", "KL_bon = log n − (n − 1)/n (nats)",
+                            "gold difference", diffs));
+                }
+                b.append("</div>\n").append(t).append("</table>\n")
                         .append("<p class=\"note\">").append(r.path("prompts").asInt()).append(" prompts, ")
                         .append(r.path("samples_per_prompt").asInt()).append(" samples each from ").append(esc(r.path("policy").asText()))
                         .append("; every n is the exact expectation over all n-subsets of those samples, so the curves rank the same "
-                                + "answers. A reward model that is not over-optimised keeps rising with n; \"gold\" is the oracle.</p>\n");
+                                + "answers. A reward model that is not over-optimised keeps rising with n; \"gold\" is the oracle.");
+                if (!diffs.isEmpty()) b.append(" Differences from ").append(esc(first)).append(" are paired over prompts (p: two-sided bootstrap).");
+                b.append("</p>\n");
             }
-            if (b.length() > 0) section("bon", "Best-of-n against KL", b.toString());
+            b.append(same);
+            if (!drawn.isEmpty()) section("bon", "Best-of-n against KL", b.toString());
+        }
+
+        /** A curve of {@code bon.json} as a band: {@code field}'s estimate and interval against KL_bon. */
+        private static Svg.Band band(String name, JsonNode pts, String field) {
+            double[] x = new double[pts.size()], y = new double[pts.size()], lo = new double[pts.size()], hi = new double[pts.size()];
+            for (int i = 0; i < pts.size(); i++) {
+                x[i] = pts.get(i).path("kl_bon").asDouble(Double.NaN);
+                y[i] = pts.get(i).path(field).path("estimate").asDouble(Double.NaN);
+                lo[i] = pts.get(i).path(field).path("ci_low").asDouble(Double.NaN);
+                hi[i] = pts.get(i).path(field).path("ci_high").asDouble(Double.NaN);
+            }
+            return new Svg.Band(name, x, y, lo, hi);
+        }
+
+        /**
+         * Whether best-of-n file {@code big} holds every curve of {@code small}: the same n and prompts, and for each curve of
+         * {@code small} one of the same name with the same gold of the pick at every n (as {@code bon_contrastive.json} holds
+         * {@code bon.json}'s, recomputed from its samples). Two files with the same curves: the earlier one ({@code bigFirst}) holds the later.
+         */
+        static boolean subsumes(JsonNode big, JsonNode small, boolean bigFirst) {
+            JsonNode bc = big.path("curves"), sc = small.path("curves");
+            if (bc.size() < sc.size() || (bc.size() == sc.size() && !bigFirst)) return false;
+            if (!big.path("n").equals(small.path("n")) || big.path("prompts").asInt() != small.path("prompts").asInt()
+                    || big.path("samples_per_prompt").asInt() != small.path("samples_per_prompt").asInt()) {
+                return false;
+            }
+            for (JsonNode c : sc) {
+                boolean found = false;
+                for (JsonNode o : bc) {
+                    if (!o.path("reward_model").asText().equals(c.path("reward_model").asText())) continue;
+                    found = o.path("points").size() == c.path("points").size();
+                    for (int k = 0; found && k < c.path("points").size(); k++) {
+                        found = o.path("points").get(k).path("gold").path("estimate").equals(c.path("points").get(k).path("gold").path("estimate"));
+                    }
+                    if (found) break;
+                }
+                if (!found) return false;
+            }
+            return true;
         }
 
         /** {@code claims.json} of {@code experiment}: per comparison the mean over seeds with its t interval, and the A/A null. */
@@ -510,6 +571,7 @@ public final class RunReport {
                 b.append("<div class=\"plots\">\n").append(Svg.bars("Paired mean gold difference per prompt, mean over seeds (± 95% t)",
                         "gold difference", names, List.of(new Svg.Bars("mean over seeds", unbox(mean), unbox(err))), 0)).append("</div>\n")
                         .append(t).append("</table>\n");
+                b.append(mechanismTable(d.json().path("mechanism_table")));
                 b.append(fixedAcrossSeeds(d.json()));
             }
             if (b.length() == 0) return;
@@ -518,20 +580,91 @@ public final class RunReport {
         }
 
         /**
-         * The best-of-n differences from the baseline RM (fixed across seeds: one run, bootstrap over prompts) and, where
-         * the experiment chose a contrastive RM, the choice and its criterion.
+         * {@code mechanism_table} of {@code claims.json}: the baseline RM's accuracy against gold on its policy's samples at the
+         * first snapshot (SFT) and the last, and per MetaRM round MetaRM, the η = 0 control and their paired difference; each
+         * the mean over seeds with its 95% t interval and the per-seed values. The accuracies are also drawn as bars.
+         */
+        private static String mechanismTable(JsonNode table) {
+            if (!table.isArray() || table.isEmpty()) return "";
+            List<String> cats = new ArrayList<>();
+            List<Double> acc = new ArrayList<>(), err = new ArrayList<>();
+            StringBuilder t = new StringBuilder("<table class=\"mechanism\">\n<tr><th>policy samples, reward model</th><th>metric</th>"
+                    + "<th>mean over seeds [95% t interval]</th><th>seeds</th><th>per seed</th></tr>\n");
+            for (JsonNode row : table) {
+                String name = row.path("name").asText();
+                boolean difference = row.path("metric").asText().endsWith("difference");
+                String f = difference ? "%+.4f" : "%.4f"; // differences signed, levels not
+                if (!difference && row.path("mean").isNumber()) {
+                    cats.add(mechanismLabel(name));
+                    acc.add(row.path("mean").asDouble());
+                    err.add(row.path("ci_high").isNumber() ? row.path("ci_high").asDouble() - row.path("mean").asDouble() : Double.NaN);
+                }
+                StringBuilder per = new StringBuilder();
+                for (JsonNode v : row.path("per_seed")) {
+                    if (per.length() > 0) per.append(", ");
+                    per.append(v.isNumber() ? String.format(Locale.ROOT, f, v.asDouble()) : "–");
+                }
+                String mean = row.path("mean").isNumber() ? String.format(Locale.ROOT, f, row.path("mean").asDouble()) : "–";
+                if (row.path("ci_low").isNumber()) {
+                    mean += String.format(Locale.ROOT, " [" + f + ", " + f + "]", row.path("ci_low").asDouble(), row.path("ci_high").asDouble());
+                }
+                t.append("<tr><td>").append(esc(name)).append("</td><td>").append(esc(row.path("metric").asText())).append("</td><td>")
+                        .append(mean).append("</td><td>").append(row.path("n_seeds").asInt()).append("</td><td>").append(per).append("</td></tr>\n");
+            }
+            StringBuilder b = new StringBuilder("<h3>Mechanism: reward-model accuracy against gold on policy samples</h3>\n");
+            if (!cats.isEmpty()) {
+                b.append("<div class=\"plots\">\n").append(Svg.bars("Accuracy against gold on the policy's samples, mean over seeds (± 95% t)",
+                        "pairwise accuracy", cats, List.of(new Svg.Bars("mean over seeds", unbox(acc), unbox(err))), 0.5)).append("</div>\n");
+            }
+            return b.append(t).append("</table>\n<p class=\"note\">Pairs: within-prompt pairs of the policy's samples whose gold "
+                    + "differs. The baseline RM on the samples of SFT (first snapshot) and of the final PPO policies (last); round r's RMs, "
+                    + "MetaRM and its η = 0 control, on the samples of the policy they serve, their difference on the same pairs. Bars "
+                    + "named by policy alone are the baseline RM's; the dashed line is chance.</p>\n").toString();
+        }
+
+        /**
+         * A mechanism-table row's name as a bar label: "round 1: MetaRM, …" → "round 1 MetaRM", "baseline RM, SFT samples (…)" →
+         * "SFT" (the note under the table says the unlabelled bars are the baseline RM's); any other name without its note in
+         * parentheses.
+         */
+        static String mechanismLabel(String name) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^round (\\d+): ([^,]+)").matcher(name);
+            if (m.find()) return "round " + m.group(1) + " " + m.group(2);
+            m = java.util.regex.Pattern.compile("^baseline RM, (.*?) samples( \\(.*\\))?$").matcher(name);
+            if (m.find()) return m.group(1);
+            return name.replaceFirst(" \\([^()]*\\)$", "");
+        }
+
+        /**
+         * The best-of-n figures fixed across seeds (one run, bootstrap over prompts) as one table, n by reward model: each RM's
+         * gold of the pick minus the baseline's on the same prompts; then the contrastive RM the experiment chose, and how.
          */
         private static String fixedAcrossSeeds(JsonNode claims) {
-            StringBuilder t = new StringBuilder();
+            Map<String, Map<Integer, JsonNode>> byRm = new LinkedHashMap<>();
+            java.util.TreeSet<Integer> ns = new java.util.TreeSet<>();
             for (JsonNode f : claims.path("fixed_across_seeds")) {
                 if (!f.path("difference").isObject()) continue;
-                if (t.length() == 0) {
-                    t.append("<table>\n<tr><th>fixed across seeds</th><th>n</th><th>RM − baseline, gold of the pick [95% bootstrap over prompts]</th></tr>\n");
-                }
-                t.append("<tr><td>").append(esc(f.path("name").asText())).append("</td><td>").append(f.path("n").asInt()).append("</td><td>")
-                        .append(seedInterval(f.path("difference"), "estimate", "ci_low", "ci_high")).append("</td></tr>\n");
+                // Entries name their reward model; Flip + Margin's in an older claims.json do not (they hold flip_margin_gold).
+                String rm = f.path("reward_model").isTextual() ? f.path("reward_model").asText()
+                        : f.has("flip_margin_gold") ? "flip+margin" : f.path("name").asText();
+                byRm.computeIfAbsent(rm, k -> new LinkedHashMap<>()).put(f.path("n").asInt(), f.path("difference"));
+                ns.add(f.path("n").asInt());
             }
-            if (t.length() > 0) t.append("</table>\n");
+            StringBuilder t = new StringBuilder();
+            if (!byRm.isEmpty()) {
+                t.append("<h3>Best-of-n from SFT (fixed across seeds)</h3>\n<table class=\"fixed-bon\">\n<tr><th>n</th>");
+                for (String rm : byRm.keySet()) t.append("<th>").append(esc(rm)).append(" − baseline</th>");
+                t.append("</tr>\n");
+                for (int n : ns) {
+                    t.append("<tr><td>").append(n).append("</td>");
+                    for (Map<Integer, JsonNode> m : byRm.values()) {
+                        t.append("<td>").append(m.containsKey(n) ? seedInterval(m.get(n), "estimate", "ci_low", "ci_high") : "–").append("</td>");
+                    }
+                    t.append("</tr>\n");
+                }
+                t.append("</table>\n<p class=\"note\">Gold of the best-of-n pick, each RM minus the baseline on the same samples, "
+                        + "[95% bootstrap over prompts]: one run, since the curves do not depend on the PPO seed (drawn in the best-of-n section).</p>\n");
+            }
             JsonNode ch = claims.path("contrastive_choice");
             if (ch.isObject()) {
                 t.append("<p class=\"note\">Contrastive RM: ").append(esc(ch.path("chosen").asText())).append(", chosen by ")

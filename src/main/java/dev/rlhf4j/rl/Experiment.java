@@ -416,20 +416,7 @@ public final class Experiment {
         o.set("claims", ExperimentArms.claims(ExperimentClaims.claims(cs), o, seeds, out));
         o.set("mechanism_table", ExperimentRounds.mechanismTable(c, perSeed, seeds));
         ArrayNode fixed = o.putArray("fixed_across_seeds");
-        JsonNode bon = read(out.resolve("bon").resolve("bon.json"));
-        if (bon != null) {
-            for (int k = 0; k < bon.path("n").size(); k++) {
-                int nn = bon.path("n").get(k).asInt();
-                ObjectNode f = fixed.addObject();
-                f.put("name", "best-of-" + nn + " from SFT: Flip+Margin minus baseline, gold of the pick");
-                f.put("metric", "bon.gold_minus_first");
-                f.put("n", nn);
-                f.set("baseline_gold", bon.path("curves").path(0).path("points").path(k).path("gold"));
-                f.set("flip_margin_gold", bon.path("curves").path(1).path("points").path(k).path("gold"));
-                f.set("difference", bon.path("curves").path(1).path("points").path(k).path("gold_minus_first"));
-                f.put("interval", "95% bootstrap over prompts (one run: the curves do not depend on the PPO seed)");
-            }
-        }
+        fixedBestOfN(fixed, out);
         ExperimentArms.fixed(fixed, out);
         JsonNode rms = read(out.resolve("rms").resolve(RM_DONE));
         if (rms != null) {
@@ -452,7 +439,28 @@ public final class Experiment {
         return o;
     }
 
-    /** claims.json as markdown: the seed table, then the fixed-across-seeds figures. */
+    /**
+     * The Flip + Margin best-of-n figures fixed across seeds, from {@code bon/bon.json}: per n the baseline's and Flip +
+     * Margin's gold of the pick and their difference on the same prompts (nothing when the file is not there).
+     */
+    static void fixedBestOfN(ArrayNode fixed, Path out) {
+        JsonNode bon = read(out.resolve("bon").resolve("bon.json"));
+        if (bon == null) return;
+        for (int k = 0; k < bon.path("n").size(); k++) {
+            int nn = bon.path("n").get(k).asInt();
+            ObjectNode f = fixed.addObject();
+            f.put("name", "best-of-" + nn + " from SFT: Flip+Margin minus baseline, gold of the pick");
+            f.put("metric", "bon.gold_minus_first");
+            f.put("n", nn);
+            f.put("reward_model", bon.path("curves").path(1).path("reward_model").asText());
+            f.set("baseline_gold", bon.path("curves").path(0).path("points").path(k).path("gold"));
+            f.set("flip_margin_gold", bon.path("curves").path(1).path("points").path(k).path("gold"));
+            f.set("difference", bon.path("curves").path(1).path("points").path(k).path("gold_minus_first"));
+            f.put("interval", "95% bootstrap over prompts (one run: the curves do not depend on the PPO seed)");
+        }
+    }
+
+    /** claims.json as markdown: the seed table, the mechanism table, then the fixed-across-seeds figures. */
     public static String markdown(JsonNode claims) {
         StringBuilder b = new StringBuilder("# Experiment claims\n\n");
         b.append(String.format(Locale.ROOT, "%d seeds (%s); A/A arm: PPO seed s + %d. Fixed across seeds: %s. Not run: %s.%n%n",
@@ -460,15 +468,60 @@ public final class Experiment {
                 claims.path("design").path("fixed_across_seeds").asText(), claims.path("design").path("not_run").asText()));
         b.append(ExperimentClaims.table(claims.path("claims")));
         b.append(ExperimentRounds.markdown(claims.path("mechanism_table")));
-        b.append("\n| fixed across seeds | n | RM − baseline, gold of the pick [95% bootstrap over prompts] |\n| --- | --- | --- |\n");
-        for (JsonNode f : claims.path("fixed_across_seeds")) {
-            if (!f.has("difference")) continue;
-            JsonNode d = f.path("difference");
-            b.append(String.format(Locale.ROOT, "| %s | %d | %+.4f [%+.4f, %+.4f] |%n", f.path("name").asText(), f.path("n").asInt(),
-                    d.path("estimate").asDouble(Double.NaN), d.path("ci_low").asDouble(Double.NaN), d.path("ci_high").asDouble(Double.NaN)));
-        }
+        b.append(bestOfNMarkdown(claims.path("fixed_across_seeds")));
         b.append(ExperimentArms.markdown(claims));
         return b.toString();
+    }
+
+    /**
+     * The best-of-n entries of {@code fixed_across_seeds} as one table: per n, KL_bon, the gold of the pick of the baseline
+     * and of each other reward model (Flip + Margin, the contrastive RM), then each one's difference from the baseline on
+     * the same prompts, all with their 95% bootstrap intervals over prompts. Entries are matched to a reward model by
+     * {@code reward_model} (older claims.json: Flip + Margin's entries have none, and {@code flip_margin_gold}).
+     */
+    static String bestOfNMarkdown(JsonNode fixed) {
+        Map<String, Map<Integer, JsonNode>> byRm = new LinkedHashMap<>();
+        java.util.TreeMap<Integer, JsonNode> baseline = new java.util.TreeMap<>();
+        for (JsonNode f : fixed) {
+            if (!f.path("difference").isObject() || !f.path("n").isNumber()) continue;
+            String rm = f.path("reward_model").isTextual() ? f.path("reward_model").asText()
+                    : f.has("flip_margin_gold") ? "flip+margin" : f.path("name").asText();
+            byRm.computeIfAbsent(rm, k -> new LinkedHashMap<>()).put(f.path("n").asInt(), f);
+            baseline.putIfAbsent(f.path("n").asInt(), f.path("baseline_gold"));
+        }
+        if (byRm.isEmpty()) return "";
+        StringBuilder b = new StringBuilder("\n## Best-of-n from SFT (fixed across seeds)\n\n"
+                + "Gold reward of the pick, mean over prompts [95% bootstrap over prompts]; every reward model ranks the same samples.\n\n");
+        b.append("| n | KL_bon | baseline");
+        for (String rm : byRm.keySet()) b.append(" | ").append(rm);
+        for (String rm : byRm.keySet()) b.append(" | ").append(rm).append(" − baseline");
+        b.append(" |\n| --- | --- | ---").append(" | ---".repeat(2 * byRm.size())).append(" |\n");
+        for (Map.Entry<Integer, JsonNode> e : baseline.entrySet()) {
+            int n = e.getKey();
+            b.append(String.format(Locale.ROOT, "| %d | %.4f | %s", n, BestOfN.klBon(n), goldCell(e.getValue(), "%.4f")));
+            for (Map<Integer, JsonNode> m : byRm.values()) {
+                JsonNode f = m.get(n);
+                b.append(" | ").append(f == null ? "-" : goldCell(rmGold(f), "%.4f"));
+            }
+            for (Map<Integer, JsonNode> m : byRm.values()) b.append(" | ").append(m.get(n) == null ? "-" : goldCell(m.get(n).path("difference"), "%+.4f"));
+            b.append(" |\n");
+        }
+        return b.toString();
+    }
+
+    /** The gold of the reward model's pick in a fixed-across-seeds entry: its {@code *_gold} field other than {@code baseline_gold}. */
+    private static JsonNode rmGold(JsonNode f) {
+        for (java.util.Iterator<String> it = f.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (k.endsWith("_gold") && !k.equals("baseline_gold")) return f.path(k);
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
+    private static String goldCell(JsonNode i, String f) {
+        if (!i.path("estimate").isNumber()) return "-";
+        String s = String.format(Locale.ROOT, f, i.path("estimate").asDouble());
+        return i.path("ci_low").isNumber() ? s + String.format(Locale.ROOT, " [" + f + ", " + f + "]", i.path("ci_low").asDouble(), i.path("ci_high").asDouble()) : s;
     }
 
     // ---- stages ----

@@ -184,10 +184,107 @@ final class ReportFixtures {
                 new dev.rlhf4j.rl.ExperimentClaims.Comparison("A/A", "judge.mean_gold_difference", new long[] {1, 2, 3},
                         new double[] {-0.05, 0.02, 0.01}, new double[] {-0.05, 0.02, 0.01}, "A/A"))));
         ObjectNode fixed = claims.putArray("fixed_across_seeds").addObject();
-        fixed.put("name", "best-of-16 from SFT: contrastive (simcse-pairs) minus baseline, gold of the pick").put("n", 16);
+        fixed.put("name", "best-of-16 from SFT: contrastive (simcse-pairs) minus baseline, gold of the pick").put("metric", "bon.gold_minus_first")
+                .put("n", 16).put("reward_model", "contrastive (simcse-pairs)");
         fixed.set("difference", new dev.rlhf4j.eval.stats.Interval(0.031, -0.012, 0.074, Double.NaN).toJson());
         claims.putObject("contrastive_choice").put("chosen", "simcse-pairs").put("criterion", "accuracy on the validation pairs");
         Json.write(dir.resolve("claims.json"), claims);
+    }
+
+    /** The seeds of {@link #experiment}'s claims. */
+    static final long[] SEEDS = {1, 2, 3};
+
+    /**
+     * What {@code experiment --rounds 2} leaves for the report, with chosen numbers: {@code claims.json} (claims and
+     * mechanism-table rows through {@link dev.rlhf4j.rl.ExperimentClaims}, the writer the experiment uses, with the row
+     * names {@code ExperimentRounds.mechanismTable} gives; {@code fixed_across_seeds} and {@code contrastive_choice} field by
+     * field as {@code Experiment} and {@code ContrastiveArm} write them), {@code bon/bon.json} (baseline and Flip + Margin) and
+     * {@code bon/bon_contrastive.json} (the same two curves, recomputed from the same samples, and the contrastive RM's).
+     * Flip + Margin's fixed entries are in the shape of a claims.json written before they named their reward model
+     * (the full run of issue 23 writes that one).
+     */
+    static Path experiment(Path dir) throws IOException {
+        ObjectNode claims = Json.MAPPER.createObjectNode();
+        claims.put("seeds", 3);
+        claims.set("claims", dev.rlhf4j.rl.ExperimentClaims.claims(List.of(
+                new dev.rlhf4j.rl.ExperimentClaims.Comparison("Flip+Margin PPO vs baseline PPO (head to head)", "judge.mean_gold_difference", SEEDS,
+                        new double[] {0.1, 0.2, 0.15}, new double[] {-0.05, 0.02, 0.01}, "A/A"))));
+        claims.set("mechanism_table", dev.rlhf4j.rl.ExperimentClaims.claims(List.of(
+                row("baseline RM, SFT samples (first snapshot)", "rm_on_policy.accuracy", 0.70, 0.66, 0.68),
+                row("baseline RM, PPO(baseline) samples (last snapshot, 1 PPO run)", "rm_on_policy.accuracy", 0.60, 0.62, 0.58),
+                row("baseline RM, iterated vanilla PPO round 2 samples (last snapshot, 3 PPO runs)", "rm_on_policy.accuracy", 0.55, 0.53, 0.57),
+                row("round 1: MetaRM, round 1's policy samples", "rm_on_policy.accuracy", 0.62, 0.64, 0.60),
+                row("round 1: eta-0 control, same samples", "rm_on_policy.accuracy", 0.61, 0.63, 0.59),
+                row("round 1: MetaRM minus eta-0 (same pairs)", "rm_on_policy.accuracy_difference", 0.02, 0.00, 0.01),
+                row("round 2: MetaRM, round 2's policy samples", "rm_on_policy.accuracy", 0.58, 0.60, 0.56),
+                row("round 2: eta-0 control, same samples", "rm_on_policy.accuracy", 0.57, 0.55, 0.59),
+                row("round 2: MetaRM minus eta-0 (same pairs)", "rm_on_policy.accuracy_difference", 0.01, 0.05, -0.03))));
+        // Gold of the pick at n = 1, 4, 16: baseline, Flip + Margin, contrastive; differences from the baseline with their p.
+        int[] ns = {1, 4, 16};
+        double[][] gold = {{0.10, 0.30, 0.35}, {0.10, 0.34, 0.42}, {0.10, 0.31, 0.33}};
+        double[][][] diff = {null, {{0, 0, 0, 1}, {0.04, 0.01, 0.07, 0.01}, {0.07, 0.02, 0.12, 0.004}},
+                {{0, 0, 0, 1}, {0.01, -0.02, 0.04, 0.5}, {-0.02, -0.08, 0.04, 0.6}}};
+        String[] rms = {"baseline", "flip+margin", "contrastive (simcse-pairs)"};
+        ArrayNode fixed = claims.putArray("fixed_across_seeds");
+        for (int r = 1; r < 3; r++) {
+            for (int k = 0; k < ns.length; k++) {
+                ObjectNode f = fixed.addObject();
+                f.put("name", "best-of-" + ns[k] + " from SFT: " + (r == 1 ? "Flip+Margin" : rms[r]) + " minus baseline, gold of the pick");
+                f.put("metric", "bon.gold_minus_first").put("n", ns[k]);
+                if (r == 2) f.put("reward_model", rms[r]);
+                f.set("baseline_gold", goldInterval(gold[0][k]));
+                f.set(r == 1 ? "flip_margin_gold" : "contrastive_gold", goldInterval(gold[r][k]));
+                f.set("difference", new dev.rlhf4j.eval.stats.Interval(diff[r][k][0], diff[r][k][1], diff[r][k][2], diff[r][k][3]).toJson());
+                f.put("interval", "95% bootstrap over prompts (one run: the curves do not depend on the PPO seed)");
+            }
+        }
+        fixed.addObject().put("name", "reward model baseline on the demo's clean test pairs").put("metric", "demo.summary.variant")
+                .putObject("row").put("variant", "baseline").put("gold_accuracy_test", 0.71);
+        claims.putObject("contrastive_choice").put("chosen", "simcse-pairs")
+                .put("criterion", "accuracy against the given (noisy) labels of the 300 validation pairs").putArray("candidates");
+        Files.createDirectories(dir.resolve("bon"));
+        Json.write(dir.resolve("claims.json"), claims);
+        Json.write(dir.resolve("bon").resolve("bon.json"), bon(ns, gold, diff, rms, 2));
+        ObjectNode three = bon(ns, gold, diff, rms, 3);
+        three.put("samples_from", "bon/bon_samples.jsonl (the samples, gold and baseline / Flip+Margin scores of bon/bon.json)");
+        Json.write(dir.resolve("bon").resolve("bon_contrastive.json"), three);
+        return dir;
+    }
+
+    private static dev.rlhf4j.rl.ExperimentClaims.Comparison row(String name, String metric, double... perSeed) {
+        return new dev.rlhf4j.rl.ExperimentClaims.Comparison(name, metric, SEEDS, perSeed, null, "none: a level");
+    }
+
+    /** A gold-of-the-pick interval: the estimate ± 0.05. */
+    private static ObjectNode goldInterval(double g) {
+        return new dev.rlhf4j.eval.stats.Interval(g, g - 0.05, g + 0.05, Double.NaN).toJson();
+    }
+
+    /** A best-of-n file in {@code BestOfNCurves.curves}' shape with the first {@code curves} reward models. */
+    private static ObjectNode bon(int[] ns, double[][] gold, double[][][] diff, String[] rms, int curves) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("prompts", 100).put("samples_per_prompt", 16);
+        ArrayNode n = o.putArray("n"), kl = o.putArray("kl_bon");
+        for (int x : ns) {
+            n.add(x);
+            kl.add(dev.rlhf4j.eval.stats.BestOfN.klBon(x));
+        }
+        ArrayNode cs = o.putArray("curves");
+        for (int r = 0; r < curves; r++) {
+            ObjectNode c = cs.addObject();
+            c.put("reward_model", rms[r]);
+            ArrayNode pts = c.putArray("points");
+            for (int k = 0; k < ns.length; k++) {
+                ObjectNode p = pts.addObject();
+                p.put("n", ns[k]).put("kl_bon", dev.rlhf4j.eval.stats.BestOfN.klBon(ns[k]));
+                p.set("gold", goldInterval(gold[r][k]));
+                p.set("proxy", goldInterval(gold[r][k] + 1));
+                if (r > 0) p.set("gold_minus_first", new dev.rlhf4j.eval.stats.Interval(diff[r][k][0], diff[r][k][1], diff[r][k][2], diff[r][k][3]).toJson());
+            }
+        }
+        o.set("bootstrap", new dev.rlhf4j.eval.stats.ClusterBootstrap(1000, 1).toJson("distinct prompt"));
+        o.put("policy", "exp/sft");
+        return o;
     }
 
     /** Rewards of each pair's two responses: the gold reward times {@code skill} plus noise. */

@@ -46,8 +46,108 @@ class RunReportTest {
         assertThat(section(html, "judge")).contains("0.1200 [0.0200, 0.2200]", "50.0% [41.0, 59.0]", "+10.0 [-6.0, +26.0] pts");
         assertThat(section(html, "rm-on-policy")).contains("good-rm", "Kendall", "(p ");
         // Claims: the best-of-n differences fixed across seeds and the contrastive choice.
-        assertThat(section(html, "claims")).contains("best-of-16 from SFT: contrastive (simcse-pairs) minus baseline", "+0.0310 [-0.0120, +0.0740]",
+        assertThat(section(html, "claims")).contains("<th>contrastive (simcse-pairs) − baseline</th>", "<tr><td>16</td><td>+0.0310 [-0.0120, +0.0740]</td></tr>",
                 "Contrastive RM: simcse-pairs, chosen by accuracy on the validation pairs");
+    }
+
+    /**
+     * An experiment's directory: the claims section has the mechanism table (every row, mean over seeds with its 95% t
+     * interval and the per-seed values) and its accuracy bars; the best-of-n section draws bon_contrastive.json's three
+     * curves once, and not bon.json's two again; the differences from the baseline are in both. t(0.975, 2) = 4.302653:
+     * values 0.70, 0.66, 0.68 have mean 0.68, s = 0.02, half-width 4.302653·0.02/√3 = 0.0497; 0.01, 0.05, −0.03 have
+     * s = 0.04, half-width 0.0994; 0.02, 0, 0.01 have s = 0.01, half-width 0.0248.
+     */
+    @Test
+    void experimentHasTheMechanismTableAndOneBestOfNChartOfTheThreeRewardModels(@TempDir Path dir) throws Exception {
+        ReportFixtures.experiment(dir);
+        RunReport.Result r = RunReport.write(dir, dir.resolve("report.html"));
+        assertThat(r.sections()).containsExactly("bon", "claims", "files");
+        assertThat(r.filesRead()).containsExactlyInAnyOrder("claims.json", "bon/bon.json", "bon/bon_contrastive.json");
+        String html = Files.readString(r.file());
+
+        String claims = section(html, "claims");
+        assertThat(claims).contains("Mechanism: reward-model accuracy against gold on policy samples",
+                "<tr><td>baseline RM, SFT samples (first snapshot)</td><td>rm_on_policy.accuracy</td><td>0.6800 [0.6303, 0.7297]</td><td>3</td>"
+                        + "<td>0.7000, 0.6600, 0.6800</td></tr>",
+                "<tr><td>baseline RM, PPO(baseline) samples (last snapshot, 1 PPO run)</td><td>rm_on_policy.accuracy</td>"
+                        + "<td>0.6000 [0.5503, 0.6497]</td><td>3</td><td>0.6000, 0.6200, 0.5800</td></tr>",
+                "<tr><td>baseline RM, iterated vanilla PPO round 2 samples (last snapshot, 3 PPO runs)</td><td>rm_on_policy.accuracy</td>"
+                        + "<td>0.5500 [0.5003, 0.5997]</td>",
+                "<tr><td>round 1: MetaRM, round 1&#39;s policy samples</td><td>rm_on_policy.accuracy</td><td>0.6200 [0.5703, 0.6697]</td>",
+                "<tr><td>round 1: eta-0 control, same samples</td><td>rm_on_policy.accuracy</td><td>0.6100 [0.5603, 0.6597]</td>",
+                "<tr><td>round 1: MetaRM minus eta-0 (same pairs)</td><td>rm_on_policy.accuracy_difference</td><td>+0.0100 [-0.0148, +0.0348]</td>"
+                        + "<td>3</td><td>+0.0200, +0.0000, +0.0100</td></tr>",
+                "<tr><td>round 2: MetaRM, round 2&#39;s policy samples</td><td>rm_on_policy.accuracy</td><td>0.5800 [0.5303, 0.6297]</td>",
+                "<tr><td>round 2: eta-0 control, same samples</td><td>rm_on_policy.accuracy</td><td>0.5700 [0.5203, 0.6197]</td>",
+                "<tr><td>round 2: MetaRM minus eta-0 (same pairs)</td><td>rm_on_policy.accuracy_difference</td><td>+0.0100 [-0.0894, +0.1094]</td>"
+                        + "<td>3</td><td>+0.0100, +0.0500, -0.0300</td></tr>");
+        assertThat(claims.split("<tr><td>", -1)).as("rows: 1 claim, 9 mechanism, 3 best-of-n").hasSize(1 + 1 + 9 + 3);
+        // The accuracy bars: the 7 levels (not the 2 differences), labelled short, against chance.
+        List<String> claimPlots = svgs(claims);
+        assertThat(claimPlots).hasSize(2);
+        String mech = claimPlots.get(1);
+        assertThat(mech.split("class=\"mark bar\"", -1)).hasSize(8);
+        assertThat(mech).contains(">SFT<", ">PPO(baseline)<", ">iterated vanilla PPO round 2<", ">round 2 eta-0 control<",
+                "round 1 MetaRM: 0.6200 ± 0.04968");
+        // Best-of-n differences fixed across seeds: n by reward model (Flip + Margin's entries without reward_model).
+        assertThat(claims).contains("<tr><th>n</th><th>flip+margin − baseline</th><th>contrastive (simcse-pairs) − baseline</th></tr>",
+                "<tr><td>1</td><td>+0.0000 [+0.0000, +0.0000]</td><td>+0.0000 [+0.0000, +0.0000]</td></tr>",
+                "<tr><td>4</td><td>+0.0400 [+0.0100, +0.0700]</td><td>+0.0100 [-0.0200, +0.0400]</td></tr>",
+                "<tr><td>16</td><td>+0.0700 [+0.0200, +0.1200]</td><td>-0.0200 [-0.0800, +0.0400]</td></tr>",
+                "Contrastive RM: simcse-pairs, chosen by accuracy against the given (noisy) labels of the 300 validation pairs.");
+
+        // One best-of-n chart with the three curves, one of the differences; bon.json's curves are not drawn a second time.
+        String bon = section(html, "bon");
+        List<String> bonPlots = svgs(bon);
+        assertThat(bonPlots).hasSize(2);
+        assertThat(bonPlots.get(0).split("class=\"band\"", -1)).hasSize(4);
+        assertThat(bonPlots.get(1).split("class=\"band\"", -1)).hasSize(3);
+        for (String rm : List.of("baseline", "flip+margin", "contrastive (simcse-pairs)")) {
+            assertThat(bon.split(Pattern.quote("<title>" + rm + "</title></path>"), -1)).as(rm).hasSize(2);
+        }
+        assertThat(bonPlots.get(1)).contains("<title>flip+margin − baseline</title></path>", "<title>contrastive (simcse-pairs) − baseline</title></path>");
+        assertThat(bon).contains("<code>bon/bon.json</code>: its curves are those of <code>bon/bon_contrastive.json</code>")
+                .doesNotContain("<h3>");
+        assertThat(bon).contains("<tr><th>n</th><th>KL_bon</th><th>baseline</th><th>flip+margin</th><th>contrastive (simcse-pairs)</th>"
+                        + "<th>flip+margin − baseline (p)</th><th>contrastive (simcse-pairs) − baseline (p)</th></tr>",
+                "<tr><td>4</td><td>0.636</td><td>0.3000 [0.2500, 0.3500]</td><td>0.3400 [0.2900, 0.3900]</td><td>0.3100 [0.2600, 0.3600]</td>"
+                        + "<td>+0.0400 [+0.0100, +0.0700] (0.010)</td><td>+0.0100 [-0.0200, +0.0400] (0.500)</td></tr>",
+                "<tr><td>16</td><td>1.835</td><td>0.3500 [0.3000, 0.4000]</td><td>0.4200 [0.3700, 0.4700]</td><td>0.3300 [0.2800, 0.3800]</td>"
+                        + "<td>+0.0700 [+0.0200, +0.1200] (0.004)</td><td>-0.0200 [-0.0800, +0.0400] (0.600)</td></tr>");
+        assertThat(bon.split("<tr><td>", -1)).hasSize(4);
+        assertThat(section(html, "files")).contains("bon/bon.json", "bon/bon_contrastive.json");
+    }
+
+    /** The hand-written best-of-n file has every field {@code BestOfNCurves.curves} writes (the experiment adds policy). */
+    @Test
+    void experimentFixtureHasTheWritersShape(@TempDir Path dir) throws Exception {
+        ReportFixtures.experiment(dir);
+        com.fasterxml.jackson.databind.JsonNode written = dev.rlhf4j.rl.BestOfNCurves.curves(List.of("p0", "p1"),
+                List.of(List.of("a", "b"), List.of("c", "d")), new double[][] {{0, 1}, {1, 0}},
+                List.of(new dev.rlhf4j.rl.BestOfNCurves.Scores("x", new double[][] {{0, 1}, {1, 0}}),
+                        new dev.rlhf4j.rl.BestOfNCurves.Scores("y", new double[][] {{1, 0}, {0, 1}})),
+                new int[] {1, 2}, new dev.rlhf4j.eval.stats.ClusterBootstrap(50, 1));
+        com.fasterxml.jackson.databind.JsonNode fixture = dev.rlhf4j.data.Json.MAPPER.readTree(dir.resolve("bon/bon.json").toFile());
+        assertThat(paths(fixture, "")).containsAll(paths(written, "")).contains("policy");
+        assertThat(paths(fixture, "")).hasSize(paths(written, "").size() + 1);
+        com.fasterxml.jackson.databind.JsonNode claim = dev.rlhf4j.rl.ExperimentClaims.claim(new dev.rlhf4j.rl.ExperimentClaims.Comparison(
+                "x", "m", new long[] {1, 2}, new double[] {0, 1}, null, "none"));
+        com.fasterxml.jackson.databind.JsonNode row = dev.rlhf4j.data.Json.MAPPER.readTree(dir.resolve("claims.json").toFile()).path("mechanism_table").get(0);
+        assertThat(paths(row, "")).isEqualTo(paths(claim, ""));
+    }
+
+    /** Every field path of a JSON tree, arrays' elements as {@code []}. */
+    static java.util.Set<String> paths(com.fasterxml.jackson.databind.JsonNode n, String at) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> {
+                out.add(at + e.getKey());
+                out.addAll(paths(e.getValue(), at + e.getKey() + "."));
+            });
+        } else if (n.isArray()) {
+            for (com.fasterxml.jackson.databind.JsonNode x : n) out.addAll(paths(x, at + "[]."));
+        }
+        return out;
     }
 
     @Test

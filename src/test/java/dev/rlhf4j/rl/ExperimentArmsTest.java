@@ -95,6 +95,50 @@ class ExperimentArmsTest {
         Json.write(dir.resolve(name).resolve(ContrastiveArm.ROW), r);
     }
 
+    /**
+     * claims.md's best-of-n table: per n the three RMs' gold of the pick and each difference from the baseline, from the
+     * fixed-across-seeds entries the experiment writes (bon.json's and bon_contrastive.json's, by their own writers).
+     * Two prompts × two samples: gold p0 {0, 1}, p1 {0.5, −0.5}. At n = 1 every RM's pick is the prompt's mean gold (0.5,
+     * 0): 0.25. At n = 2 each RM picks its top-scored sample: baseline 0 and 0.5 (0.25), Flip + Margin 1 and 0.5 (0.75),
+     * contrastive 1 and −0.5 (0.25). Over two prompts the bootstrap's 2.5% and 97.5% points are the all-p0 and all-p1
+     * replicates (each a quarter of them): [0, 0.5] for the baseline, differences per prompt F+M (1, 0) → [0, 1] and
+     * contrastive (1, −1) → [−1, 1]. KL_bon(2) = ln 2 − 1/2 = 0.1931.
+     */
+    @Test
+    void claimsMdHasOneBestOfNTableOfTheThreeRewardModels(@TempDir Path out) throws Exception {
+        List<String> ps = List.of("p0", "p1");
+        List<List<String>> samples = List.of(List.of("a", "b"), List.of("c", "d"));
+        double[][] gold = {{0, 1}, {0.5, -0.5}};
+        BestOfNCurves.Scores base = new BestOfNCurves.Scores("baseline", new double[][] {{1, 0}, {1, 0}}),
+                fm = new BestOfNCurves.Scores("flip+margin", new double[][] {{0, 1}, {1, 0}}),
+                con = new BestOfNCurves.Scores("contrastive (simcse-pairs)", new double[][] {{0, 1}, {0, 1}});
+        Files.createDirectories(out.resolve("bon"));
+        int[] ns = {1, 2};
+        Json.write(out.resolve("bon").resolve("bon.json"), BestOfNCurves.curves(ps, samples, gold, List.of(base, fm), ns,
+                new dev.rlhf4j.eval.stats.ClusterBootstrap(1000, 1)));
+        Json.write(out.resolve("bon").resolve(ContrastiveArm.BON), BestOfNCurves.curves(ps, samples, gold, List.of(base, fm, con), ns,
+                new dev.rlhf4j.eval.stats.ClusterBootstrap(1000, 1)));
+        ArrayNode fixed = Json.MAPPER.createArrayNode();
+        Experiment.fixedBestOfN(fixed, out);
+        ContrastiveArm.fixed(fixed, out);
+        assertThat(fixed.size()).isEqualTo(4);
+        assertThat(fixed.get(0).path("reward_model").asText()).isEqualTo("flip+margin");
+        String expected = """
+                | n | KL_bon | baseline | flip+margin | contrastive (simcse-pairs) | flip+margin − baseline | contrastive (simcse-pairs) − baseline |
+                | --- | --- | --- | --- | --- | --- | --- |
+                | 1 | 0.0000 | 0.2500 [0.0000, 0.5000] | 0.2500 [0.0000, 0.5000] | 0.2500 [0.0000, 0.5000] | +0.0000 [+0.0000, +0.0000] | +0.0000 [+0.0000, +0.0000] |
+                | 2 | 0.1931 | 0.2500 [0.0000, 0.5000] | 0.7500 [0.5000, 1.0000] | 0.2500 [-0.5000, 1.0000] | +0.5000 [+0.0000, +1.0000] | +0.0000 [-1.0000, +1.0000] |
+                """;
+        assertThat(Experiment.bestOfNMarkdown(fixed)).contains("## Best-of-n from SFT (fixed across seeds)").endsWith(expected);
+        // A claims.json written before Flip + Margin's entries named their reward model reads the same.
+        for (JsonNode f : fixed) if (f.has("flip_margin_gold")) ((ObjectNode) f).remove("reward_model");
+        assertThat(Experiment.bestOfNMarkdown(fixed)).endsWith(expected);
+        ObjectNode claims = Json.MAPPER.createObjectNode();
+        claims.putArray("claims");
+        claims.set("fixed_across_seeds", fixed);
+        assertThat(Experiment.markdown(claims)).contains(expected);
+    }
+
     @Test
     void bonSamplesReadBackAsWritten(@TempDir Path tmp) {
         List<String> ps = List.of("p1", "p0");
