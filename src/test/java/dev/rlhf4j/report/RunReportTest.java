@@ -42,7 +42,8 @@ class RunReportTest {
         assertThat(section(html, "files")).contains("ppo/metrics.jsonl", "used in");
         // Best-of-n: one band and one line per reward model; the judge and rm-on-policy tables show the intervals.
         assertThat(section(html, "bon")).contains("data-plot=\"bands\"", "good-rm", "poor-rm", "KL_bon");
-        assertThat(section(html, "bon").split("class=\"band\"", -1)).hasSize(4);
+        assertThat(svgs(section(html, "bon")).get(0).split("class=\"band\"", -1)).hasSize(4);
+        assertThat(svgs(section(html, "bon")).get(1)).contains("<title>poor-rm − good-rm</title></path>", "<title>gold − good-rm</title></path>");
         assertThat(section(html, "judge")).contains("0.1200 [0.0200, 0.2200]", "50.0% [41.0, 59.0]", "+10.0 [-6.0, +26.0] pts");
         assertThat(section(html, "rm-on-policy")).contains("good-rm", "Kendall", "(p ");
         // Claims: the best-of-n differences fixed across seeds and the contrastive choice.
