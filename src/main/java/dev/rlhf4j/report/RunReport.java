@@ -26,7 +26,9 @@ import java.util.Set;
  *
  * <p>Sections: the demo's headline; preference strength (histogram of μ̂, σ̂ against μ̂ over the 20
  * groups — the paper's Fig. 2); label–gold agreement per group; the reward-model variants with
- * their intervals; training curves; the decile experiment; contrastive separation; PPO curves.
+ * their intervals; training curves; the decile experiment; contrastive separation; PPO curves; judged comparisons;
+ * best-of-n curves (a file whose curves another holds, as {@code experiment}'s {@code bon_contrastive.json} holds
+ * {@code bon.json}'s, drawn once); reward models on policy samples; an experiment's claims with its mechanism table.
  */
 public final class RunReport {
     private RunReport() {}
