@@ -570,7 +570,7 @@ public final class RunReport {
                             .append(seedInterval(c, "mean", "ci_low", "ci_high")).append("</td><td>").append(c.path("n_seeds").asInt())
                             .append("</td><td>").append(seedInterval(c, "null_mean", "null_ci_low", "null_ci_high")).append("</td></tr>\n");
                 }
-                b.append("<div class=\"plots\">\n").append(Svg.bars("Paired mean gold difference per prompt, mean over seeds (± 95% t)",
+                b.append("<div class=\"plots\">\n").append(Svg.bars("Paired gold difference, mean over seeds (± 95% t)",
                         "gold difference", names, List.of(new Svg.Bars("mean over seeds", unbox(mean), unbox(err))), 0)).append("</div>\n")
                         .append(t).append("</table>\n");
                 b.append(mechanismTable(d.json().path("mechanism_table")));
@@ -615,7 +615,7 @@ public final class RunReport {
             }
             StringBuilder b = new StringBuilder("<h3>Mechanism: reward-model accuracy against gold on policy samples</h3>\n");
             if (!cats.isEmpty()) {
-                b.append("<div class=\"plots\">\n").append(Svg.bars("Accuracy against gold on the policy's samples, mean over seeds (± 95% t)",
+                b.append("<div class=\"plots\">\n").append(Svg.bars("RM accuracy vs gold on policy samples (± 95% t)",
                         "pairwise accuracy", cats, List.of(new Svg.Bars("mean over seeds", unbox(acc), unbox(err))), 0.5)).append("</div>\n");
             }
             return b.append(t).append("</table>\n<p class=\"note\">Pairs: within-prompt pairs of the policy's samples whose gold "
