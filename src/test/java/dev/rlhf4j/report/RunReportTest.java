@@ -119,6 +119,19 @@ class RunReportTest {
         assertThat(section(html, "files")).contains("bon/bon.json", "bon/bon_contrastive.json");
     }
 
+    /** Best-of-n files whose curves differ (here one gold of the pick) are each drawn, under their file names. */
+    @Test
+    void bestOfNFilesWithOtherCurvesAreEachDrawn(@TempDir Path dir) throws Exception {
+        ReportFixtures.experiment(dir);
+        Path f = dir.resolve("bon/bon.json");
+        com.fasterxml.jackson.databind.node.ObjectNode bon = (com.fasterxml.jackson.databind.node.ObjectNode) dev.rlhf4j.data.Json.MAPPER.readTree(f.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) bon.path("curves").get(1).path("points").get(2).path("gold")).put("estimate", 0.43);
+        dev.rlhf4j.data.Json.write(f, bon);
+        String section = section(RunReport.render(dir), "bon");
+        assertThat(svgs(section)).hasSize(4);
+        assertThat(section).contains("<h3>bon/bon.json</h3>", "<h3>bon/bon_contrastive.json</h3>").doesNotContain("drawn there once");
+    }
+
     /** The hand-written best-of-n file has every field {@code BestOfNCurves.curves} writes (the experiment adds policy). */
     @Test
     void experimentFixtureHasTheWritersShape(@TempDir Path dir) throws Exception {
