@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a self-contained HTML report of a run directory (inline SVG, nothing fetched).",
                 "Shows preference strength (histogram; σ̂ against μ̂ over the 20 groups), label–gold agreement per group, the reward-model variants "
-                + "with their intervals, training curves, the decile experiment, contrastive separation and PPO curves, "
+                + "with their intervals, training curves, the decile experiment, contrastive separation, PPO curves, judged comparisons, "
+                + "best-of-n curves (each set of curves once), reward models on policy samples and an experiment's claims with its mechanism table, "
                 + "each where its files exist (searched " + dev.rlhf4j.report.RunFiles.DEPTH + " levels deep). The page lists the files it read."})
 public final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "Run directory (e.g. runs/demo).")
