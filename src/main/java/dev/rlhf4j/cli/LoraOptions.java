@@ -26,6 +26,11 @@ public final class LoraOptions {
                     + "down_proj for decoders; query,key,value,dense for BERT-family encoders).")
     List<String> targets;
 
+    /** Whether {@code --lora-r} asks for LoRA (above 0). */
+    public boolean enabled() {
+        return r != 0;
+    }
+
     /** The adapter to train, or null when {@code --lora-r} is 0. */
     public LoraConfig config(String taskType, boolean decoder) {
         if (r == 0) return null;

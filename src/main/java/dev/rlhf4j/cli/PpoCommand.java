@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
                 "the RM's accuracy and Kendall tau against gold on the iteration's within-prompt rollout pairs, KL, perplexity",
                 "(with --ppl-data), length, entropy, clip fraction, value loss, time split), OUT/policy/, OUT/resume/ (overwritten),",
                 "OUT/snapshots/iter-XXXX/ (kept, see --snapshots), OUT/ppo.json. With --lora-r the policies written are PEFT",
-                "CAUSAL_LM adapters over --policy (load with --policy-adapter, or merge), and only the trained tensors are resumed.",
+                "CAUSAL_LM adapters over --policy (load with --policy-adapter, or merge), and only the trained tensors are resumed;",
+                "OUT/critic/ is the critic as a PEFT SEQ_CLS adapter (value head as 'score', its bias in rlhf4j_reward_model.json),",
+                "loadable wherever a reward-model adapter is.",
                 "--algorithm grpo|dr-grpo|rloo|reinforce++ (METHODS.md §9) runs a critic-free method on the same rollouts, scoring,",
                 "KL and logging: no critic; metrics add 'algorithm' and 'kl_loss' in place of 'value_loss'."})
 public final class PpoCommand implements Callable<Integer> {

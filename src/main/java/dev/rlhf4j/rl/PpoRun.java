@@ -36,7 +36,8 @@ public final class PpoRun {
      * @param policyAdapter a PEFT CAUSAL_LM adapter on {@code --policy} (the starting policy and the reference), or null
      * @param rewardAdapter a PEFT SEQ_CLS adapter on the reward model, or null
      * @param lora          the LoRA to train (null: the actor and the critic train every weight); the actor's adapter is
-     *                      saved as a CAUSAL_LM adapter, the critic's (with its value head in full) in the resume state
+     *                      saved as a CAUSAL_LM adapter ({@code OUT/policy/}), the critic's (its value head in full) as a
+     *                      SEQ_CLS adapter ({@code OUT/critic/}, see {@link ValueModel#save}) and in the resume state
      */
     public record Lora(Path policyAdapter, Path rewardAdapter, LoraConfig lora) {
         public static final Lora NONE = new Lora(null, null, null);
@@ -66,6 +67,15 @@ public final class PpoRun {
         }
     }
 
+    /**
+     * The critic's base for its saved adapter: {@code model} (the policy or the reward model it was built from), with
+     * {@code adapter} merged, or, when {@code model} is an adapter directory alone, that adapter's base with it merged.
+     */
+    static void criticBase(ValueModel critic, Path model, Path adapter) {
+        if (adapter == null && Adapters.isAdapter(model)) critic.withBase(Adapters.baseOf(model), model);
+        else critic.withBase(model, adapter);
+    }
+
     public static ObjectNode run(Path policy, String rewardSpec, Path promptsFile, Path pplData, boolean logGold, PpoConfig cfg,
                                  Path out, boolean resume, Device device, ObjectNode provenance) {
         return run(policy, rewardSpec, promptsFile, pplData, logGold, cfg, Lora.NONE, out, resume, device, provenance);
@@ -85,6 +95,8 @@ public final class PpoRun {
                 LoraConfig l = lora.lora();
                 critic.withLora(new LoraConfig(l.r(), l.alpha(), l.dropout(), l.targetModules(), List.of(ValueModel.MODULE),
                         LoraConfig.SEQ_CLS, l.baseModel()), cfg.seed());
+                if (critic.initialisedFrom().equals("reward model")) criticBase(critic, Path.of(rewardSpec), lora.rewardAdapter());
+                else criticBase(critic, policy, lora.policyAdapter());
             }
             String criticInit = critic == null ? "none" : critic.initialisedFrom();
             if (critic != null) {

@@ -162,10 +162,13 @@ public final class PpoTrainer {
             if (withCritic) critic.trainableParameters().requireGradients(false);
         }
         actor.save(out.resolve("policy"), provenance);
+        if (withCritic && critic.adapter() != null) critic.save(out.resolve(CRITIC_DIR), actor.tokenizer().json(), provenance);
         return new Result(cfg.iterations(), last, elapsedBefore + (System.nanoTime() - t0) / 1e9);
     }
 
     static final String ACTOR = "actor", CRITIC = "critic", CRITIC_FILE = "critic.safetensors";
+    /** A LoRA critic's PEFT SEQ_CLS adapter directory under the run's output ({@link ValueModel#save}). */
+    public static final String CRITIC_DIR = "critic";
 
     /** The directory of the snapshot after {@code iteration} iterations: {@code out/snapshots/iter-0025}. */
     public static Path snapshotDir(Path out, int iteration) {

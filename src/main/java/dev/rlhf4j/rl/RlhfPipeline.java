@@ -11,6 +11,8 @@ import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.RewardModel;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.GenerationConfig;
+import dev.rlhf4j.model.lora.Adapters;
+import dev.rlhf4j.model.lora.LoraConfig;
 import dev.rlhf4j.synth.NoiseModel;
 import dev.rlhf4j.synth.RlSets;
 import dev.rlhf4j.synth.SynthConfig;
@@ -41,7 +43,16 @@ public final class RlhfPipeline {
     public record Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
                          int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
                          Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
-                         Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples) {
+                         Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples, Lora lora) {
+        /** The same without LoRA ({@link Lora#NONE}). */
+        public Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
+                      int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
+                      Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
+                      Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples) {
+            this(rounds, pairs, flipRate, noise, trainPrompts, heldoutPrompts, sftDemos, judgePrompts, seed, rmModel, rmTrain, sft, shape,
+                    ppo, meta, pairsFile, rewardModel, sftPolicy, trainPromptsFile, heldoutPromptsFile, sftData, judgeSamples, Lora.NONE);
+        }
+
         /** The same with k = {@link #DEFAULT_JUDGE_SAMPLES} judged samples per prompt. */
         public Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
                       int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
@@ -50,6 +61,21 @@ public final class RlhfPipeline {
             this(rounds, pairs, flipRate, noise, trainPrompts, heldoutPrompts, sftDemos, judgePrompts, seed, rmModel, rmTrain, sft, shape,
                     ppo, meta, pairsFile, rewardModel, sftPolicy, trainPromptsFile, heldoutPromptsFile, sftData, DEFAULT_JUDGE_SAMPLES);
         }
+    }
+
+    /**
+     * LoRA in the pipeline's stages; null members train every weight as without LoRA. The scratch SFT policy trains in
+     * full (a LoRA over random weights would learn nothing useful), so every PPO actor adapts the SFT checkpoint.
+     *
+     * @param rewardModel the baseline reward model's adapter (SEQ_CLS; {@code rmModel}'s backbone stays frozen, the
+     *                    reward head trains in full; OUT/rm is a PEFT adapter directory)
+     * @param ppo         each PPO's actor (a CAUSAL_LM adapter over the SFT policy; a later round keeps training the
+     *                    previous round's adapter) and critic (a SEQ_CLS adapter, value head in full; OUT/…/critic)
+     * @param metaRm      each MetaRM: a fresh adapter over a full reward model, or the reward model's own adapter kept
+     *                    training when it is one (the LoRA baseline, the previous round's MetaRM)
+     */
+    public record Lora(LoraConfig rewardModel, LoraConfig ppo, LoraConfig metaRm) {
+        public static final Lora NONE = new Lora(null, null, null);
     }
 
     /** k: judged answers per prompt per policy; one answer left about ±12 points on win − lose (README). */
@@ -79,9 +105,9 @@ public final class RlhfPipeline {
         List<PreferencePair> all = PreferenceDataset.load(pairsFile).pairs();
         Split split = Split.byHash(all, 0.05);
         Path rm = c.rewardModel() != null ? c.rewardModel() : out.resolve("rm");
-        if (c.rewardModel() == null && !Files.isRegularFile(rm.resolve("config.json"))) {
+        if (c.rewardModel() == null && !saved(rm)) {
             stage("reward model: " + c.rmModel().backbone() + " on " + split.train().size() + " pairs");
-            TrainJob job = new TrainJob(c.rmModel(), c.rmTrain(), new BradleyTerryLoss(), 1.0, rm, provenance, System.err, "rm");
+            TrainJob job = new TrainJob(c.lora().rewardModel() == null ? c.rmModel() : c.rmModel().withLora(c.lora().rewardModel()), c.rmTrain(), new BradleyTerryLoss(), 1.0, rm, provenance, System.err, "rm");
             try (RewardModel m = job.run(split.train(), split.valid(), false).model()) {
                 // saved by the checkpoint listener
             }
@@ -107,7 +133,7 @@ public final class RlhfPipeline {
 
         // ---- vanilla PPO ----
         Path vanilla = out.resolve("ppo-vanilla");
-        ppo(sft, rm.toString(), trainPrompts, pplSet, c.ppo(), vanilla, device, provenance, "vanilla PPO");
+        ppo(sft, rm.toString(), trainPrompts, pplSet, c.ppo(), c.lora().ppo(), vanilla, device, provenance, "vanilla PPO");
         ObjectNode summary = Json.MAPPER.createObjectNode();
         ArrayNode rounds = summary.putArray("rounds");
         ObjectNode v = judge(vanilla, sft, judgeOn, judgeGen, c, vanilla.resolve("judge-vs-sft"), device, provenance);
@@ -121,7 +147,7 @@ public final class RlhfPipeline {
         for (int r = 1; r <= c.rounds(); r++) {
             Path dir = out.resolve("round-" + r);
             Path metarm = dir.resolve("metarm");
-            if (!Files.isRegularFile(metarm.resolve("config.json"))) {
+            if (!saved(metarm)) {
                 stage("round " + r + ": meta set from " + policy);
                 List<String> trainP = Demonstrations.promptTexts(trainPrompts);
                 List<String> metaPrompts = PpoTrainer.batchPrompts(trainP, r, c.meta().metaPrompts(), c.seed() + 1000L * r);
@@ -134,11 +160,11 @@ public final class RlhfPipeline {
                 }
                 MetaRm.writeMetaSet(meta, dir.resolve("meta_set.jsonl"));
                 stage("round " + r + ": MetaRM from " + metaIn);
-                MetaRm.train(metaIn, metarm, split.train(), split.valid(), meta, mc, device, provenance);
+                MetaRm.train(metaIn, metarm, split.train(), split.valid(), meta, mc, c.lora().metaRm(), device, provenance);
             }
             Path ppoDir = dir.resolve("ppo");
-            ppo(policy, metarm.toString(), trainPrompts, pplSet, c.ppo().toBuilder().seed(c.ppo().seed() + r).build(), ppoDir, device, provenance,
-                    "round " + r + " PPO");
+            ppo(policy, metarm.toString(), trainPrompts, pplSet, c.ppo().toBuilder().seed(c.ppo().seed() + r).build(), c.lora().ppo(), ppoDir,
+                    device, provenance, "round " + r + " PPO");
             ObjectNode vsSft = judge(ppoDir, sft, judgeOn, judgeGen, c, dir.resolve("judge-vs-sft"), device, provenance);
             ObjectNode vsVan = judge(ppoDir, vanilla, judgeOn, judgeGen, c, dir.resolve("judge-vs-vanilla"), device, provenance);
             ObjectNode rr = rounds.addObject();
@@ -156,7 +182,12 @@ public final class RlhfPipeline {
         return summary;
     }
 
-    private static void ppo(Path policy, String rm, Path prompts, List<Demonstrations.Example> ppl, PpoConfig cfg, Path out,
+    /** Whether a reward model was saved in {@code dir}: a checkpoint ({@code config.json}) or a PEFT adapter directory. */
+    private static boolean saved(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json")) || Adapters.isAdapter(dir);
+    }
+
+    private static void ppo(Path policy, String rm, Path prompts, List<Demonstrations.Example> ppl, PpoConfig cfg, LoraConfig lora, Path out,
                             Device device, ObjectNode provenance, String label) {
         if (Files.isRegularFile(out.resolve("ppo.json"))) return;
         stage(label + " against " + rm);
@@ -170,7 +201,8 @@ public final class RlhfPipeline {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        PpoRun.run(policy, rm, prompts, pplFile, true, cfg, out, resume, device, provenance);
+        if (lora == null) PpoRun.run(policy, rm, prompts, pplFile, true, cfg, out, resume, device, provenance);
+        else PpoRun.run(policy, rm, prompts, pplFile, true, cfg, new PpoRun.Lora(null, null, lora), out, resume, device, provenance);
     }
 
     private static ObjectNode judge(Path a, Path b, List<String> prompts, GenerationConfig gen, Config c, Path dir, Device device,

@@ -1,20 +1,30 @@
 package dev.rlhf4j.rl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.data.Json;
 import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.Backbone;
 import dev.rlhf4j.model.BatchTensors;
 import dev.rlhf4j.model.ModelParameters;
 import dev.rlhf4j.model.RewardModel;
+import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.model.decoder.CausalLm;
 import dev.rlhf4j.model.decoder.Decoder;
+import dev.rlhf4j.model.decoder.DecoderConfig;
+import dev.rlhf4j.model.decoder.DecoderFamily;
+import dev.rlhf4j.model.lora.Adapters;
 import dev.rlhf4j.model.lora.LoraAdapter;
 import dev.rlhf4j.model.lora.LoraConfig;
 import dev.rlhf4j.model.weights.HostTensor;
+import dev.rlhf4j.model.weights.Safetensors;
 import dev.rlhf4j.text.TokenBatch;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +44,11 @@ public final class ValueModel implements AutoCloseable {
     private String source = "actor";
     /** LoRA on the decoder (its base frozen; the value head trains in full), or null: every weight trains. */
     private LoraAdapter adapter;
+    /** The checkpoint the frozen decoder weights come from, and the adapter merged into them (or null): see {@link #withBase}. */
+    private Path baseModel, mergedAdapter;
+
+    /** {@link Adapters#REWARD_CONFIG} key of the value head's bias (a reward head has none, so PEFT never reads it). */
+    public static final String BIAS_KEY = "value_head_bias";
 
     private ValueModel(NDManager manager, Decoder decoder) {
         this.manager = manager;
@@ -92,8 +107,12 @@ public final class ValueModel implements AutoCloseable {
 
     /** The reward model's backbone and head (value bias 0); the caller checked {@link #sharesArchitecture}. */
     static ValueModel fromRewardModel(RewardModel rm, CausalLm actor) {
-        NDManager m = Engines.newManager(actor.manager().getDevice());
-        ValueModel v = new ValueModel(m, Decoder.create(m, actor.config()));
+        return fromRewardModel(rm, actor.config());
+    }
+
+    private static ValueModel fromRewardModel(RewardModel rm, DecoderConfig config) {
+        NDManager m = Engines.newManager(rm.manager().getDevice());
+        ValueModel v = new ValueModel(m, Decoder.create(m, config));
         v.decoder.parameters().load(rm.backbone().parameters().toHost(), List.of(), n -> false);
         if (rm.adapter() != null) rm.adapter().mergeInto(v.decoder.parameters()); // a LoRA reward model: its adapted weights
         dev.rlhf4j.engine.Engines.assign(v.head, rm.parameters().asMap().get(RewardModel.HEAD).toFloatArray());
@@ -148,6 +167,95 @@ public final class ValueModel implements AutoCloseable {
         p.add(HEAD, head);
         p.add(BIAS, bias);
         return p;
+    }
+
+    /**
+     * Where the critic's frozen decoder weights come from, for {@link #save}: the checkpoint {@code model} (a causal LM
+     * or a decoder reward model), with {@code mergedAdapter} (a PEFT adapter directory, or null) merged into it as
+     * {@link #fromActor} and {@link #fromRewardModel} merge one. Returns this critic.
+     */
+    public ValueModel withBase(Path model, Path mergedAdapter) {
+        this.baseModel = absolute(model);
+        this.mergedAdapter = mergedAdapter == null ? null : absolute(mergedAdapter);
+        return this;
+    }
+
+    private static Path absolute(Path p) {
+        return Files.exists(p) ? p.toAbsolutePath().normalize() : p;
+    }
+
+    /**
+     * Writes a LoRA critic as a PEFT SEQ_CLS adapter directory with the reward-model adapter writer
+     * ({@link Adapters#saveSeqCls}): A and B under PEFT's names, the value head's weight as {@code
+     * base_model.model.score.weight} ({@code modules_to_save: ["score"]}), {@code base_model_name_or_path} = the
+     * {@link #withBase} checkpoint. It reloads wherever a reward-model adapter does (the reward at the last token is the
+     * value there, less the head's bias), and to this critic exactly with {@link #load}. The bias, which PEFT's
+     * {@code score} lacks, is {@link #BIAS_KEY} in {@link Adapters#REWARD_CONFIG}. When an adapter was merged into the
+     * base no single checkpoint holds the base: {@code base_model_name_or_path} is empty and {@link Adapters#MERGED_BASE}
+     * names both (rlhf4j reads it; for PEFT, {@code merge} them first and pass the result as the base). Without
+     * {@link #withBase} the base is left empty (load with an explicit base).
+     */
+    public void save(Path dir, byte[] tokenizerJson, ObjectNode provenance) {
+        if (adapter == null) throw new IllegalStateException("only a LoRA critic saves as an adapter directory");
+        ObjectNode rc = Json.MAPPER.createObjectNode();
+        rc.put("pooling", "last");
+        rc.put("max_length", Math.min(decoder.config().maxPositions(), 1024));
+        rc.put(BIAS_KEY, (double) bias.toFloatArray()[0]); // a float widened: reads back bit for bit
+        if (mergedAdapter != null) {
+            ObjectNode mb = rc.putObject(Adapters.MERGED_BASE);
+            mb.put("model", baseModel.toString());
+            mb.put("adapter", mergedAdapter.toString());
+        }
+        Adapters.saveSeqCls(dir, adapter, List.of("score"), mergedAdapter != null || baseModel == null ? "" : baseModel.toString(),
+                toHost().get(HEAD), rc, tokenizerJson, provenance);
+    }
+
+    /**
+     * A critic {@link #save} wrote: {@code base} (null: the adapter's base, or its {@link Adapters#MERGED_BASE} built as
+     * PPO built it) under the adapter, its value head from {@code score.weight} and {@link #BIAS_KEY} (0 when absent).
+     */
+    public static ValueModel load(Path base, Path adapterDir, Device device) {
+        LoraConfig cfg = LoraConfig.read(adapterDir.resolve(Adapters.CONFIG));
+        if (!cfg.taskType().equals(LoraConfig.SEQ_CLS)) {
+            throw new IllegalArgumentException(adapterDir + " is a " + cfg.taskType() + " adapter, not a value model's (SEQ_CLS)");
+        }
+        Path rcFile = adapterDir.resolve(Adapters.REWARD_CONFIG);
+        JsonNode rc = Files.isRegularFile(rcFile) ? Json.read(rcFile) : Json.MAPPER.createObjectNode();
+        JsonNode merged = rc.path(Adapters.MERGED_BASE);
+        Path model = base != null ? base : merged.isObject() ? Path.of(merged.path("model").asText()) : Adapters.baseOf(adapterDir);
+        Path mergedAdapter = base == null && merged.isObject() ? Path.of(merged.path("adapter").asText()) : null;
+        ValueModel v = baseOf(model, mergedAdapter, device);
+        try {
+            Map<String, HostTensor> tensors = Safetensors.read(adapterDir.resolve(Adapters.WEIGHTS)).tensors();
+            HostTensor head = tensors.get(LoraAdapter.PEFT_PREFIX + RewardModel.HEAD);
+            if (head == null) throw new IllegalArgumentException(adapterDir.resolve(Adapters.WEIGHTS) + " has no " + LoraAdapter.PEFT_PREFIX + RewardModel.HEAD);
+            v.adapter = LoraAdapter.create(v.manager, v.decoder.parameters(), cfg);
+            v.adapter.load(tensors);
+            v.decoder.adapt(v.adapter);
+            Engines.assign(v.head, head.data());
+            Engines.assign(v.bias, new float[] {(float) rc.path(BIAS_KEY).asDouble(0)});
+            return v.withBase(model, mergedAdapter);
+        } catch (RuntimeException e) {
+            v.close();
+            throw e;
+        }
+    }
+
+    /** The frozen critic PPO built on {@code model} (with {@code mergedAdapter} merged): from the reward model or the actor. */
+    private static ValueModel baseOf(Path model, Path mergedAdapter, Device device) {
+        boolean rewardModel = mergedAdapter != null
+                ? LoraConfig.read(mergedAdapter.resolve(Adapters.CONFIG)).taskType().equals(LoraConfig.SEQ_CLS)
+                : Files.isRegularFile(model.resolve("config.json")) && DecoderFamily.isSequenceClassifier(Json.read(model.resolve("config.json")));
+        if (rewardModel) {
+            try (RewardModel rm = mergedAdapter != null ? Adapters.loadRewardModel(model, mergedAdapter, device, false)
+                    : RewardModels.load(model, device, false)) {
+                if (!(rm.backbone() instanceof Decoder d)) throw new IllegalArgumentException(model + " is not a decoder reward model");
+                return fromRewardModel(rm, d.config());
+            }
+        }
+        try (CausalLm lm = mergedAdapter != null ? Adapters.loadCausalLm(model, mergedAdapter, device) : CausalLm.load(model, device)) {
+            return fromActor(lm);
+        }
     }
 
     /** The trained tensors on the host (a LoRA critic: A, B and the value head only, not the frozen base). */

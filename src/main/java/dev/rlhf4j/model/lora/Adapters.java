@@ -35,6 +35,12 @@ public final class Adapters {
     public static final String WEIGHTS = "adapter_model.safetensors";
     /** The reward model's config.json (max length, pad id, pooling) beside a saved adapter: rlhf4j reads it, PEFT ignores it. */
     public static final String REWARD_CONFIG = "rlhf4j_reward_model.json";
+    /**
+     * {@link #REWARD_CONFIG} key of an adapter whose base is a checkpoint with another adapter merged into it (PPO's
+     * LoRA critic over a policy or reward model that was itself an adapter): {@code {"model": DIR, "adapter": DIR}};
+     * {@code base_model_name_or_path} is then empty. Read when no base is given.
+     */
+    public static final String MERGED_BASE = "merged_base";
 
     private Adapters() {}
 
@@ -90,6 +96,20 @@ public final class Adapters {
         if (!cfg.taskType().equals(LoraConfig.SEQ_CLS)) {
             throw new IllegalArgumentException(adapterDir + " is a " + cfg.taskType() + " adapter, not a reward model's (SEQ_CLS)");
         }
+        JsonNode rc = base == null && cfg.baseModel().isEmpty() && Files.isRegularFile(adapterDir.resolve(REWARD_CONFIG))
+                ? Json.read(adapterDir.resolve(REWARD_CONFIG)) : null;
+        JsonNode merged = rc != null ? rc.get(MERGED_BASE) : null;
+        if (merged != null && merged.isObject()) {
+            RewardModel rm = mergedBase(Path.of(merged.path("model").asText()), Path.of(merged.path("adapter").asText()),
+                    rc.path("max_length").asInt(1024), device, calibrated);
+            try {
+                attach(rm, cfg, adapterDir);
+                return rm;
+            } catch (RuntimeException e) {
+                rm.close();
+                throw e;
+            }
+        }
         Path b = base != null ? base : baseOf(adapterDir);
         JsonNode baseCfg = Files.isRegularFile(b.resolve(ModelFiles.CONFIG)) ? Json.read(b.resolve(ModelFiles.CONFIG)) : null;
         RewardModel rm;
@@ -126,6 +146,29 @@ public final class Adapters {
             LoraAdapter a = LoraAdapter.create(rm.manager(), rm.backbone().parameters(), cfg.withBaseModel(base));
             a.initialise(seed ^ 0x4C6F5241L); // a stream apart from the head's
             return rm.withAdapter(a);
+        } catch (RuntimeException e) {
+            rm.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A {@link #MERGED_BASE}: the reward model {@code model} with the SEQ_CLS {@code adapter} merged, or the decoder of
+     * the language model {@code model} (pooled at its last token, {@code maxLength} tokens) with the CAUSAL_LM {@code adapter} merged.
+     */
+    private static RewardModel mergedBase(Path model, Path adapter, int maxLength, Device device, boolean calibrated) {
+        LoraConfig ac = LoraConfig.read(adapter.resolve(CONFIG));
+        if (ac.taskType().equals(LoraConfig.SEQ_CLS)) {
+            RewardModel rm = loadRewardModel(model, adapter, device, calibrated);
+            merge(rm);
+            return rm;
+        }
+        RewardModel rm = RewardModels.pretrained(model.toString(), device, Pooling.LAST, maxLength, 0);
+        try {
+            LoraAdapter a = LoraAdapter.create(rm.manager(), rm.backbone().parameters(), ac);
+            a.load(Safetensors.read(adapter.resolve(WEIGHTS)).tensors());
+            a.mergeInto(rm.backbone().parameters());
+            return rm;
         } catch (RuntimeException e) {
             rm.close();
             throw e;
@@ -207,20 +250,33 @@ public final class Adapters {
      */
     public static void save(RewardModel rm, Path dir, ObjectNode provenance) {
         LoraAdapter a = rm.adapter();
+        LoraConfig c = a.config();
+        List<String> toSave = new ArrayList<>(c.modulesToSave());
+        if (!toSave.contains("score")) toSave.add("score");
+        String base = c.baseModel().isEmpty() ? rm.backboneName() : c.baseModel();
+        saveSeqCls(dir, a, toSave, base, rm.parameters().toHost().get(RewardModel.HEAD),
+                rm.backbone().family().rewardModelConfig(rm), rm.encoder().tokenizer().json(), provenance);
+    }
+
+    /**
+     * The SEQ_CLS adapter writer {@link #save(RewardModel, Path, ObjectNode)} and PPO's LoRA critic share:
+     * {@code adapter_model.safetensors} holds A and B under PEFT's names and {@code head} (a (1, H) linear head, any
+     * name) as {@code base_model.model.score.weight}; {@code adapter_config.json} is {@code a}'s config with
+     * {@code modulesToSave} and {@code base} ({@code base_model_name_or_path}); {@link #REWARD_CONFIG} holds
+     * {@code rewardConfig}; then {@code tokenizer.json} and {@code provenance.json}.
+     */
+    public static void saveSeqCls(Path dir, LoraAdapter a, List<String> modulesToSave, String base, HostTensor head,
+                                  ObjectNode rewardConfig, byte[] tokenizerJson, ObjectNode provenance) {
         try {
             Files.createDirectories(dir);
             Map<String, HostTensor> out = new LinkedHashMap<>(a.toPeft());
-            HostTensor head = rm.parameters().toHost().get(RewardModel.HEAD);
             out.put(LoraAdapter.PEFT_PREFIX + RewardModel.HEAD, head.withName(LoraAdapter.PEFT_PREFIX + RewardModel.HEAD));
             Safetensors.write(dir.resolve(WEIGHTS), out, ModelFiles.WEIGHTS_METADATA);
             LoraConfig c = a.config();
-            List<String> toSave = new ArrayList<>(c.modulesToSave());
-            if (!toSave.contains("score")) toSave.add("score");
-            String base = c.baseModel().isEmpty() ? rm.backboneName() : c.baseModel();
-            LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), toSave, LoraConfig.SEQ_CLS, base);
+            LoraConfig written = new LoraConfig(c.r(), c.alpha(), c.dropout(), c.targetModules(), modulesToSave, LoraConfig.SEQ_CLS, base);
             ModelFiles.writeJson(dir.resolve(CONFIG), written.toJson());
-            ModelFiles.writeJson(dir.resolve(REWARD_CONFIG), rm.backbone().family().rewardModelConfig(rm));
-            Json.writeAtomically(dir.resolve(ModelFiles.TOKENIZER), rm.encoder().tokenizer().json());
+            ModelFiles.writeJson(dir.resolve(REWARD_CONFIG), rewardConfig);
+            Json.writeAtomically(dir.resolve(ModelFiles.TOKENIZER), tokenizerJson);
             ModelFiles.writeJson(dir.resolve(RewardModels.PROVENANCE), provenance);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the adapter to " + dir + ": " + e.getMessage(), e);
