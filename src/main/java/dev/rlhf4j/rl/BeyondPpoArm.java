@@ -40,7 +40,7 @@ import java.util.TreeMap;
  * Flip + Margin for DPO takes the reward model's own settings from {@code rms/summary.json} (flip μ̂ below its
  * threshold, Δ = min({@value #MARGIN_MAX}, max(0, s·μ̂)) with its margin scale s). Every stage writes its own directory
  * under {@code seed-S/beyond-ppo/} and is skipped when its output exists; {@code seed-S/beyond-ppo/beyond.json} marks
- * the seed done. {@link #write} aggregates the seeds into {@code beyond_ppo.json} and {@code beyond_ppo.md}: per
+ * the seed done when it lists every run asked for (a longer list later runs only the new runs). {@link #write} aggregates the seeds into {@code beyond_ppo.json} and {@code beyond_ppo.md}: per
  * comparison the mean over seeds with its 95% t interval, the per-seed values and, where the directory has the
  * experiment's A/A arm, the A/A pair's interval on the same metric.
  */
@@ -106,16 +106,27 @@ public final class BeyondPpoArm {
         }
     }
 
-    static boolean seedDone(Path seedDir) {
-        return Files.isRegularFile(seedDir.resolve(DIR).resolve(FILE));
+    /** Whether the seed's {@code beyond.json} holds every run {@code a} asks for (a later, longer list runs only the new ones). */
+    static boolean seedDone(Path seedDir, Settings a) {
+        return complete(Experiment.read(seedDir.resolve(DIR).resolve(FILE)), a);
+    }
+
+    static boolean complete(JsonNode b, Settings a) {
+        if (b == null) return false;
+        List<String> have = new ArrayList<>();
+        for (String g : List.of("critic_free", "dpo")) for (JsonNode r : b.path(g)) have.add(r.path("name").asText());
+        for (Algorithm alg : a.algorithms()) for (String[] rm : RMS) if (!have.contains(alg.cliName() + "-" + rm[1])) return false;
+        return have.containsAll(a.dpoVariants());
     }
 
     /** Seed s: the PPO references (when missing), the critic-free runs, the DPO runs, their judgements and figures. */
     static ObjectNode seed(Experiment.Config c, Settings a, Experiment.Shared sh, long s, Path d, Device device, ObjectNode provenance) {
         check(c);
         Path dir = d.resolve(DIR), file = dir.resolve(FILE);
-        if (Files.isRegularFile(file)) return (ObjectNode) Experiment.read(file);
-        Map<String, Double> times = new LinkedHashMap<>();
+        JsonNode earlier = Experiment.read(file);
+        if (complete(earlier, a)) return (ObjectNode) earlier;
+        Map<String, Double> times = new LinkedHashMap<>(); // an earlier, shorter list's stage times are kept below
+        if (earlier != null) earlier.path("stage_seconds").fields().forEachRemaining(e -> times.put(e.getKey(), e.getValue().asDouble()));
         String tag = "seed " + s + ": ";
         Path rmsDir = sh.baselineRm().getParent();
         Path[] rmPaths = {sh.baselineRm(), sh.denoisedRm()};

@@ -292,7 +292,7 @@ public final class Experiment {
             Path dir = out.resolve("seed-" + s);
             futures.add(pool.submit(() -> {
                 dev.rlhf4j.engine.Engines.prepareThread();
-                if (seedRunner == null || BeyondPpoArm.seedDone(dir)) return BeyondPpoArm.seed(c, a, sh, s, dir, device, provenance);
+                if (seedRunner == null || BeyondPpoArm.seedDone(dir, a)) return BeyondPpoArm.seed(c, a, sh, s, dir, device, provenance);
                 return seedRunner.run(s);
             }));
         }

@@ -81,7 +81,7 @@ public final class ExperimentArms {
     /** Whether seed directory d has every output of its arms and of these (so the seed needs no process of its own). */
     static boolean seedDone(Settings a, Path d) {
         return Files.isRegularFile(d.resolve("seed.json")) && (!a.hacking() || Files.isRegularFile(d.resolve(HackingArm.DIR).resolve(HackingArm.FILE)))
-                && (!a.contrastive() || ContrastiveArm.seedDone(d)) && (a.beyondPpo() == null || BeyondPpoArm.seedDone(d));
+                && (!a.contrastive() || ContrastiveArm.seedDone(d)) && (a.beyondPpo() == null || BeyondPpoArm.seedDone(d, a.beyondPpo()));
     }
 
     /** The beyond-PPO arm's tables over the seeds ({@code beyond_ppo.json}, {@code beyond_ppo.md}), when it runs. */
