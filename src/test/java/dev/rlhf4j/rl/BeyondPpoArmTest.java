@@ -182,6 +182,20 @@ class BeyondPpoArmTest {
     }
 
     @Test
+    void anExperimentSeedWithTheArmOnIsDoneOnlyWithItsBeyondFile(@TempDir Path tmp) throws Exception {
+        BeyondPpoArm.Settings few = BeyondPpoArm.Settings.parse(List.of("grpo"), List.of(), 0.1, 5e-4, 1, 0.1);
+        Files.writeString(tmp.resolve("seed.json"), "{\"seed\":1}");
+        ExperimentArms.Settings off = new ExperimentArms.Settings(false, List.of(), false), on = new ExperimentArms.Settings(false, List.of(), false, few);
+        assertThat(off.beyondPpo()).isNull();
+        assertThat(ExperimentArms.seedDone(off, tmp)).isTrue();
+        assertThat(ExperimentArms.seedDone(on, tmp)).isFalse();
+        Files.createDirectories(tmp.resolve(BeyondPpoArm.DIR));
+        Files.writeString(tmp.resolve(BeyondPpoArm.DIR).resolve(BeyondPpoArm.FILE),
+                "{\"critic_free\":[{\"name\":\"grpo-baseline\"},{\"name\":\"grpo-flip-margin\"}],\"dpo\":[]}");
+        assertThat(ExperimentArms.seedDone(on, tmp)).isTrue();
+    }
+
+    @Test
     void aSeedIsDoneWhenItsFileListsEveryRunAskedFor() {
         BeyondPpoArm.Settings few = BeyondPpoArm.Settings.parse(List.of("grpo"), List.of("dpo"), 0.1, 5e-4, 1, 0.1);
         BeyondPpoArm.Settings more = BeyondPpoArm.Settings.parse(List.of("grpo", "rloo"), List.of("dpo"), 0.1, 5e-4, 1, 0.1);
