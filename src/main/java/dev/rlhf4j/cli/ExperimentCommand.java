@@ -7,6 +7,7 @@ import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.provenance.Provenance;
+import dev.rlhf4j.rl.BeyondPpoArm;
 import dev.rlhf4j.rl.Experiment;
 import dev.rlhf4j.rl.ExperimentArms;
 import dev.rlhf4j.rl.PpoConfig;
@@ -49,6 +50,13 @@ import java.util.concurrent.Callable;
                 "Hacking arm (on unless --no-hacking-arm): per seed, PPO with beta 0 for the baseline and Flip + Margin RMs (2 more",
                 "PPO runs per seed); the iteration at which smoothed gold falls below its start (censored at the budget) and the",
                 "gold drop, beta 0 minus the default beta, the A/A arm as null for the baseline RM (seed-S/hacking/hacking.json).",
+                "Beyond-PPO arm (off unless --beyond-ppo; --beyond-ppo-only runs it alone: the shared stages, per seed PPO(baseline, s) and",
+                "PPO(Flip + Margin, s) where missing, then only this arm): per seed s, the --beyond-algorithms (critic-free, PPO's settings",
+                "and budget with only --algorithm changed) against each RM, and the --beyond-dpo variants on the RMs' noisy training pairs",
+                "(dpo; dpo-flip-margin: flip mu < the RM's threshold, offset min(4, max(0, s*mu)) from rms/strength.jsonl; cdpo with",
+                "--cdpo-smoothing; ipo), all from SFT with seed s; each judged against SFT and against PPO with the same RM (DPO: the",
+                "Flip + Margin RM), DPO's implicit-reward accuracy on the clean test pairs, the runs' s/iteration and rollout tokens/s;",
+                "OUT/beyond_ppo.json and OUT/beyond_ppo.md (seed-S/beyond-ppo/). --algorithm must stay ppo with it.",
                 "Every stage is skipped when its output exists (resumable; a run of fewer rounds continues with only the new stages). PPO options are ppo's, except",
                 "--iterations: " + Experiment.Defaults.ITERATIONS + " here unless given (per seed 5 PPO runs with --rounds 1, 3 + 3R with R >= 2",
                 "rounds, and 2 more with the hacking arm); --seed seeds the task, SFT and reward models (fixed across seeds)."})
@@ -109,6 +117,25 @@ public final class ExperimentCommand implements Callable<Integer> {
     List<String> contrastiveVariants;
     @Option(names = "--no-hacking-arm", description = "Skip the reward-hacking arm, PPO with beta 0 per RM (default: run it).")
     boolean noHacking;
+    @Option(names = "--beyond-ppo", description = "Add the beyond-PPO arm: critic-free methods and DPO variants beside PPO (default: off).")
+    boolean beyondPpo;
+    @Option(names = "--beyond-ppo-only", description = "Run the shared stages and the beyond-PPO arm only (with the PPO runs it compares with); "
+            + "writes OUT/beyond_ppo.json and .md, not claims.json (default: off).")
+    boolean beyondPpoOnly;
+    @Option(names = "--beyond-algorithms", split = ",", defaultValue = BeyondPpoArm.Defaults.ALGORITHMS,
+            description = "Beyond-PPO arm: critic-free algorithms, each against both RMs (default: ${DEFAULT-VALUE}; also dr-grpo; empty: none).")
+    List<String> beyondAlgorithms;
+    @Option(names = "--beyond-dpo", split = ",", defaultValue = BeyondPpoArm.Defaults.DPO,
+            description = "Beyond-PPO arm: DPO variants (default: ${DEFAULT-VALUE}; empty: none).")
+    List<String> beyondDpo;
+    @Option(names = "--dpo-beta", defaultValue = BeyondPpoArm.Defaults.DPO_BETA, description = "Beyond-PPO arm: beta of every DPO variant and of its implicit reward (default: ${DEFAULT-VALUE}).")
+    double dpoBeta;
+    @Option(names = "--dpo-lr", defaultValue = BeyondPpoArm.Defaults.DPO_LR, description = "Beyond-PPO arm: DPO's peak learning rate (default: ${DEFAULT-VALUE}, as README's DPO runs).")
+    double dpoLr;
+    @Option(names = "--dpo-epochs", defaultValue = BeyondPpoArm.Defaults.DPO_EPOCHS, description = "Beyond-PPO arm: DPO passes over the noisy pairs (default: ${DEFAULT-VALUE}).")
+    int dpoEpochs;
+    @Option(names = "--cdpo-smoothing", defaultValue = BeyondPpoArm.Defaults.CDPO_SMOOTHING, description = "Beyond-PPO arm: cDPO's label smoothing epsilon (default: ${DEFAULT-VALUE}).")
+    double cdpoSmoothing;
     @Option(names = "--only-seed",
             description = "Run one seed's arms in this process and stop (the shared stages must have run); --parallel starts these (default: all seeds).")
     Long onlySeed;
@@ -136,15 +163,30 @@ public final class ExperimentCommand implements Callable<Integer> {
         TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(2e-4).seed(taskSeed).evalEvery(0).trainTopLayers(2).build();
         DemoConfig demo = new DemoConfig(rmPairs, rmTestPairs, rmValidPairs, flipRate, members, 0, 1.0, 0.1, taskSeed,
                 new ModelSpec(rmBackbone, Pooling.CLS, 64, device.get()), rmTrain, false);
-        ExperimentArms.Settings arms = new ExperimentArms.Settings(!noContrastive, contrastiveVariants, !noHacking);
+        BeyondPpoArm.Settings beyond = beyondPpo || beyondPpoOnly
+                ? BeyondPpoArm.Settings.parse(beyondAlgorithms, beyondDpo, dpoBeta, dpoLr, dpoEpochs, cdpoSmoothing) : null;
+        ExperimentArms.Settings arms = new ExperimentArms.Settings(!noContrastive, contrastiveVariants, !noHacking, beyond);
         long t0 = System.nanoTime();
+        Experiment.RewardModelStage rms = dir -> DemoPipeline.run(demo, dir, prov, System.err);
+        if (beyondPpoOnly) {
+            if (onlySeed != null) {
+                Experiment.runBeyondPpoSeed(c, beyond, out, onlySeed, device.get(), prov);
+                System.out.printf(java.util.Locale.ROOT, "experiment: beyond-PPO seed %d done in %.0f s%n", onlySeed, (System.nanoTime() - t0) / 1e9);
+                return Main.OK;
+            }
+            Experiment.runBeyondPpo(c, beyond, out, device.get(), prov, rms, par > 1 && seeds > 1 ? this::childProcess : null);
+            System.out.print(Files.readString(out.resolve(BeyondPpoArm.OUT_MD)));
+            System.out.printf(java.util.Locale.ROOT, "experiment: beyond-PPO arm, %d seed(s), %d side by side, %.0f s -> %s%n", seeds, par,
+                    (System.nanoTime() - t0) / 1e9, out.resolve(BeyondPpoArm.OUT_JSON).toAbsolutePath());
+            return Main.OK;
+        }
         if (onlySeed != null) {
             Experiment.runSeed(c, arms, out, onlySeed, device.get(), prov);
             System.out.printf(java.util.Locale.ROOT, "experiment: seed %d done in %.0f s%n", onlySeed, (System.nanoTime() - t0) / 1e9);
             return Main.OK;
         }
         Experiment.SeedRunner runner = par > 1 && seeds > 1 ? this::childProcess : null;
-        Experiment.run(c, arms, out, device.get(), prov, dir -> DemoPipeline.run(demo, dir, prov, System.err),
+        Experiment.run(c, arms, out, device.get(), prov, rms,
                 (dir, variants) -> DemoPipeline.contrastiveModels(demo, out.resolve("rms"), dir, variants, prov, System.err), runner);
         System.out.print(Files.readString(out.resolve("claims.md")));
         System.out.printf(java.util.Locale.ROOT, "experiment: %d seed(s), %d side by side, %.0f s -> %s%n", seeds, par,
@@ -171,7 +213,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         cmd.add(Long.toString(s));
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         int rc = p.waitFor();
-        Path done = out.resolve("seed-" + s).resolve("seed.json");
+        Path done = beyondPpoOnly ? out.resolve("seed-" + s).resolve(BeyondPpoArm.DIR).resolve(BeyondPpoArm.FILE) : out.resolve("seed-" + s).resolve("seed.json");
         if (rc != 0 || !Files.isRegularFile(done)) throw new IllegalStateException("seed " + s + ": its process exited with " + rc + " (see its log above)");
         return (ObjectNode) Json.MAPPER.readTree(done.toFile());
     }

@@ -271,7 +271,55 @@ public final class Experiment {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        ExperimentArms.write(c, arms, perSeed.stream().mapToLong(x -> x.path("seed").asLong()).toArray(), out, provenance);
         return claims;
+    }
+
+    /**
+     * Only the beyond-PPO arm ({@link BeyondPpoArm}): the shared stages (skipped where they exist), then per seed the PPO
+     * references it compares with (the experiment's own where they exist) and its runs, then {@code beyond_ppo.json} and
+     * {@code beyond_ppo.md}; no other arm runs and {@code claims.json} is not written. Seeds run as in {@link #run}.
+     */
+    public static ObjectNode runBeyondPpo(Config c, BeyondPpoArm.Settings a, Path out, Device device, ObjectNode provenance,
+                                          RewardModelStage rewardModels, SeedRunner seedRunner) {
+        BeyondPpoArm.check(c);
+        Shared sh = shared(c, out, device, provenance, rewardModels, new LinkedHashMap<>());
+        ExecutorService pool = Executors.newFixedThreadPool(seedRunner == null ? 1 : Math.min(c.parallel(), c.seeds()));
+        List<Future<ObjectNode>> futures = new ArrayList<>();
+        long[] seeds = new long[c.seeds()];
+        for (int i = 0; i < c.seeds(); i++) {
+            long s = seeds[i] = c.seed(i);
+            Path dir = out.resolve("seed-" + s);
+            futures.add(pool.submit(() -> {
+                dev.rlhf4j.engine.Engines.prepareThread();
+                if (seedRunner == null || BeyondPpoArm.seedDone(dir, a)) return BeyondPpoArm.seed(c, a, sh, s, dir, device, provenance);
+                return seedRunner.run(s);
+            }));
+        }
+        try {
+            for (Future<ObjectNode> f : futures) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return BeyondPpoArm.write(out, seeds, c, a, provenance);
+    }
+
+    /** One seed of {@link #runBeyondPpo} in this process, the shared stages having run (the child process of a {@link SeedRunner}). */
+    public static ObjectNode runBeyondPpoSeed(Config c, BeyondPpoArm.Settings a, Path out, long seed, Device device, ObjectNode provenance) {
+        if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE)) || !Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) {
+            throw new IllegalStateException("the shared stages of " + out + " have not run: run the experiment without --only-seed first");
+        }
+        Shared sh = shared(c, out, device, provenance, dir -> {
+            throw new IllegalStateException("reward models missing in " + dir);
+        }, new LinkedHashMap<>());
+        return BeyondPpoArm.seed(c, a, sh, seed, out.resolve("seed-" + seed), device, provenance);
     }
 
     /** Every arm of one seed; returns {@code seed.json} (the per-seed figures and stage times). */

@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * The {@link Experiment}'s further arms, kept beside it so its stages stay as they were: the contrastive RM
- * ({@link ContrastiveArm}, claim 3) and reward hacking at β = 0 ({@link HackingArm}, claim 4). Each writes files of its
+ * ({@link ContrastiveArm}, claim 3), reward hacking at β = 0 ({@link HackingArm}, claim 4) and, off unless asked for, the
+ * critic-free methods and DPO variants beside PPO ({@link BeyondPpoArm}, issue 22; tables of its own). Each writes files of its
  * own, so a run directory made before these arms existed resumes: its stages are skipped with their outputs unchanged,
  * and only the new arms run.
  */
@@ -28,8 +29,9 @@ public final class ExperimentArms {
      *                            and to RM accuracy on the final baseline-PPO policy's samples
      * @param contrastiveVariants the candidates (a subset of {@link ContrastiveArm#VARIANTS})
      * @param hacking             PPO with β = 0 per RM beside the default-β runs, and the gold-fall figures
+     * @param beyondPpo           the critic-free and DPO arm ({@link BeyondPpoArm}), or null for none
      */
-    public record Settings(boolean contrastive, List<String> contrastiveVariants, boolean hacking) {
+    public record Settings(boolean contrastive, List<String> contrastiveVariants, boolean hacking, BeyondPpoArm.Settings beyondPpo) {
         /** Neither arm (the experiment as it was). */
         public static final Settings NONE = new Settings(false, List.of(), false);
 
@@ -42,11 +44,17 @@ public final class ExperimentArms {
                 }
             }
         }
+
+        /** Without the beyond-PPO arm. */
+        public Settings(boolean contrastive, List<String> contrastiveVariants, boolean hacking) {
+            this(contrastive, contrastiveVariants, hacking, null);
+        }
     }
 
     /** The shared stage of the contrastive arm (after Experiment's own shared stages). */
     static void shared(Experiment.Config c, Settings a, Experiment.Shared sh, Path out, ContrastiveArm.Trainer trainer, Device device,
                        ObjectNode provenance, Map<String, Double> times) {
+        if (a.beyondPpo() != null) BeyondPpoArm.check(c); // before any stage runs
         if (a.contrastive()) ContrastiveArm.shared(c, a.contrastiveVariants(), sh, out, trainer, device, provenance, times);
     }
 
@@ -60,6 +68,7 @@ public final class ExperimentArms {
             if (ch == null) throw new IllegalStateException("the contrastive arm's shared stage has not run: run the experiment without --only-seed first");
             ContrastiveArm.seed(c, sh, ch, s, d, device, provenance, times);
         }
+        if (a.beyondPpo() != null) BeyondPpoArm.seed(c, a.beyondPpo(), sh, s, d, device, provenance); // its stage times in its own beyond.json
         JsonNode h = Experiment.read(d.resolve(HackingArm.DIR).resolve(HackingArm.FILE));
         if (h != null) h.path("stage_seconds").fields().forEachRemaining(e -> times.put(e.getKey(), e.getValue().asDouble()));
         Path file = d.resolve("arms_stage_seconds.json");
@@ -72,7 +81,12 @@ public final class ExperimentArms {
     /** Whether seed directory d has every output of its arms and of these (so the seed needs no process of its own). */
     static boolean seedDone(Settings a, Path d) {
         return Files.isRegularFile(d.resolve("seed.json")) && (!a.hacking() || Files.isRegularFile(d.resolve(HackingArm.DIR).resolve(HackingArm.FILE)))
-                && (!a.contrastive() || ContrastiveArm.seedDone(d));
+                && (!a.contrastive() || ContrastiveArm.seedDone(d)) && (a.beyondPpo() == null || BeyondPpoArm.seedDone(d, a.beyondPpo()));
+    }
+
+    /** The beyond-PPO arm's tables over the seeds ({@code beyond_ppo.json}, {@code beyond_ppo.md}), when it runs. */
+    static void write(Experiment.Config c, Settings a, long[] seeds, Path out, ObjectNode provenance) {
+        if (a.beyondPpo() != null) BeyondPpoArm.write(out, seeds, c, a.beyondPpo(), provenance);
     }
 
     /** The further arms' claims, appended to {@code claims}; their per-run tables and the contrastive choice into {@code o}. */
