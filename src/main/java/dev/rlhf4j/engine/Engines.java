@@ -90,7 +90,7 @@ public final class Engines {
             com.sun.jna.Function trim = com.sun.jna.NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME)
                     .getFunction("malloc_trim");
             return trim.invokeInt(new Object[] {0L}) != 0;
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) { // no JNA on the classpath, its native part, or no malloc_trim
             return false;
         }
     }
