@@ -223,7 +223,7 @@ public final class BertEncoder implements Backbone {
     /**
      * Layers [from, to) over one chunk; {@code qkvW[i − from]} / {@code qkvB[i − from]} are layer i's joined Q, K, V.
      * Without autograd (scoring) each layer runs in its own scope and only its output is kept: otherwise every layer's
-     * intermediates (about 110 MB per layer at 21 sequences of 128 tokens or 5 of 256) stayed until the chunk
+     * intermediates (77–110 MB per layer at 5 sequences of 256 tokens or 21 of 128) stayed until the chunk
      * returned, all of MiniLM's layers at once. Under autograd the backward pass reads them, and the pass is as before.
      */
     private NDArray runChunk(NDArray input, NDArray mask, int from, int to, NDArray[] qkvW, NDArray[] qkvB, boolean training) {
