@@ -210,6 +210,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (profile != null) Engines.stopProfile(profile);
+        Engines.releaseFreeMemory(); // the end of training, as Loop.run ends it: scoring does not start from a step's peak
         double step = median(tot);
         if (cl != null) System.out.printf("contrastive %s-%s (two dropout views, β %.2f)%n", cl.method(), cl.contrast(), cl.beta());
         System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "

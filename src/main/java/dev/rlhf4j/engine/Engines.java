@@ -56,6 +56,46 @@ public final class Engines {
     }
 
     /**
+     * Whether libtorch records operations for autograd on this thread: on inside a gradient collector (a training
+     * step), off for scoring. Without it nothing reads an operation's inputs again once its output exists, so a pass
+     * may close each layer's intermediates as soon as the next layer has its input.
+     */
+    public static boolean gradMode() {
+        return ai.djl.pytorch.jni.JniUtils.isGradMode();
+    }
+
+    /**
+     * Collects the garbage a model load leaves: the weights' host copies (the file's bytes, fp32 arrays, transposes)
+     * on the JVM heap, and DJL's direct staging buffers ({@link #assign} copies out of one per tensor; their native
+     * memory is freed only when a collection finds them, 86 MiB for MiniLM). Call once a model is built, from a frame
+     * that no longer holds the host tensors. Under the launcher's small initial heap ({@code -Xms64m
+     * -XX:-ShrinkHeapInSteps}) the heap then shrinks back and returns the pages the load touched (about 280 MiB for
+     * MiniLM), which would otherwise stay resident through training and scoring: no collection runs there, as a
+     * training step allocates little on the heap.
+     */
+    public static void collectLoadGarbage() {
+        System.gc();
+    }
+
+    /**
+     * Returns to the operating system the memory that glibc's allocator keeps after libtorch freed it
+     * ({@code malloc_trim(0)}, every arena, free pages in the middle of a heap included); true when some was returned.
+     * The launcher's {@code MALLOC_*} settings keep freed blocks on purpose, so that a training step reuses the last
+     * step's pages instead of page-faulting fresh ones; when training ends they are what a later phase (scoring,
+     * evaluation) would otherwise find resident. Call between phases, never per step. False where there is no glibc
+     * (JNA, a dependency of DJL's API, finds no {@code malloc_trim}).
+     */
+    public static boolean releaseFreeMemory() {
+        try {
+            com.sun.jna.Function trim = com.sun.jna.NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME)
+                    .getFunction("malloc_trim");
+            return trim.invokeInt(new Object[] {0L}) != 0;
+        } catch (LinkageError | RuntimeException e) { // no JNA on the classpath, its native part, or no malloc_trim
+            return false;
+        }
+    }
+
+    /**
      * Whether {@code a}'s gradient buffer exists and is dense. libtorch leaves it undefined until the first backward
      * pass, and DJL's {@code getGradient} then hands out fresh zeros that are not the buffer.
      */

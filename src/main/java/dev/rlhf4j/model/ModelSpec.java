@@ -56,6 +56,8 @@ public record ModelSpec(String backbone, Pooling pooling, int maxLength, Device 
             }
         }
         RewardModel rm = RewardModels.pretrained(backbone, device, effectivePooling(), maxLength, seed);
-        return lora == null ? rm : dev.rlhf4j.model.lora.Adapters.attachNew(rm, lora, seed);
+        if (lora != null) rm = dev.rlhf4j.model.lora.Adapters.attachNew(rm, lora, seed);
+        dev.rlhf4j.engine.Engines.collectLoadGarbage(); // the weights' host copies
+        return rm;
     }
 }

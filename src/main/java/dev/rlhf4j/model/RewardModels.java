@@ -101,6 +101,7 @@ public final class RewardModels {
             throw new IllegalArgumentException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
         }
         if (!calibrated) rm.uncalibrated();
+        dev.rlhf4j.engine.Engines.collectLoadGarbage(); // the weights' host copies
         return rm;
     }
 

@@ -327,6 +327,9 @@ public final class Loop<B> {
         }
         for (TrainListener l : listeners) l.onEnd(st);
         double secs = (System.nanoTime() - t0) / 1e9;
+        // Training is over: what the steps freed, glibc kept for the next step (the launcher's MALLOC_* settings);
+        // return it, so that what runs next (scoring, evaluation, the next member) does not start from a step's peak.
+        Engines.releaseFreeMemory();
         return new Result(st, timedSteps > 0 ? timedSeconds / timedSteps : Double.NaN, secs > 0 ? tokensTotal / secs : Double.NaN);
     }
 

@@ -220,37 +220,55 @@ public final class BertEncoder implements Backbone {
         this.chunkBytes = bytes;
     }
 
-    /** Layers [from, to) over one chunk; {@code qkvW[i − from]} / {@code qkvB[i − from]} are layer i's joined Q, K, V. */
+    /**
+     * Layers [from, to) over one chunk; {@code qkvW[i − from]} / {@code qkvB[i − from]} are layer i's joined Q, K, V.
+     * Without autograd (scoring) each layer runs in its own scope and only its output is kept: otherwise every layer's
+     * intermediates (77–110 MB per layer at 5 sequences of 256 tokens or 21 of 128) stayed until the chunk
+     * returned, all of MiniLM's layers at once. Under autograd the backward pass reads them, and the pass is as before.
+     */
     private NDArray runChunk(NDArray input, NDArray mask, int from, int to, NDArray[] qkvW, NDArray[] qkvB, boolean training) {
         long b = input.getShape().get(0);
         long t = input.getShape().get(1);
         int h = config.hiddenSize();
-        int nh = config.numHeads();
-        int hd = config.headDim();
         NDArray bias = hasPadding(mask) ? maskBias(mask, b, t) : null; // no padding: nothing to add
-        float scale = scale();
+        boolean perLayer = !dev.rlhf4j.engine.Engines.gradMode();
         NDArray x = input.reshape(b * t, h); // (B·T, H): 2-D inputs take libtorch's fast addmm path (3-D is ~2x slower)
         for (int i = from; i < to; i++) {
-            Layer l = layers[i];
-            // One projection for Q, K and V, and one copy into head-major layout: (3, B·nh, T, hd), contiguous, so the
-            // batched matmuls below read their operands in place (three projections cost three copies plus one per matmul).
-            NDArray joined = adapter == null ? linear(x, qkvW[i - from], qkvB[i - from])
-                    : NDArrays.concat(new NDList(linear(x, l.qW, l.qB), linear(x, l.kW, l.kB), linear(x, l.vW, l.vB)), 1);
-            NDArray qkv = joined
-                    .reshape(b, t, 3, nh, hd).transpose(2, 0, 3, 1, 4).reshape(3, b * nh, t, hd);
-            NDList parts = qkv.split(3, 0);
-            NDArray q = parts.get(0).squeeze(0), k = parts.get(1).squeeze(0), v = parts.get(2).squeeze(0); // (B·nh, T, hd)
-            NDArray scores = Scalars.mul(q, scale).matMul(k.transpose(0, 2, 1)).reshape(b, nh, t, t); // (B, nh, T, T)
-            if (bias != null) scores.addi(bias); // in place: matMul's backward needs its inputs, not its output
-            NDArray probs = dropout(scores.softmax(-1), attentionDropout, training).reshape(b * nh, t, t);
-            NDArray ctx = probs.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b * t, h); // (B·T, H)
-            NDArray attn = dropout(linear(ctx, l.oW, l.oB), hiddenDropout, training);
-            x = layerNorm(attn.add(x), l.ln1W, l.ln1B);
-            NDArray inter = Activation.gelu(linear(x, l.iW, l.iB));                        // (B·T, F)
-            NDArray out = dropout(linear(inter, l.fW, l.fB), hiddenDropout, training);
-            x = layerNorm(out.add(x), l.ln2W, l.ln2B);
+            NDArray in = x, w = qkvW[i - from], wb = qkvB[i - from];
+            int li = i;
+            if (!perLayer) {
+                x = layer(in, b, t, bias, li, w, wb, training);
+                continue;
+            }
+            x = Recompute.keep(() -> layer(in, b, t, bias, li, w, wb, training));
+            if (li > from) in.close(); // the previous layer's output (the chunk's input itself is the caller's)
         }
         return x.reshape(b, t, h);
+    }
+
+    /** Layer i over (B·T, H) hidden states of B sequences of T tokens; {@code bias} the padding mask's, or null. */
+    private NDArray layer(NDArray x, long b, long t, NDArray bias, int i, NDArray qkvW, NDArray qkvB, boolean training) {
+        int h = config.hiddenSize();
+        int nh = config.numHeads();
+        int hd = config.headDim();
+        Layer l = layers[i];
+        // One projection for Q, K and V, and one copy into head-major layout: (3, B·nh, T, hd), contiguous, so the
+        // batched matmuls below read their operands in place (three projections cost three copies plus one per matmul).
+        NDArray joined = adapter == null ? linear(x, qkvW, qkvB)
+                : NDArrays.concat(new NDList(linear(x, l.qW, l.qB), linear(x, l.kW, l.kB), linear(x, l.vW, l.vB)), 1);
+        NDArray qkv = joined
+                .reshape(b, t, 3, nh, hd).transpose(2, 0, 3, 1, 4).reshape(3, b * nh, t, hd);
+        NDList parts = qkv.split(3, 0);
+        NDArray q = parts.get(0).squeeze(0), k = parts.get(1).squeeze(0), v = parts.get(2).squeeze(0); // (B·nh, T, hd)
+        NDArray scores = Scalars.mul(q, scale()).matMul(k.transpose(0, 2, 1)).reshape(b, nh, t, t); // (B, nh, T, T)
+        if (bias != null) scores.addi(bias); // in place: matMul's backward needs its inputs, not its output
+        NDArray probs = dropout(scores.softmax(-1), attentionDropout, training).reshape(b * nh, t, t);
+        NDArray ctx = probs.matMul(v).reshape(b, nh, t, hd).transpose(0, 2, 1, 3).reshape(b * t, h); // (B·T, H)
+        NDArray attn = dropout(linear(ctx, l.oW, l.oB), hiddenDropout, training);
+        NDArray y = layerNorm(attn.add(x), l.ln1W, l.ln1B);
+        NDArray inter = Activation.gelu(linear(y, l.iW, l.iB));                        // (B·T, F)
+        NDArray out = dropout(linear(inter, l.fW, l.fB), hiddenDropout, training);
+        return layerNorm(out.add(y), l.ln2W, l.ln2B);
     }
 
     /** One scalar read per forward pass; a batch of equal lengths (benchmarks, packed data) then skips the mask. */

@@ -229,7 +229,19 @@ public abstract class Decoder implements Backbone {
                 return layer(from + k, in, s);
             });
         }
-        for (int i = from; i < n; i++) x = layer(i, x, s);
+        // Cache-free and without autograd (scoring): each layer in its own scope, only its output kept (the BERT
+        // encoder's chunks do the same); a cache's keys and values, and autograd's saved tensors, must outlive it.
+        boolean perLayer = s.cache() == null && !dev.rlhf4j.engine.Engines.gradMode();
+        for (int i = from; i < n; i++) {
+            if (!perLayer) {
+                x = layer(i, x, s);
+                continue;
+            }
+            NDArray in = x;
+            int li = i;
+            x = Recompute.keep(() -> layer(li, in, s));
+            if (li > from) in.close(); // the previous layer's output (the first layer's input is the caller's)
+        }
         return x;
     }
 

@@ -53,6 +53,31 @@ class BertEncoderTest {
     }
 
     /**
+     * Without autograd (scoring) each layer runs in its own scope and only its output is kept; the values must be the
+     * recorded pass's, bit for bit (the same operations in the same order), whole and chunked, padded rows included.
+     */
+    @Test
+    void scoringPassEqualsTheRecordedPass() {
+        float[] recorded = pass(Long.MAX_VALUE).states;
+        for (long chunkBytes : new long[] {Long.MAX_VALUE, 1, 4L * 4 * 12 * 12 * 3}) { // whole; 7 chunks; 2 + 2 + 3
+            float[] scored = scoringStates(chunkBytes);
+            assertThat(scored).as("chunk budget %d", chunkBytes).containsExactly(recorded);
+        }
+    }
+
+    /** The hidden states of {@link #pass}'s batch with grad mode off, as a scoring pass runs. */
+    static float[] scoringStates(long chunkBytes) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            assertThat(dev.rlhf4j.engine.Engines.gradMode()).as("grad mode outside a collector").isFalse();
+            BertEncoder e = new BertEncoder(m, TINY);
+            e.initRandom(7);
+            e.chunkBytes(chunkBytes);
+            Batch in = batch(m);
+            return e.hiddenStates(in.ids, in.types, in.mask, false).mul(in.mask.expandDims(2)).toFloatArray();
+        }
+    }
+
+    /**
      * The first backward pass builds the dense gradient buffer; later ones add a sparse gradient into it. Both add the
      * batch's rows the same way, so the same loss must give the same word-embedding gradient bit for bit (what makes a
      * resumed run repeat the uninterrupted one), and the buffer must stay dense.
@@ -98,34 +123,41 @@ class BertEncoderTest {
 
     record Result(float[] states, Map<String, float[]> grads) {}
 
+    record Batch(NDArray ids, NDArray types, NDArray mask, float[] maskValues, Random rnd) {}
+
+    /** 7 sequences of 12 tokens, some padded; the generator goes on to draw {@link #pass}'s weights. */
+    static Batch batch(NDManager m) {
+        int b = 7, t = 12;
+        Random rnd = new Random(3);
+        long[] ids = new long[b * t];
+        float[] mask = new float[b * t];
+        for (int r = 0; r < b; r++) {
+            int len = r % 3 == 0 ? t : 4 + rnd.nextInt(t - 4);
+            for (int c = 0; c < len; c++) {
+                ids[r * t + c] = 1 + rnd.nextInt(TINY.vocabSize() - 1);
+                mask[r * t + c] = 1;
+            }
+        }
+        Shape shape = new Shape(b, t);
+        return new Batch(m.create(ids, shape), m.zeros(shape, ai.djl.ndarray.types.DataType.INT64), m.create(mask, shape), mask, rnd);
+    }
+
     /** Hidden states of 7 sequences of 12 tokens (some padded) and the gradients of a weighted sum of them. */
     static Result pass(long chunkBytes) {
         try (NDManager m = NDManager.newBaseManager()) {
             BertEncoder e = new BertEncoder(m, TINY);
             e.initRandom(7);
             e.chunkBytes(chunkBytes);
-            int b = 7, t = 12;
-            Random rnd = new Random(3);
-            long[] ids = new long[b * t];
-            float[] mask = new float[b * t];
-            for (int r = 0; r < b; r++) {
-                int len = r % 3 == 0 ? t : 4 + rnd.nextInt(t - 4);
-                for (int c = 0; c < len; c++) {
-                    ids[r * t + c] = 1 + rnd.nextInt(TINY.vocabSize() - 1);
-                    mask[r * t + c] = 1;
-                }
-            }
-            Shape shape = new Shape(b, t);
-            NDArray idArr = m.create(ids, shape), types = m.zeros(shape, ai.djl.ndarray.types.DataType.INT64);
-            NDArray maskArr = m.create(mask, shape);
-            float[] w = new float[b * t * TINY.hiddenSize()];
-            for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian() * mask[i / TINY.hiddenSize()];
-            NDArray weights = m.create(w, new Shape(b, t, TINY.hiddenSize()));
+            Batch in = batch(m);
+            float[] mask = in.maskValues;
+            float[] w = new float[mask.length * TINY.hiddenSize()];
+            for (int i = 0; i < w.length; i++) w[i] = (float) in.rnd.nextGaussian() * mask[i / TINY.hiddenSize()];
+            NDArray weights = m.create(w, new Shape(7, 12, TINY.hiddenSize()));
             for (NDArray p : e.parameters().asMap().values()) p.setRequiresGradient(true);
             float[] states;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray h = e.hiddenStates(idArr, types, maskArr, true);
-                states = h.mul(maskArr.expandDims(2)).toFloatArray();
+                NDArray h = e.hiddenStates(in.ids, in.types, in.mask, true);
+                states = h.mul(in.mask.expandDims(2)).toFloatArray();
                 gc.backward(h.mul(weights).sum());
             }
             Map<String, float[]> grads = new LinkedHashMap<>();

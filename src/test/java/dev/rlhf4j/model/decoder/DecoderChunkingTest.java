@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * A decoder's cache-free passes run a few sequences at a time when a batch's intermediates would exceed the budget;
  * hidden states and gradients must be the whole batch's, with left and right padding, and through the split into
- * lower and upper layers that top-layer training uses.
+ * lower and upper layers that top-layer training uses; without autograd, one layer's intermediates at a time.
  */
 class DecoderChunkingTest {
     static final DecoderConfig TINY = DecoderConfig.llama(50, 16, 2, 4, 2, 32, 32, 1, 2, 0, true);
@@ -50,7 +50,19 @@ class DecoderChunkingTest {
         assertThat(mass).isGreaterThan(1e-3);
     }
 
-    record Result(float[] states, float[] split, Map<String, float[]> grads) {}
+    /**
+     * Without autograd each layer of a cache-free pass runs in its own scope, only its output kept: the states must be
+     * the recorded pass's bit for bit (the same operations in the same order), whole and chunked.
+     */
+    @Test
+    void scoringPassEqualsTheRecordedPass() {
+        for (long chunkBytes : new long[] {Long.MAX_VALUE, 1, 4L * 480 * 3}) {
+            Result r = pass(chunkBytes);
+            assertThat(r.scored).as("chunk budget %d", chunkBytes).containsExactly(r.states);
+        }
+    }
+
+    record Result(float[] states, float[] split, float[] scored, Map<String, float[]> grads) {}
 
     /** 7 sequences of 10 tokens (right- and left-padded rows), their states, lower+upper states and gradients. */
     static Result pass(long chunkBytes) {
@@ -76,6 +88,7 @@ class DecoderChunkingTest {
             NDArray idArr = m.create(ids, shape), maskArr = m.create(mask, shape), weights = m.create(w, new Shape(b, t, h));
             float[] split = d.upperStates(d.lowerStates(idArr, m.zeros(shape, DataType.INT64), maskArr, 1, false), maskArr, 1, false)
                     .mul(maskArr.expandDims(2)).toFloatArray();
+            float[] scored = d.forward(idArr, maskArr, null, false).mul(maskArr.expandDims(2)).toFloatArray(); // grad mode off
             for (NDArray p : d.parameters().asMap().values()) p.setRequiresGradient(true);
             float[] states;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -85,7 +98,7 @@ class DecoderChunkingTest {
             }
             Map<String, float[]> grads = new LinkedHashMap<>();
             d.parameters().asMap().forEach((name, p) -> grads.put(name, p.getGradient().toFloatArray()));
-            return new Result(states, split, grads);
+            return new Result(states, split, scored, grads);
         }
     }
 }
