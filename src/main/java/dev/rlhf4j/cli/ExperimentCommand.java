@@ -141,7 +141,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             description = "Run one seed's arms in this process and stop (the shared stages must have run); --parallel starts these (default: all seeds).")
     Long onlySeed;
     @Option(names = "--only-stage",
-            description = "Run one shared stage (rms, sft, bon or contrastive:VARIANT) in this process and stop, the stages it needs having run;"
+            description = "Run one shared stage (rms, sft, bon or contrastive:VARIANT[,VARIANT...]) in this process and stop, the stages it needs having run;"
                     + " --parallel >= 2 starts these (default: all stages).")
     String onlyStage;
     @Mixin BootstrapOptions bootstrap;

@@ -178,17 +178,25 @@ public final class Experiment {
     /**
      * The shared stages still to run, in phases: a phase's stages depend only on earlier phases, so they can run side by
      * side. Phase 1: the reward models and SFT (both need only the task); phase 2: best-of-n from SFT (needs both) and
-     * each contrastive candidate (needs the reward models' training pairs). A stage whose output exists is left out;
-     * the contrastive candidates once the choice among them is written. Empty phases are dropped.
+     * the contrastive candidates (need the reward models' training pairs) in {@code parallel} groups, round robin, one
+     * process each, so a group computes the frozen lower layers once for its candidates. A stage whose output exists is
+     * left out; the contrastive candidates once the choice among them is written. Empty phases are dropped.
      */
-    static List<List<String>> sharedPlan(Path out, ExperimentArms.Settings arms) {
+    static List<List<String>> sharedPlan(Path out, ExperimentArms.Settings arms, int parallel) {
         List<String> one = new ArrayList<>(), two = new ArrayList<>();
         if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE))) one.add(STAGE_RMS);
         if (!Files.isRegularFile(out.resolve("sft").resolve("config.json"))) one.add(STAGE_SFT);
         if (!Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) two.add(STAGE_BON);
         Path cdir = out.resolve("rms").resolve(ContrastiveArm.DIR);
         if (arms.contrastive() && !Files.isRegularFile(cdir.resolve(ContrastiveArm.CHOICE))) {
-            for (String v : arms.contrastiveVariants()) if (!Files.isRegularFile(cdir.resolve(v).resolve("row.json"))) two.add(CONTRASTIVE_STAGE + v);
+            List<String> pending = new ArrayList<>();
+            for (String v : arms.contrastiveVariants()) if (!Files.isRegularFile(cdir.resolve(v).resolve("row.json"))) pending.add(v);
+            int groups = Math.min(Math.max(1, parallel), pending.size());
+            for (int g = 0; g < groups; g++) {
+                List<String> group = new ArrayList<>();
+                for (int i = g; i < pending.size(); i += groups) group.add(pending.get(i));
+                two.add(CONTRASTIVE_STAGE + String.join(",", group));
+            }
         }
         List<List<String>> plan = new ArrayList<>();
         if (!one.isEmpty()) plan.add(one);
@@ -199,7 +207,7 @@ public final class Experiment {
     /** The task here, then each phase of {@link #sharedPlan} {@code parallel} stages at a time through the runner; the stages' times into {@code times}. */
     private static void sharedSideBySide(Config c, ExperimentArms.Settings arms, Path out, StageRunner runner, Map<String, Double> times) {
         task(c, out);
-        List<List<String>> plan = sharedPlan(out, arms);
+        List<List<String>> plan = sharedPlan(out, arms, c.parallel());
         if (plan.isEmpty()) return;
         long t = System.nanoTime();
         for (List<String> phase : plan) {
@@ -239,7 +247,7 @@ public final class Experiment {
     }
 
     static Path stageTimesFile(Path out, String stage) {
-        return out.resolve(STAGE_TIMES).resolve(stage.replace(':', '-') + ".json");
+        return out.resolve(STAGE_TIMES).resolve(stage.replace(':', '-').replace(',', '-') + ".json");
     }
 
     /**
@@ -252,11 +260,11 @@ public final class Experiment {
         Map<String, Double> times = new LinkedHashMap<>();
         if (stage.startsWith(CONTRASTIVE_STAGE)) {
             String v = stage.substring(CONTRASTIVE_STAGE.length());
-            stage("contrastive reward model " + v + " (a shared stage of its own)");
+            stage("contrastive reward models " + v + " (a shared stage of their own)");
             long t = System.nanoTime();
             double c0 = cpuSeconds();
             try {
-                contrastiveModels.train(out.resolve("rms").resolve(ContrastiveArm.DIR), List.of(v));
+                contrastiveModels.train(out.resolve("rms").resolve(ContrastiveArm.DIR), List.of(v.split(",")));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -265,7 +273,7 @@ public final class Experiment {
             shared(c, out, device, provenance, rewardModels, times, stage);
         } else {
             throw new IllegalArgumentException("unknown shared stage " + stage + " (expected " + STAGE_RMS + ", " + STAGE_SFT + ", " + STAGE_BON
-                    + " or " + CONTRASTIVE_STAGE + "VARIANT)");
+                    + " or " + CONTRASTIVE_STAGE + "VARIANT[,VARIANT...])");
         }
         mkdirs(out.resolve(STAGE_TIMES));
         Json.write(stageTimesFile(out, stage), Json.MAPPER.valueToTree(times));

@@ -26,23 +26,33 @@ class ExperimentSharedStagesTest {
 
     @Test
     void aFreshDirectoryPlansTheRewardModelsBesideSftThenBestOfNBesideEachContrastiveCandidate(@TempDir Path out) {
-        assertThat(Experiment.sharedPlan(out, ARMS)).containsExactly(List.of("rms", "sft"),
+        assertThat(Experiment.sharedPlan(out, ARMS, 2)).containsExactly(List.of("rms", "sft"),
                 List.of("bon", "contrastive:simcse-pairs", "contrastive:swav-difference"));
         ExperimentArms.Settings none = new ExperimentArms.Settings(false, List.of("simcse-pairs"), true, null);
-        assertThat(Experiment.sharedPlan(out, none)).containsExactly(List.of("rms", "sft"), List.of("bon"));
+        assertThat(Experiment.sharedPlan(out, none, 2)).containsExactly(List.of("rms", "sft"), List.of("bon"));
+    }
+
+    @Test
+    void contrastiveCandidatesGoIntoParallelGroupsRoundRobin(@TempDir Path out) {
+        ExperimentArms.Settings four = new ExperimentArms.Settings(true, List.of("a-pairs", "b-pairs", "c-pairs", "d-pairs"), false, null);
+        assertThat(Experiment.sharedPlan(out, four, 2).get(1)).containsExactly("bon", "contrastive:a-pairs,c-pairs", "contrastive:b-pairs,d-pairs");
+        assertThat(Experiment.sharedPlan(out, four, 3).get(1)).containsExactly("bon", "contrastive:a-pairs,d-pairs", "contrastive:b-pairs",
+                "contrastive:c-pairs");
+        assertThat(Experiment.sharedPlan(out, four, 1).get(1)).containsExactly("bon", "contrastive:a-pairs,b-pairs,c-pairs,d-pairs");
+        assertThat(Experiment.sharedPlan(out, ARMS, 8).get(1)).containsExactly("bon", "contrastive:simcse-pairs", "contrastive:swav-difference");
     }
 
     @Test
     void stagesWhoseOutputExistsAreLeftOut(@TempDir Path out) throws Exception {
         touch(out.resolve("rms").resolve(Experiment.RM_DONE));
         touch(out.resolve("rms").resolve(ContrastiveArm.DIR).resolve("simcse-pairs").resolve("row.json"));
-        assertThat(Experiment.sharedPlan(out, ARMS)).containsExactly(List.of("sft"), List.of("bon", "contrastive:swav-difference"));
+        assertThat(Experiment.sharedPlan(out, ARMS, 2)).containsExactly(List.of("sft"), List.of("bon", "contrastive:swav-difference"));
         touch(out.resolve("sft").resolve("config.json"));
         touch(out.resolve("bon").resolve("bon.json"));
-        assertThat(Experiment.sharedPlan(out, ARMS)).containsExactly(List.of("contrastive:swav-difference"));
+        assertThat(Experiment.sharedPlan(out, ARMS, 2)).containsExactly(List.of("contrastive:swav-difference"));
         // Once the choice is written the candidates are done, whatever rows are there.
         touch(out.resolve("rms").resolve(ContrastiveArm.DIR).resolve(ContrastiveArm.CHOICE));
-        assertThat(Experiment.sharedPlan(out, ARMS)).isEmpty();
+        assertThat(Experiment.sharedPlan(out, ARMS, 2)).isEmpty();
     }
 
     @Test
