@@ -34,11 +34,13 @@ class ExperimentSharedStagesTest {
 
     @Test
     void contrastiveCandidatesGoIntoParallelGroupsRoundRobin(@TempDir Path out) {
-        ExperimentArms.Settings four = new ExperimentArms.Settings(true, List.of("a-pairs", "b-pairs", "c-pairs", "d-pairs"), false, null);
-        assertThat(Experiment.sharedPlan(out, four, 2).get(1)).containsExactly("bon", "contrastive:a-pairs,c-pairs", "contrastive:b-pairs,d-pairs");
-        assertThat(Experiment.sharedPlan(out, four, 3).get(1)).containsExactly("bon", "contrastive:a-pairs,d-pairs", "contrastive:b-pairs",
-                "contrastive:c-pairs");
-        assertThat(Experiment.sharedPlan(out, four, 1).get(1)).containsExactly("bon", "contrastive:a-pairs,b-pairs,c-pairs,d-pairs");
+        ExperimentArms.Settings four = new ExperimentArms.Settings(true, List.of("simcse-pairs", "simcse-difference", "swav-pairs", "swav-difference"),
+                false, null);
+        assertThat(Experiment.sharedPlan(out, four, 2).get(1)).containsExactly("bon", "contrastive:simcse-pairs,swav-pairs",
+                "contrastive:simcse-difference,swav-difference");
+        assertThat(Experiment.sharedPlan(out, four, 3).get(1)).containsExactly("bon", "contrastive:simcse-pairs,swav-difference",
+                "contrastive:simcse-difference", "contrastive:swav-pairs");
+        assertThat(Experiment.sharedPlan(out, four, 1).get(1)).containsExactly("bon", "contrastive:simcse-pairs,simcse-difference,swav-pairs,swav-difference");
         assertThat(Experiment.sharedPlan(out, ARMS, 8).get(1)).containsExactly("bon", "contrastive:simcse-pairs", "contrastive:swav-difference");
     }
 
