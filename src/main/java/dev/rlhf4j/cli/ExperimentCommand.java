@@ -8,7 +8,6 @@ import dev.rlhf4j.model.ModelSpec;
 import dev.rlhf4j.model.Pooling;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.rl.BeyondPpoArm;
-import dev.rlhf4j.rl.ContrastiveArm;
 import dev.rlhf4j.rl.Experiment;
 import dev.rlhf4j.rl.ExperimentArms;
 import dev.rlhf4j.rl.PpoConfig;
@@ -140,18 +139,11 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--only-seed",
             description = "Run one seed's arms in this process and stop (the shared stages must have run); --parallel starts these (default: all seeds).")
     Long onlySeed;
-    @Option(names = "--only-stage",
-            description = "Run one shared stage (rms, sft, bon or contrastive:VARIANT[,VARIANT...]) in this process and stop, the stages it needs having run;"
-                    + " --parallel >= 2 starts these (default: all stages).")
-    String onlyStage;
     @Mixin BootstrapOptions bootstrap;
     @Mixin MetaRmOptions meta;
     @Mixin DeviceOption device;
     @Mixin RlThreads threads;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    /** The reward-model variants of {@code demo} the experiment trains beside the baseline: Flip + Margin, the only one it reads. */
-    static final java.util.Set<String> RM_VARIANTS = java.util.Set.of("flip+margin");
 
     @Override
     public Integer call() throws Exception {
@@ -166,9 +158,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         Experiment.Config c = new Experiment.Config(seeds, firstSeed, par, taskSeed, trainPrompts, heldoutPrompts, sftDemos, sc,
                 policyShape.policy(256), ppoCfg, meta.config(), judgePrompts, judgeSamples, onPolicyPrompts, onPolicySamples, bonPrompts, bonMax,
                 bootstrap.resamples, bootstrap.seed, rounds);
-        // A shared stage's process records the parent's arguments, so its outputs are those of the sequential path.
-        ObjectNode prov = Provenance.of("experiment", withoutOnlyStage(spec.commandLine().getParseResult().originalArgs()), Map.of(), taskSeed,
-                Engines.info());
+        ObjectNode prov = Provenance.of("experiment", spec.commandLine().getParseResult().originalArgs(), Map.of(), taskSeed, Engines.info());
         // The reward models as demo trains them (baseline = strength member 0; Flip + Margin on the denoised set).
         TrainConfig rmTrain = TrainConfig.builder().epochs(1).batchPairs(8).lr(2e-4).seed(taskSeed).evalEvery(0).trainTopLayers(2).build();
         DemoConfig demo = new DemoConfig(rmPairs, rmTestPairs, rmValidPairs, flipRate, members, 0, 1.0, 0.1, taskSeed,
@@ -177,14 +167,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                 ? BeyondPpoArm.Settings.parse(beyondAlgorithms, beyondDpo, dpoBeta, dpoLr, dpoEpochs, cdpoSmoothing) : null;
         ExperimentArms.Settings arms = new ExperimentArms.Settings(!noContrastive, contrastiveVariants, !noHacking, beyond);
         long t0 = System.nanoTime();
-        // Only the variants the experiment reads (baseline, always trained, and Flip + Margin); each is seeded on its own.
-        Experiment.RewardModelStage rms = dir -> DemoPipeline.run(demo, dir, prov, System.err, RM_VARIANTS);
-        ContrastiveArm.Trainer contrastive = (dir, variants) -> DemoPipeline.contrastiveModels(demo, out.resolve("rms"), dir, variants, prov, System.err);
-        if (onlyStage != null) {
-            Experiment.runSharedStage(c, out, onlyStage, device.get(), prov, rms, contrastive);
-            System.out.printf(java.util.Locale.ROOT, "experiment: shared stage %s done in %.0f s%n", onlyStage, (System.nanoTime() - t0) / 1e9);
-            return Main.OK;
-        }
+        Experiment.RewardModelStage rms = dir -> DemoPipeline.run(demo, dir, prov, System.err);
         if (beyondPpoOnly) {
             if (onlySeed != null) {
                 Experiment.runBeyondPpoSeed(c, beyond, out, onlySeed, device.get(), prov);
@@ -203,7 +186,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             return Main.OK;
         }
         Experiment.SeedRunner runner = par > 1 && seeds > 1 ? this::childProcess : null;
-        Experiment.run(c, arms, out, device.get(), prov, rms, contrastive, runner, par > 1 ? this::stageProcess : null);
+        Experiment.run(c, arms, out, device.get(), prov, rms,
+                (dir, variants) -> DemoPipeline.contrastiveModels(demo, out.resolve("rms"), dir, variants, prov, System.err), runner);
         System.out.print(Files.readString(out.resolve("claims.md")));
         System.out.printf(java.util.Locale.ROOT, "experiment: %d seed(s), %d side by side, %.0f s -> %s%n", seeds, par,
                 (System.nanoTime() - t0) / 1e9, out.resolve("claims.json").toAbsolutePath());
@@ -215,30 +199,6 @@ public final class ExperimentCommand implements Callable<Integer> {
      * autograd cannot train two models from threads of one process.
      */
     private ObjectNode childProcess(long s) throws Exception {
-        int rc = launch("--only-seed", Long.toString(s));
-        Path done = beyondPpoOnly ? out.resolve("seed-" + s).resolve(BeyondPpoArm.DIR).resolve(BeyondPpoArm.FILE) : out.resolve("seed-" + s).resolve("seed.json");
-        if (rc != 0 || !Files.isRegularFile(done)) throw new IllegalStateException("seed " + s + ": its process exited with " + rc + " (see its log above)");
-        return (ObjectNode) Json.MAPPER.readTree(done.toFile());
-    }
-
-    /** One shared stage in a JVM of its own, as {@link #childProcess} (these arguments plus --only-stage). */
-    private void stageProcess(String stage) throws Exception {
-        int rc = launch("--only-stage", stage);
-        if (rc != 0) throw new IllegalStateException("shared stage " + stage + ": its process exited with " + rc + " (see its log above)");
-    }
-
-    /** The experiment's arguments without --only-stage and its value (what the parent process was given). */
-    static List<String> withoutOnlyStage(List<String> args) {
-        List<String> r = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals("--only-stage")) i++;
-            else if (!args.get(i).startsWith("--only-stage=")) r.add(args.get(i));
-        }
-        return r;
-    }
-
-    /** Runs this command again in a JVM of its own with {@code extra} appended, its output inherited; returns its exit status. */
-    private int launch(String... extra) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -249,8 +209,12 @@ public final class ExperimentCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
         if (!args.isEmpty() && args.get(0).equals("experiment")) args.remove(0);
         cmd.addAll(args);
-        cmd.addAll(List.of(extra));
+        cmd.add("--only-seed");
+        cmd.add(Long.toString(s));
         Process p = new ProcessBuilder(cmd).inheritIO().start();
-        return p.waitFor();
+        int rc = p.waitFor();
+        Path done = beyondPpoOnly ? out.resolve("seed-" + s).resolve(BeyondPpoArm.DIR).resolve(BeyondPpoArm.FILE) : out.resolve("seed-" + s).resolve("seed.json");
+        if (rc != 0 || !Files.isRegularFile(done)) throw new IllegalStateException("seed " + s + ": its process exited with " + rc + " (see its log above)");
+        return (ObjectNode) Json.MAPPER.readTree(done.toFile());
     }
 }

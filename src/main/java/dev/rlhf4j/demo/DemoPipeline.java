@@ -67,17 +67,6 @@ public final class DemoPipeline {
     private DemoPipeline() {}
 
     public static ObjectNode run(DemoConfig c, Path out, ObjectNode provenance, PrintStream log) throws IOException {
-        return run(c, out, provenance, log, null);
-    }
-
-    /**
-     * {@link #run(DemoConfig, Path, ObjectNode, PrintStream)} training only the variants named in {@code only} beside the
-     * baseline (null: all). Every model is seeded on its own (head init from its seed, batch order and dropout masks from
-     * its seed and step) and the shared lower-layer cache holds every text once the baseline has been evaluated, so the
-     * variants trained are the same bytes as in the full run; the others are listed in {@code summary.json} as
-     * {@code variants_not_trained}.
-     */
-    public static ObjectNode run(DemoConfig c, Path out, ObjectNode provenance, PrintStream log, java.util.Set<String> only) throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         // 1. The task: different seeds so the three sets are independent draws.
@@ -141,8 +130,20 @@ public final class DemoPipeline {
                 flippedSet.flipped(), c.flipBelow(), truePos, 100 * agreeGiven, 100 * agreeFlipped);
 
         // 4. The five reward models, each evaluated on the clean test set and the noisy validation set.
-        List<Variant> all = variants(c);
-        List<Variant> variants = selected(all, only);
+        List<Variant> variants = new java.util.ArrayList<>(List.of(
+                new Variant("flip", true, new BradleyTerryLoss()),
+                new Variant("margin", false, new MarginLoss()),
+                new Variant("flip+margin", true, new MarginLoss()),
+                new Variant("soft-label+margin", false, new SmoothMarginLoss((float) c.smoothing()))));
+        if (c.contrastive()) {
+            // The paper's four contrastive set-ups on the given labels, and SimCSE on pairs (its best) with Flip + Margin.
+            for (String m : List.of("simcse", "swav")) {
+                for (String k : List.of("pairs", "difference")) {
+                    variants.add(new Variant(m + "-" + k, false, new BradleyTerryLoss(), contrastive(m, k)));
+                }
+            }
+            variants.add(new Variant("flip+margin+simcse", true, new MarginLoss(), contrastive("simcse", "pairs")));
+        }
         ObjectNode summary = Json.MAPPER.createObjectNode();
         summary.set("config", Json.MAPPER.valueToTree(Map.of("train_pairs", c.trainPairs(), "test_pairs", c.testPairs(),
                 "valid_pairs", c.validPairs(), "flip_rate", c.flipRate(), "members", c.members(), "flip_below", c.flipBelow(),
@@ -154,10 +155,6 @@ public final class DemoPipeline {
         summary.put("denoise_flipped_correctly", truePos);
         summary.put("label_gold_agreement_given", agreeGiven);
         summary.put("label_gold_agreement_flipped", agreeFlipped);
-        if (variants.size() < all.size()) {
-            ArrayNode skipped = summary.putArray("variants_not_trained");
-            for (Variant v : all) if (!variants.contains(v)) skipped.add(v.name());
-        }
         ArrayNode rows = summary.putArray("variants");
         baseline[0].row().put("train_seconds", strength.members().get(0).trainSeconds());
         rows.add(baseline[0].row());
@@ -226,34 +223,6 @@ public final class DemoPipeline {
                 Json.write(vd.resolve("row.json"), row);
             }
         }
-    }
-
-    /** The variants beside the baseline, in training order. */
-    static List<Variant> variants(DemoConfig c) {
-        List<Variant> variants = new java.util.ArrayList<>(List.of(
-                new Variant("flip", true, new BradleyTerryLoss()),
-                new Variant("margin", false, new MarginLoss()),
-                new Variant("flip+margin", true, new MarginLoss()),
-                new Variant("soft-label+margin", false, new SmoothMarginLoss((float) c.smoothing()))));
-        if (c.contrastive()) {
-            // The paper's four contrastive set-ups on the given labels, and SimCSE on pairs (its best) with Flip + Margin.
-            for (String m : List.of("simcse", "swav")) {
-                for (String k : List.of("pairs", "difference")) {
-                    variants.add(new Variant(m + "-" + k, false, new BradleyTerryLoss(), contrastive(m, k)));
-                }
-            }
-            variants.add(new Variant("flip+margin+simcse", true, new MarginLoss(), contrastive("simcse", "pairs")));
-        }
-        return variants;
-    }
-
-    /** The variants named in {@code only}, in {@code all}'s order ({@code all} when null); a name not in {@code all} is an error. */
-    static List<Variant> selected(List<Variant> all, java.util.Set<String> only) {
-        if (only == null) return all;
-        for (String n : only) {
-            if (all.stream().noneMatch(v -> v.name().equals(n))) throw new IllegalArgumentException("no reward-model variant " + n);
-        }
-        return all.stream().filter(v -> only.contains(v.name())).toList();
     }
 
     /** A model's training curve, OUT/metrics/NAME.jsonl (replaced, not appended to, when the demo reruns into OUT). */

@@ -129,20 +129,8 @@ public final class Experiment {
     /** {@link #run} with the further arms of {@link ExperimentArms} ({@code contrastiveModels} trains the contrastive candidates). */
     public static ObjectNode run(Config c, ExperimentArms.Settings arms, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
                                  ContrastiveArm.Trainer contrastiveModels, SeedRunner seedRunner) {
-        return run(c, arms, out, device, provenance, rewardModels, contrastiveModels, seedRunner, null);
-    }
-
-    /**
-     * {@link #run(Config, ExperimentArms.Settings, Path, Device, ObjectNode, RewardModelStage, ContrastiveArm.Trainer, SeedRunner)}
-     * with the shared stages side by side: with {@code stageRunner} non-null and {@code parallel} ≥ 2, the pending stages
-     * of each phase of {@link #sharedPlan} run {@code parallel} at a time, each in a process of its own through the runner
-     * ({@link #runSharedStage} there); the sequential path then finds their outputs and only reads them.
-     */
-    public static ObjectNode run(Config c, ExperimentArms.Settings arms, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
-                                 ContrastiveArm.Trainer contrastiveModels, SeedRunner seedRunner, StageRunner stageRunner) {
         long t0 = System.nanoTime();
         Map<String, Double> times = new LinkedHashMap<>();
-        if (stageRunner != null && c.parallel() >= 2) sharedSideBySide(c, arms, out, stageRunner, times);
         Shared sh = shared(c, out, device, provenance, rewardModels, times);
         ExperimentArms.shared(c, arms, sh, out, contrastiveModels, device, provenance, times);
         return seedsAndClaims(c, arms, sh, out, device, provenance, seedRunner, times, t0);
@@ -166,143 +154,19 @@ public final class Experiment {
         return r;
     }
 
-    /** Runs one shared stage in a process of its own, the stages it needs having run: {@code stage} is one of {@link #sharedPlan}'s names. */
-    @FunctionalInterface
-    public interface StageRunner {
-        void run(String stage) throws Exception;
-    }
-
-    /** Names of the shared stages that run side by side ({@link #sharedPlan}); a contrastive candidate is {@code CONTRASTIVE_STAGE + variant}. */
-    public static final String STAGE_RMS = "rms", STAGE_SFT = "sft", STAGE_BON = "bon", CONTRASTIVE_STAGE = "contrastive:", STAGE_TIMES = "shared_times";
-
-    /**
-     * The shared stages still to run, in phases: a phase's stages depend only on earlier phases, so they can run side by
-     * side. Phase 1: the reward models and SFT (both need only the task); phase 2: best-of-n from SFT (needs both) and
-     * the contrastive candidates (need the reward models' training pairs) in {@code parallel} groups, round robin, one
-     * process each, so a group computes the frozen lower layers once for its candidates. A stage whose output exists is
-     * left out; the contrastive candidates once the choice among them is written. Empty phases are dropped.
-     */
-    static List<List<String>> sharedPlan(Path out, ExperimentArms.Settings arms, int parallel) {
-        List<String> one = new ArrayList<>(), two = new ArrayList<>();
-        if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE))) one.add(STAGE_RMS);
-        if (!Files.isRegularFile(out.resolve("sft").resolve("config.json"))) one.add(STAGE_SFT);
-        if (!Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) two.add(STAGE_BON);
-        Path cdir = out.resolve("rms").resolve(ContrastiveArm.DIR);
-        if (arms.contrastive() && !Files.isRegularFile(cdir.resolve(ContrastiveArm.CHOICE))) {
-            List<String> pending = new ArrayList<>();
-            for (String v : arms.contrastiveVariants()) if (!Files.isRegularFile(cdir.resolve(v).resolve("row.json"))) pending.add(v);
-            int groups = Math.min(Math.max(1, parallel), pending.size());
-            for (int g = 0; g < groups; g++) {
-                List<String> group = new ArrayList<>();
-                for (int i = g; i < pending.size(); i += groups) group.add(pending.get(i));
-                two.add(CONTRASTIVE_STAGE + String.join(",", group));
-            }
-        }
-        List<List<String>> plan = new ArrayList<>();
-        if (!one.isEmpty()) plan.add(one);
-        if (!two.isEmpty()) plan.add(two);
-        return plan;
-    }
-
-    /** The task here, then each phase of {@link #sharedPlan} {@code parallel} stages at a time through the runner; the stages' times into {@code times}. */
-    private static void sharedSideBySide(Config c, ExperimentArms.Settings arms, Path out, StageRunner runner, Map<String, Double> times) {
-        task(c, out);
-        List<List<String>> plan = sharedPlan(out, arms, c.parallel());
-        if (plan.isEmpty()) return;
-        long t = System.nanoTime();
-        for (List<String> phase : plan) {
-            stage("shared stages side by side, " + Math.min(c.parallel(), phase.size()) + " at a time: " + phase);
-            sideBySide(phase, c.parallel(), runner);
-        }
-        times.put("shared_side_by_side", secondsSince(t));
-        for (List<String> phase : plan) {
-            for (String s : phase) {
-                JsonNode st = read(stageTimesFile(out, s));
-                if (st != null) st.fields().forEachRemaining(e -> times.put(e.getKey(), e.getValue().asDouble()));
-            }
-        }
-    }
-
-    /** Runs every stage through the runner, {@code parallel} at a time, in list order; the first failure is thrown once all have ended. */
-    static void sideBySide(List<String> stages, int parallel, StageRunner runner) {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, stages.size())));
-        List<Future<?>> fs = new ArrayList<>();
-        for (String s : stages) fs.add(pool.submit(() -> {
-            runner.run(s);
-            return null;
-        }));
-        pool.shutdown();
-        RuntimeException first = null;
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                if (first == null) first = new IllegalStateException("shared stage failed: " + e.getCause().getMessage(), e.getCause());
-            }
-        }
-        if (first != null) throw first;
-    }
-
-    static Path stageTimesFile(Path out, String stage) {
-        return out.resolve(STAGE_TIMES).resolve(stage.replace(':', '-').replace(',', '-') + ".json");
-    }
-
-    /**
-     * One shared stage of {@link #sharedPlan} in this process (the child of a {@link StageRunner}), the stages it needs
-     * having run: the same code and seeds as the sequential path, so the same outputs. Its wall and CPU seconds go to
-     * {@code OUT/shared_times/STAGE.json}, which the parent merges into {@code shared_times.json}.
-     */
-    public static void runSharedStage(Config c, Path out, String stage, Device device, ObjectNode provenance, RewardModelStage rewardModels,
-                                      ContrastiveArm.Trainer contrastiveModels) {
-        Map<String, Double> times = new LinkedHashMap<>();
-        if (stage.startsWith(CONTRASTIVE_STAGE)) {
-            String v = stage.substring(CONTRASTIVE_STAGE.length());
-            stage("contrastive reward models " + v + " (a shared stage of their own)");
-            long t = System.nanoTime();
-            double c0 = cpuSeconds();
-            try {
-                contrastiveModels.train(out.resolve("rms").resolve(ContrastiveArm.DIR), List.of(v.split(",")));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            timed(times, "contrastive_rm_" + v, t, c0);
-        } else if (List.of(STAGE_RMS, STAGE_SFT, STAGE_BON).contains(stage)) {
-            shared(c, out, device, provenance, rewardModels, times, stage);
-        } else {
-            throw new IllegalArgumentException("unknown shared stage " + stage + " (expected " + STAGE_RMS + ", " + STAGE_SFT + ", " + STAGE_BON
-                    + " or " + CONTRASTIVE_STAGE + "VARIANT[,VARIANT...])");
-        }
-        mkdirs(out.resolve(STAGE_TIMES));
-        Json.write(stageTimesFile(out, stage), Json.MAPPER.valueToTree(times));
-    }
-
-    /** The task: RL prompt sets and SFT demonstrations (skipped when written). */
-    private static Path task(Config c, Path out) {
+    /** The task, the reward models, SFT and the best-of-n curves: everything fixed across seeds. */
+    private static Shared shared(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
+                                 Map<String, Double> times) {
         mkdirs(out);
+        // ---- the task: RL prompt sets and SFT demonstrations ----
         Path task = out.resolve("task");
         if (!Files.isRegularFile(task.resolve(RlSets.SFT))) {
             stage("task: " + c.trainPrompts() + " PPO prompts, " + c.heldoutPrompts() + " held-out, " + c.sftDemos() + " SFT demonstrations");
             RlSets.write(RlSets.generate(c.trainPrompts(), c.heldoutPrompts(), c.sftDemos(), c.taskSeed()), task);
         }
-        return task;
-    }
-
-    /** The task, the reward models, SFT and the best-of-n curves: everything fixed across seeds. */
-    private static Shared shared(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
-                                 Map<String, Double> times) {
-        return shared(c, out, device, provenance, rewardModels, times, null);
-    }
-
-    /** With {@code only} non-null, that stage alone (rms, sft; bon after the others, which must have run) and null is returned. */
-    private static Shared shared(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
-                                 Map<String, Double> times, String only) {
-        Path task = task(c, out);
         // ---- the reward models ----
         Path rms = out.resolve("rms");
-        if ((only == null || only.equals(STAGE_RMS)) && !Files.isRegularFile(rms.resolve(RM_DONE))) {
+        if (!Files.isRegularFile(rms.resolve(RM_DONE))) {
             stage("reward models: baseline and Flip + Margin -> " + rms);
             long t = System.nanoTime();
         double c0 = cpuSeconds();
@@ -318,8 +182,7 @@ public final class Experiment {
         List<Demonstrations.Example> sftTrain = new ArrayList<>(), sftValid = new ArrayList<>();
         for (Demonstrations.Example e : demos) (Split.unit(e.prompt()) < 0.05 ? sftValid : sftTrain).add(e);
         Path sft = out.resolve("sft");
-        if (only != null && only.equals(STAGE_RMS)) return null;
-        if ((only == null || only.equals(STAGE_SFT)) && !Files.isRegularFile(sft.resolve("config.json"))) {
+        if (!Files.isRegularFile(sft.resolve("config.json"))) {
             stage("SFT: " + sftTrain.size() + " demonstrations");
             long t = System.nanoTime();
         double c0 = cpuSeconds();
@@ -328,7 +191,6 @@ public final class Experiment {
             }
             timed(times, "sft", t, c0);
         }
-        if (only != null && only.equals(STAGE_SFT)) return null;
         Path pplFile = out.resolve("ppl_set.jsonl");
         if (!Files.isRegularFile(pplFile)) try {
             List<String> lines = new ArrayList<>();
@@ -362,7 +224,6 @@ public final class Experiment {
             BestOfNCurves.writeSamples(bon.resolve("bon_samples.jsonl"), ps, samples, gold, scores);
             timed(times, "bon", t, c0);
         }
-        if (only != null) return null;
         if (!times.isEmpty()) Json.write(out.resolve("shared_times.json"), Json.MAPPER.valueToTree(times));
         return sh;
     }
