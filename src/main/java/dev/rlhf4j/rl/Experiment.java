@@ -247,19 +247,7 @@ public final class Experiment {
                 return seedRunner.run(s);
             }));
         }
-        List<ObjectNode> perSeed = new ArrayList<>();
-        try {
-            for (Future<ObjectNode> f : futures) perSeed.add(f.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error r) throw r;
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        List<ObjectNode> perSeed = awaitSeeds(pool, futures);
 
         ObjectNode claims = claims(c, perSeed, out);
         claims.put("seconds_this_invocation", secondsSince(t0));
@@ -273,6 +261,24 @@ public final class Experiment {
         }
         ExperimentArms.write(c, arms, perSeed.stream().mapToLong(x -> x.path("seed").asLong()).toArray(), out, provenance);
         return claims;
+    }
+
+    /** Every seed's result in submission order; a seed's failure rethrown as it was thrown; the pool shut down either way. */
+    private static List<ObjectNode> awaitSeeds(ExecutorService pool, List<Future<ObjectNode>> futures) {
+        List<ObjectNode> perSeed = new ArrayList<>();
+        try {
+            for (Future<ObjectNode> f : futures) perSeed.add(f.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return perSeed;
     }
 
     /**
@@ -296,18 +302,7 @@ public final class Experiment {
                 return seedRunner.run(s);
             }));
         }
-        try {
-            for (Future<ObjectNode> f : futures) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error r) throw r;
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        awaitSeeds(pool, futures);
         return BeyondPpoArm.write(out, seeds, c, a, provenance);
     }
 

@@ -99,18 +99,21 @@ public final class Adapters {
         JsonNode rc = base == null && cfg.baseModel().isEmpty() && Files.isRegularFile(adapterDir.resolve(REWARD_CONFIG))
                 ? Json.read(adapterDir.resolve(REWARD_CONFIG)) : null;
         JsonNode merged = rc != null ? rc.get(MERGED_BASE) : null;
-        if (merged != null && merged.isObject()) {
-            RewardModel rm = mergedBase(Path.of(merged.path("model").asText()), Path.of(merged.path("adapter").asText()),
-                    rc.path("max_length").asInt(1024), device, calibrated);
-            try {
-                attach(rm, cfg, adapterDir);
-                return rm;
-            } catch (RuntimeException e) {
-                rm.close();
-                throw e;
-            }
+        RewardModel rm = merged != null && merged.isObject()
+                ? mergedBase(Path.of(merged.path("model").asText()), Path.of(merged.path("adapter").asText()),
+                        rc.path("max_length").asInt(1024), device, calibrated)
+                : baseFor(adapterDir, base != null ? base : baseOf(adapterDir), device, calibrated);
+        try {
+            attach(rm, cfg, adapterDir);
+            return rm;
+        } catch (RuntimeException e) {
+            rm.close();
+            throw e;
         }
-        Path b = base != null ? base : baseOf(adapterDir);
+    }
+
+    /** The base reward model an adapter goes on: a sequence-classifier checkpoint as saved, else the backbone {@code b} with a head. */
+    private static RewardModel baseFor(Path adapterDir, Path b, Device device, boolean calibrated) {
         JsonNode baseCfg = Files.isRegularFile(b.resolve(ModelFiles.CONFIG)) ? Json.read(b.resolve(ModelFiles.CONFIG)) : null;
         RewardModel rm;
         if (baseCfg != null && DecoderConfig.isDecoder(baseCfg) && DecoderFamily.isSequenceClassifier(baseCfg)) {
@@ -124,13 +127,7 @@ public final class Adapters {
                     : decoder ? Pooling.LAST : Pooling.CLS;
             rm = RewardModels.pretrained(b.toString(), device, pooling, maxLength, 0);
         }
-        try {
-            attach(rm, cfg, adapterDir);
-            return rm;
-        } catch (RuntimeException e) {
-            rm.close();
-            throw e;
-        }
+        return rm;
     }
 
     /**
