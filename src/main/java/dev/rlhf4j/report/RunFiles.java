@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * JSON with {@code groups} of μ̂/σ̂ a strength summary, JSON with decile {@code rows} the decile
  * experiment, JSON with {@code representations} an {@code eval-rm --representations} report; a
  * {@code metrics.jsonl} ({@link MetricsFile}'s schema, any name) by its records' {@code type}: start, resume, train
- * or eval a training curve, ppo a PPO log.
+ * or eval a training curve, ppo a PPO log. Of {@code experiment}'s outputs, {@code claims.json} (claims with their A/A
+ * null) and {@code beyond_ppo.json} (claims beside {@code speed} and {@code implicit_accuracy}).
  */
 public final class RunFiles {
     /** Subdirectories this deep are searched (run/variant/ppo/metrics.jsonl). */
@@ -52,6 +53,11 @@ public final class RunFiles {
     final List<Doc> judgings = new ArrayList<>(), bestOfN = new ArrayList<>(), rmOnPolicy = new ArrayList<>();
     /** {@code claims.json} of {@code experiment}: comparisons over seeds with their A/A null. */
     final List<Doc> claims = new ArrayList<>();
+    /**
+     * {@code beyond_ppo.json} of {@code experiment --beyond-ppo}: its comparisons over seeds ({@code claims}) beside
+     * {@code speed} and {@code implicit_accuracy} rows; not also a {@link #claims} document.
+     */
+    final List<Doc> beyondPpo = new ArrayList<>();
 
     private RunFiles(Path root) {
         this.root = root;
@@ -110,7 +116,13 @@ public final class RunFiles {
         if (j.path("policies").isArray() && j.path("policies").size() > 0 && j.path("policies").get(0).path("reward_models").isArray()) {
             rmOnPolicy.add(new Doc(f, j));
         }
-        if (j.path("claims").isArray() && j.path("claims").size() > 0 && j.path("claims").get(0).has("null_ci_low")) claims.add(new Doc(f, j));
+        if (isBeyondPpo(j)) beyondPpo.add(new Doc(f, j));
+        else if (j.path("claims").isArray() && j.path("claims").size() > 0 && j.path("claims").get(0).has("null_ci_low")) claims.add(new Doc(f, j));
+    }
+
+    /** {@code beyond_ppo.json}: {@code claims} with {@code speed} or {@code implicit_accuracy} beside them. */
+    static boolean isBeyondPpo(JsonNode j) {
+        return j.path("claims").isArray() && (j.path("speed").isArray() || j.path("implicit_accuracy").isArray());
     }
 
     static boolean isStrengthSummary(JsonNode j) {
@@ -171,6 +183,6 @@ public final class RunFiles {
     boolean isEmpty() {
         return demoSummaries.isEmpty() && strengthSummaries.isEmpty() && deciles.isEmpty() && representations.isEmpty()
                 && strengthPairs.isEmpty() && trainCurves.isEmpty() && ppoCurves.isEmpty() && judgings.isEmpty() && bestOfN.isEmpty()
-                && rmOnPolicy.isEmpty() && claims.isEmpty();
+                && rmOnPolicy.isEmpty() && claims.isEmpty() && beyondPpo.isEmpty();
     }
 }

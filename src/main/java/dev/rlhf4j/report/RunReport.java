@@ -28,14 +28,15 @@ import java.util.Set;
  * groups — the paper's Fig. 2); label–gold agreement per group; the reward-model variants with
  * their intervals; training curves; the decile experiment; contrastive separation; PPO curves; judged comparisons;
  * best-of-n curves (a file whose curves another holds, as {@code experiment}'s {@code bon_contrastive.json} holds
- * {@code bon.json}'s, drawn once); reward models on policy samples; an experiment's claims with its mechanism table.
+ * {@code bon.json}'s, drawn once); reward models on policy samples; an experiment's claims with its mechanism table;
+ * beyond PPO ({@code beyond_ppo.json}: critic-free methods against each reward model and the DPO variants, over seeds).
  */
 public final class RunReport {
     private RunReport() {}
 
     /** Ids of the sections, in page order (the browser test checks each one that a run should have). */
     public static final List<String> SECTIONS = List.of("overview", "strength", "agreement", "variants", "training",
-            "deciles", "representations", "ppo", "judge", "bon", "rm-on-policy", "claims", "files");
+            "deciles", "representations", "ppo", "judge", "bon", "rm-on-policy", "claims", "beyond-ppo", "files");
 
     /** What was written: the page, the sections it has, and the files it read. */
     public record Result(Path file, List<String> sections, List<String> filesRead) {}
@@ -89,6 +90,7 @@ public final class RunReport {
             bestOfN();
             rmOnPolicy();
             claims();
+            beyondPpo();
             filesRead();
             StringBuilder b = new StringBuilder();
             String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
@@ -579,6 +581,152 @@ public final class RunReport {
             if (b.length() == 0) return;
             section("claims", "Claims over seeds", b + "<p class=\"note\">Each seed reruns PPO, MetaRM's sampling and judging with the "
                     + "task, SFT policy and reward models fixed; the null is the same metric on the A/A arm (another PPO seed).</p>\n");
+        }
+
+        /**
+         * {@code beyond_ppo.json} of {@code experiment --beyond-ppo}, as {@code BeyondPpoArm} writes it: (a) PPO and the
+         * critic-free methods against each reward model, the paired gold difference against SFT and against PPO with the
+         * same RM (mean over seeds [95% t]), the seeds, and the speed rows beside PPO's; (b) the DPO variants against SFT and
+         * against PPO with the Flip + Margin RM, and their implicit-reward accuracy on the clean test pairs; the A/A null
+         * where the file has it; bars of every "vs SFT" figure. A figure the file lacks (or holds as null / NaN) reads n/a.
+         */
+        void beyondPpo() {
+            StringBuilder b = new StringBuilder();
+            for (RunFiles.Doc d : files.beyondPpo) {
+                use(d.file(), "beyond-ppo");
+                JsonNode o = d.json(), claims = o.path("claims");
+                Set<String> dpoRuns = new LinkedHashSet<>();
+                for (JsonNode v : o.path("design").path("dpo_variants")) dpoRuns.add(v.asText());
+                for (JsonNode a : o.path("implicit_accuracy")) dpoRuns.add(a.path("run").asText());
+                List<String> cats = new ArrayList<>();
+                List<Double> mean = new ArrayList<>(), err = new ArrayList<>();
+                StringBuilder ta = new StringBuilder("<h3>(a) Critic-free methods against each reward model</h3>\n<table class=\"beyond-critic-free\">\n"
+                        + "<tr><th>method</th><th>RM</th><th>vs SFT</th><th>vs PPO (same RM)</th><th>seeds</th><th>s / iteration</th>"
+                        + "<th>rollout tokens/s</th><th>CPU s / iteration</th></tr>\n");
+                List<String> dpoOrder = new ArrayList<>();
+                for (JsonNode c : claims) {
+                    String run = c.path("run").asText();
+                    if (!c.path("against").asText().equals("sft")) continue;
+                    if (dpoRuns.contains(run)) {
+                        if (!dpoOrder.contains(run)) dpoOrder.add(run);
+                        continue;
+                    }
+                    String label = c.path("name").asText().replaceFirst(" vs SFT$", "");
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.*) \\((.*) RM\\)$").matcher(label);
+                    boolean named = m.matches();
+                    String method = named ? m.group(1) : label, rm = named ? m.group(2) : "n/a";
+                    JsonNode vsPpo = beyondFind(claims, run, "ppo");
+                    boolean reference = vsPpo == null && run.startsWith("ppo-");
+                    bar(cats, mean, err, label, c);
+                    ta.append("<tr><td>").append(esc(method)).append("</td><td>").append(esc(rm)).append("</td><td>")
+                            .append(signedInterval(c)).append("</td><td>").append(reference ? "(reference)" : signedInterval(vsPpo))
+                            .append("</td><td>").append(seeds(c, vsPpo)).append("</td><td>")
+                            .append(speedCell(o.path("speed"), run, "seconds_per_iteration", "%.2f")).append("</td><td>")
+                            .append(speedCell(o.path("speed"), run, "rollout_tokens_per_s", "%.1f")).append("</td><td>")
+                            .append(speedCell(o.path("speed"), run, "cpu_seconds_per_iteration", "%.2f")).append("</td></tr>\n");
+                }
+                ta.append("</table>\n");
+                for (JsonNode a : o.path("implicit_accuracy")) if (!dpoOrder.contains(a.path("run").asText())) dpoOrder.add(a.path("run").asText());
+                StringBuilder tb = new StringBuilder();
+                if (!dpoOrder.isEmpty()) {
+                    tb.append("<h3>(b) DPO variants on the same noisy pairs</h3>\n<table class=\"beyond-dpo\">\n<tr><th>variant</th><th>vs SFT</th>"
+                            + "<th>vs PPO (Flip+Margin RM)</th><th>implicit-reward accuracy, clean test pairs</th><th>seeds</th></tr>\n");
+                    for (String run : dpoOrder) {
+                        JsonNode sft = beyondFind(claims, run, "sft"), ppo = beyondFind(claims, run, "ppo"), acc = null;
+                        for (JsonNode a : o.path("implicit_accuracy")) if (a.path("run").asText().equals(run)) acc = a;
+                        if (sft != null) bar(cats, mean, err, run, sft);
+                        tb.append("<tr><td>").append(esc(run)).append("</td><td>").append(signedInterval(sft)).append("</td><td>")
+                                .append(signedInterval(ppo)).append("</td><td>").append(acc == null ? "n/a" : levelInterval(acc, "%.4f"))
+                                .append("</td><td>").append(seeds(sft, ppo)).append("</td></tr>\n");
+                    }
+                    tb.append("</table>\n");
+                }
+                if (files.beyondPpo.size() > 1) b.append("<h3>").append(esc(files.rel(d.file()))).append("</h3>\n");
+                JsonNode design = o.path("design");
+                b.append("<p>").append(o.path("seeds").isNumber() ? String.valueOf(o.path("seeds").asInt()) : "n/a").append(" seeds (");
+                List<String> seedList = new ArrayList<>();
+                for (JsonNode s : o.path("seed_list")) seedList.add(s.asText());
+                b.append(esc(seedList.isEmpty() ? "n/a" : String.join(", ", seedList))).append("). Primary figure: ")
+                        .append(esc(design.path("primary_figure").isTextual() ? design.path("primary_figure").asText()
+                                : "paired mean gold difference per prompt (A minus B)"))
+                        .append("; mean over seeds [95% t interval]. ").append(aaNull(claims)).append("</p>\n");
+                if (mean.stream().anyMatch(Double::isFinite)) {
+                    b.append("<div class=\"plots\">\n").append(Svg.bars("Paired gold difference vs SFT, mean over seeds (± 95% t)",
+                            "gold difference", cats, List.of(new Svg.Bars("vs SFT", unbox(mean), unbox(err))), 0)).append("</div>\n");
+                }
+                b.append(ta).append(tb);
+                if (design.path("fixed_across_seeds").isTextual() || design.path("varies_per_seed").isTextual()) {
+                    b.append("<p class=\"note\">Fixed across seeds: ").append(esc(design.path("fixed_across_seeds").asText("n/a")))
+                            .append(". Varies per seed: ").append(esc(design.path("varies_per_seed").asText("n/a"))).append(".</p>\n");
+                }
+            }
+            if (b.length() == 0) return;
+            section("beyond-ppo", "Beyond PPO over seeds", b + "<p class=\"note\">Seeds: of the vs SFT figure (/ of the vs PPO one where "
+                    + "they differ). Speed: per seed the median over iterations 2..T of seconds per iteration and of rollout tokens/s, and "
+                    + "process CPU seconds over T; mean over seeds [95% t]. Error bars: the longer side of the interval.</p>\n");
+        }
+
+        /** A "vs SFT" claim as a bar: its mean and the longer side of its interval (NaN where the file lacks them). */
+        private static void bar(List<String> cats, List<Double> mean, List<Double> err, String label, JsonNode c) {
+            double m = finite(c.path("mean"));
+            cats.add(label);
+            mean.add(m);
+            err.add(Math.max(finite(c.path("ci_high")) - m, m - finite(c.path("ci_low"))));
+        }
+
+        private static JsonNode beyondFind(JsonNode claims, String run, String against) {
+            for (JsonNode c : claims) if (c.path("run").asText().equals(run) && c.path("against").asText().equals(against)) return c;
+            return null;
+        }
+
+        /** n seeds of the first claim, and of the second after a slash where it differs. */
+        private static String seeds(JsonNode first, JsonNode second) {
+            String a = first != null && first.path("n_seeds").isNumber() ? String.valueOf(first.path("n_seeds").asInt()) : "n/a";
+            if (second == null || !second.path("n_seeds").isNumber() || a.equals(String.valueOf(second.path("n_seeds").asInt()))) return a;
+            return a + " / " + second.path("n_seeds").asInt();
+        }
+
+        private static String speedCell(JsonNode rows, String run, String field, String f) {
+            for (JsonNode r : rows) if (r.path("run").asText().equals(run) && r.path("field").asText().equals(field)) return levelInterval(r, f);
+            return "n/a";
+        }
+
+        /** The A/A null of the judged figures (the first claim that has one), or the file's reason for having none. */
+        private static String aaNull(JsonNode claims) {
+            for (JsonNode c : claims) {
+                if (!Double.isFinite(finite(c.path("null_mean")))) continue;
+                int n = 0;
+                for (JsonNode v : c.path("null_per_seed")) if (Double.isFinite(finite(v))) n++;
+                return "A/A null (same metric, " + n + " seeds): " + signedInterval(c, "null_mean", "null_ci_low", "null_ci_high")
+                        + (c.path("null_source").isTextual() ? ", " + esc(c.path("null_source").asText()) : "") + ".";
+            }
+            JsonNode first = claims.path(0).path("null_source");
+            return "A/A null: " + (first.isTextual() ? esc(first.asText()) : "n/a") + ".";
+        }
+
+        private static String signedInterval(JsonNode c) {
+            return signedInterval(c, "mean", "ci_low", "ci_high");
+        }
+
+        /** mean [low, high] signed to 4 decimals; the mean alone without an interval; n/a without a mean. */
+        private static String signedInterval(JsonNode c, String mean, String low, String high) {
+            return c == null ? "n/a" : interval(c, mean, low, high, "%+.4f");
+        }
+
+        private static String levelInterval(JsonNode c, String f) {
+            return interval(c, "mean", "ci_low", "ci_high", f);
+        }
+
+        private static String interval(JsonNode c, String mean, String low, String high, String f) {
+            double m = finite(c.path(mean)), lo = finite(c.path(low)), hi = finite(c.path(high));
+            if (!Double.isFinite(m)) return "n/a";
+            String s = String.format(Locale.ROOT, f, m);
+            return Double.isFinite(lo) && Double.isFinite(hi) ? s + String.format(Locale.ROOT, " [" + f + ", " + f + "]", lo, hi) : s;
+        }
+
+        /** A JSON number's value; NaN for anything else (missing, null, text). */
+        private static double finite(JsonNode n) {
+            return n != null && n.isNumber() ? n.asDouble() : Double.NaN;
         }
 
         /**

@@ -134,6 +134,7 @@ final class ReportFixtures {
         Files.createDirectories(dir.resolve("ppo"));
         Files.writeString(dir.resolve("ppo").resolve("metrics.jsonl"), ppo);
         instruments(dir.resolve("bon"), rnd);
+        beyondPpo(dir);
         return dir;
     }
 
@@ -189,6 +190,23 @@ final class ReportFixtures {
         fixed.set("difference", new dev.rlhf4j.eval.stats.Interval(0.031, -0.012, 0.074, Double.NaN).toJson());
         claims.putObject("contrastive_choice").put("chosen", "simcse-pairs").put("criterion", "accuracy on the validation pairs");
         Json.write(dir.resolve("claims.json"), claims);
+    }
+
+    /**
+     * {@code beyond_ppo.json} written by hand in {@code BeyondPpoArm}'s shape ({@code BeyondPpoArmTest} checks it has every
+     * field the writer writes), seeds 1, 2, 3: PPO and grpo against the baseline RM, PPO and rloo against the Flip + Margin
+     * RM, the DPO variants dpo and ipo; with missing figures (rloo vs PPO, ipo vs PPO, one PPO CPU time, rloo's speed) and
+     * figures over one seed (no interval). h = t(0.975, 2)·0.1/√3 = 0.2484137711750331 is the half-width of three values
+     * with standard deviation 0.1 (the A/A null 0, 0.1, −0.1; grpo 0.1, 0.2, 0.3 vs SFT), 10·h of 1, 2, 3 s / iteration,
+     * h/2 of dpo's accuracies 0.70, 0.80, 0.75.
+     */
+    static Path beyondPpo(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (java.io.InputStream in = ReportFixtures.class.getResourceAsStream("/report/beyond_ppo.json")) {
+            Files.copy(java.util.Objects.requireNonNull(in, "test resource report/beyond_ppo.json"), dir.resolve("beyond_ppo.json"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return dir.resolve("beyond_ppo.json");
     }
 
     /** The seeds of {@link #experiment}'s claims. */

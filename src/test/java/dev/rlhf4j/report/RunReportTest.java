@@ -21,7 +21,8 @@ class RunReportTest {
         assertThat(r.sections()).containsExactlyElementsOf(RunReport.SECTIONS);
         assertThat(r.filesRead()).containsExactlyInAnyOrder("strength.jsonl", "strength.json", "summary.json",
                 "metrics/baseline.jsonl", "metrics/flip+margin.jsonl", "hh-rm/metrics.jsonl", "deciles.json",
-                "eval-baseline-rm.json", "eval-simcse-rm.json", "ppo/metrics.jsonl", "bon/bon.json", "bon/rm_on_policy.json", "bon/judge.json", "bon/claims.json");
+                "eval-baseline-rm.json", "eval-simcse-rm.json", "ppo/metrics.jsonl", "bon/bon.json", "bon/rm_on_policy.json", "bon/judge.json", "bon/claims.json",
+                "beyond_ppo.json");
         String html = Files.readString(r.file());
         // Every section but the file list carries at least one plot, and each plot drew something.
         for (String id : RunReport.SECTIONS) {
@@ -117,6 +118,63 @@ class RunReportTest {
                         + "<td>+0.0700 [+0.0200, +0.1200] (0.004)</td><td>-0.0200 [-0.0800, +0.0400] (0.600)</td></tr>");
         assertThat(bon.split("<tr><td>", -1)).hasSize(4);
         assertThat(section(html, "files")).contains("bon/bon.json", "bon/bon_contrastive.json");
+    }
+
+    /**
+     * {@code beyond_ppo.json} (the hand-written fixture, {@link ReportFixtures#beyondPpo}): table (a) PPO and the critic-free
+     * methods per RM, table (b) the DPO variants, the A/A null, one bar per "vs SFT" figure; n/a where the file has no
+     * figure; its claims are not drawn again in the claims section. Values from h = 0.2484137711750331: 0.7 ± h =
+     * [0.4516, 0.9484], 0.2 ± h = [−0.0484, 0.4484], −0.3 ± h = [−0.5484, −0.0516], 2 ± 10h = [−0.48, 4.48], 0.75 ± h/2 =
+     * [0.6258, 0.8742].
+     */
+    @Test
+    void beyondPpoHasBothTablesTheNullAndTheBars(@TempDir Path dir) throws Exception {
+        ReportFixtures.experiment(dir);
+        ReportFixtures.beyondPpo(dir);
+        RunReport.Result r = RunReport.write(dir, dir.resolve("report.html"));
+        assertThat(r.sections()).containsExactly("bon", "claims", "beyond-ppo", "files");
+        assertThat(r.filesRead()).contains("beyond_ppo.json");
+        String html = Files.readString(r.file());
+        String s = section(html, "beyond-ppo");
+        assertThat(s).contains("<p>3 seeds (1, 2, 3). Primary figure: paired mean gold difference per prompt (A minus B), k samples per "
+                        + "prompt paired by index; mean over seeds [95% t interval]. A/A null (same metric, 3 seeds): +0.0000 [-0.2484, +0.2484], "
+                        + "the experiment&#39;s A/A pair judged head to head: PPO(baseline RM, s) vs PPO(baseline RM, s + 1000), same metric.</p>",
+                "<tr><td>PPO</td><td>baseline</td><td>+0.5000 [+0.5000, +0.5000]</td><td>(reference)</td><td>3</td>"
+                        + "<td>2.00 [2.00, 2.00]</td><td>100.0 [100.0, 100.0]</td><td>2.50 [2.50, 2.50]</td></tr>",
+                "<tr><td>PPO</td><td>Flip+Margin</td><td>+0.7000 [+0.4516, +0.9484]</td><td>(reference)</td><td>3</td>"
+                        + "<td>2.00 [-0.48, 4.48]</td><td>110.0 [110.0, 110.0]</td><td>n/a</td></tr>",
+                "<tr><td>grpo</td><td>baseline</td><td>+0.2000 [-0.0484, +0.4484]</td><td>-0.3000 [-0.5484, -0.0516]</td><td>3</td>"
+                        + "<td>1.50 [1.50, 1.50]</td><td>120.0 [120.0, 120.0]</td><td>1.25 [1.25, 1.25]</td></tr>",
+                "<tr><td>rloo</td><td>Flip+Margin</td><td>+0.3000</td><td>n/a</td><td>1 / 0</td><td>n/a</td><td>n/a</td><td>n/a</td></tr>",
+                "<tr><td>dpo</td><td>+0.3000 [+0.3000, +0.3000]</td><td>-0.3000 [-0.3000, -0.3000]</td><td>0.7500 [0.6258, 0.8742]</td><td>3</td></tr>",
+                "<tr><td>ipo</td><td>+0.2000 [-0.0484, +0.4484]</td><td>n/a</td><td>0.6000</td><td>3</td></tr>",
+                "Fixed across seeds: the task, SFT, the baseline and Flip+Margin reward models");
+        assertThat(s.split("<tr><td>", -1)).as("rows: 4 in (a), 2 in (b)").hasSize(1 + 4 + 2);
+        // One bar per vs SFT figure; error bars where the interval has width (PPO Flip+Margin, grpo, ipo).
+        List<String> plots = svgs(s);
+        assertThat(plots).hasSize(1);
+        assertThat(plots.get(0).split("class=\"mark bar\"", -1)).hasSize(7);
+        assertThat(plots.get(0).split("class=\"mark error\"", -1)).hasSize(4);
+        assertThat(plots.get(0)).contains("vs SFT · grpo (baseline RM): 0.2000 ± 0.2484", "vs SFT · rloo (Flip+Margin RM): 0.3000<",
+                "vs SFT · ipo: 0.2000 ± 0.2484");
+        // beyond_ppo.json's comparisons are not in the claims section.
+        assertThat(section(html, "claims")).doesNotContain("grpo", "dpo vs SFT");
+    }
+
+    /** A beyond_ppo.json with figures missing, null or not numbers: every cell n/a, no plot, no error. */
+    @Test
+    void beyondPpoWithMissingFiguresShowsNa(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("beyond_ppo.json"), "{\"claims\": [{\"name\": \"grpo (baseline RM) vs SFT\", \"run\": \"grpo-baseline\", "
+                + "\"against\": \"sft\", \"mean\": null, \"ci_low\": \"x\"}, {\"name\": \"dpo vs SFT\", \"run\": \"dpo\", \"against\": \"sft\"}], "
+                + "\"speed\": [{\"run\": \"grpo-baseline\", \"field\": \"seconds_per_iteration\", \"mean\": \"fast\"}], "
+                + "\"implicit_accuracy\": [{\"run\": \"dpo\"}]}");
+        RunReport.Result r = RunReport.write(dir, dir.resolve("report.html"));
+        assertThat(r.sections()).containsExactly("beyond-ppo", "files");
+        String s = section(Files.readString(r.file()), "beyond-ppo");
+        assertThat(s).contains("<p>n/a seeds (n/a).", "A/A null: n/a.</p>",
+                "<tr><td>grpo</td><td>baseline</td><td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td></tr>",
+                "<tr><td>dpo</td><td>n/a</td><td>n/a</td><td>n/a</td><td>n/a</td></tr>");
+        assertThat(svgs(s)).isEmpty();
     }
 
     /** Best-of-n files whose curves differ (here one gold of the pick) are each drawn, under their file names. */

@@ -108,6 +108,32 @@ class BeyondPpoArmTest {
                 + "-0.3000 [-0.3000, -0.3000] (-0.300, -0.300, -0.300) | 0.7500 [%.4f, %.4f] |", 0.75 - HALF / 2, 0.75 + HALF / 2));
     }
 
+    /** The report's hand-written {@code beyond_ppo.json} (test resource) has every field {@link BeyondPpoArm#tables} writes. */
+    @Test
+    void theReportFixtureHasTheWritersShape() throws Exception {
+        List<JsonNode> per = List.of(seed(1, 0.5, 0.1, 0.0, 1.0, 0.3, 0.70), seed(2, 0.5, 0.2, 0.1, 2.0, 0.3, 0.80), seed(3, 0.5, 0.3, 0.2, 3.0, 0.3, 0.75));
+        ObjectNode written = BeyondPpoArm.tables(per, new long[] {1, 2, 3}, new double[] {0.0, 0.1, -0.1});
+        JsonNode fixture;
+        try (java.io.InputStream in = BeyondPpoArmTest.class.getResourceAsStream("/report/beyond_ppo.json")) {
+            fixture = Json.MAPPER.readTree(in);
+        }
+        assertThat(paths(fixture, "")).containsAll(paths(written, "")).contains("design.primary_figure", "design.dpo_variants");
+    }
+
+    /** Every field path of a JSON tree, arrays' elements as {@code []}. */
+    private static java.util.Set<String> paths(JsonNode n, String at) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> {
+                out.add(at + e.getKey());
+                out.addAll(paths(e.getValue(), at + e.getKey() + "."));
+            });
+        } else if (n.isArray()) {
+            for (JsonNode x : n) out.addAll(paths(x, at + "[]."));
+        }
+        return out;
+    }
+
     @Test
     void withoutAnAaArmTheNullIsNoneAndAMissingSeedIsLeftOut() {
         ObjectNode third = seed(3, 0.5, 0.3, 0.2, 3.0, 0.3, 0.75);
