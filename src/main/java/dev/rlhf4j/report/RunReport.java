@@ -617,7 +617,7 @@ public final class RunReport {
                     String method = named ? m.group(1) : label, rm = named ? m.group(2) : "n/a";
                     JsonNode vsPpo = beyondFind(claims, run, "ppo");
                     boolean reference = vsPpo == null && run.startsWith("ppo-");
-                    bar(cats, mean, err, label, c);
+                    bar(cats, mean, err, named ? method + ", " + rm : label, c); // short: the first rotated label stays on the page
                     ta.append("<tr><td>").append(esc(method)).append("</td><td>").append(esc(rm)).append("</td><td>")
                             .append(signedInterval(c)).append("</td><td>").append(reference ? "(reference)" : signedInterval(vsPpo))
                             .append("</td><td>").append(seeds(c, vsPpo)).append("</td><td>")

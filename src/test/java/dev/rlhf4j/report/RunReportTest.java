@@ -155,7 +155,7 @@ class RunReportTest {
         assertThat(plots).hasSize(1);
         assertThat(plots.get(0).split("class=\"mark bar\"", -1)).hasSize(7);
         assertThat(plots.get(0).split("class=\"mark error\"", -1)).hasSize(4);
-        assertThat(plots.get(0)).contains("vs SFT · grpo (baseline RM): 0.2000 ± 0.2484", "vs SFT · rloo (Flip+Margin RM): 0.3000<",
+        assertThat(plots.get(0)).contains("vs SFT · grpo, baseline: 0.2000 ± 0.2484", "vs SFT · rloo, Flip+Margin: 0.3000<", ">PPO, baseline<",
                 "vs SFT · ipo: 0.2000 ± 0.2484");
         // beyond_ppo.json's comparisons are not in the claims section.
         assertThat(section(html, "claims")).doesNotContain("grpo", "dpo vs SFT");
