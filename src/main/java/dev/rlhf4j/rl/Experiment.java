@@ -212,7 +212,7 @@ public final class Experiment {
             List<String> ps = first(PolicySamples.distinct(heldout), c.bonPrompts());
             GenerationConfig gen = c.ppo().sampling(c.taskSeed() + 13);
             List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(sft, ps, c.bonMax(), gen, c.ppo().maxPromptTokens(), device));
-            double[][] gold = gold(ps, samples);
+            double[][] gold = PolicySamples.gold(ps, samples);
             List<BestOfNCurves.Scores> scores = List.of(scores("baseline", sh.baselineRm(), ps, samples, device),
                     scores("flip+margin", sh.denoisedRm(), ps, samples, device));
             ObjectNode r = BestOfNCurves.curves(ps, samples, gold, scores, BestOfN.powersOfTwo(c.bonMax()), boot(c));
@@ -612,7 +612,7 @@ public final class Experiment {
         double c0 = cpuSeconds();
         Path pol = Judging.policyOf(policy);
         List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(pol, prompts, c.onPolicySamples(), gen, c.ppo().maxPromptTokens(), device));
-        double[][] gold = gold(prompts, samples);
+        double[][] gold = PolicySamples.gold(prompts, samples);
         List<BestOfNCurves.Scores> scores = new ArrayList<>();
         for (Map.Entry<String, Path> rm : rms) scores.add(scores(rm.getKey(), rm.getValue(), prompts, samples, device));
         ObjectNode one = RmOnPolicy.measure(gold, scores, boot(c));
@@ -635,12 +635,6 @@ public final class Experiment {
     private static MetaRm.Config withSeed(MetaRm.Config m, long seed, double eta) {
         return new MetaRm.Config(eta, m.metaGroups(), m.batchPairs(), m.k(), m.steps(), m.optim(), m.trainTopLayers(), m.metaPrompts(),
                 m.temperature(), m.maxNewTokens(), seed, m.ascentNorm(), m.sampling());
-    }
-
-    private static double[][] gold(List<String> prompts, List<List<String>> samples) {
-        try (GoldRewardFunction g = new GoldRewardFunction()) {
-            return PolicySamples.score(g, prompts, samples);
-        }
     }
 
     static BestOfNCurves.Scores scores(String name, Path rm, List<String> prompts, List<List<String>> samples, Device device) {
