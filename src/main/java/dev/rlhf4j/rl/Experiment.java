@@ -120,13 +120,9 @@ public final class Experiment {
      * The shared stages, then every seed, then {@code claims.json}. With {@code seedRunner} null, seeds run one after
      * the other in this process; otherwise {@code parallel} of them at a time through the runner. DJL's autograd is
      * not safe to drive from two threads of one process (its gradient collector is process-wide), so side by side
-     * means separate processes.
+     * means separate processes. {@code arms}: the further arms of {@link ExperimentArms} ({@code contrastiveModels}
+     * trains the contrastive candidates).
      */
-    public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels, SeedRunner seedRunner) {
-        return run(c, ExperimentArms.Settings.NONE, out, device, provenance, rewardModels, null, seedRunner);
-    }
-
-    /** {@link #run} with the further arms of {@link ExperimentArms} ({@code contrastiveModels} trains the contrastive candidates). */
     public static ObjectNode run(Config c, ExperimentArms.Settings arms, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
                                  ContrastiveArm.Trainer contrastiveModels, SeedRunner seedRunner) {
         long t0 = System.nanoTime();
@@ -136,12 +132,10 @@ public final class Experiment {
         return seedsAndClaims(c, arms, sh, out, device, provenance, seedRunner, times, t0);
     }
 
-    /** One seed's arms in this process, the shared stages having run (the child process of a {@link SeedRunner}). */
-    public static ObjectNode runSeed(Config c, Path out, long seed, Device device, ObjectNode provenance) {
-        return runSeed(c, ExperimentArms.Settings.NONE, out, seed, device, provenance);
-    }
-
-    /** {@link #runSeed} with the further arms of {@link ExperimentArms} (their shared stage having run too). */
+    /**
+     * One seed's arms, with the further arms of {@link ExperimentArms}, in this process, the shared stages (theirs too)
+     * having run (the child process of a {@link SeedRunner}).
+     */
     public static ObjectNode runSeed(Config c, ExperimentArms.Settings arms, Path out, long seed, Device device, ObjectNode provenance) {
         if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE)) || !Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) {
             throw new IllegalStateException("the shared stages of " + out + " have not run: run the experiment without --only-seed first");
