@@ -7,7 +7,6 @@ import dev.rlhf4j.data.Jsonl;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Split;
 import dev.rlhf4j.engine.Engines;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.strength.StrengthEstimator;
 import dev.rlhf4j.strength.StrengthScheme;

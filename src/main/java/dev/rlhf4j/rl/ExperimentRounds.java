@@ -4,7 +4,6 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.train.MetaStep;
 
