@@ -38,7 +38,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -211,12 +210,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (profile != null) Engines.stopProfile(profile);
         Engines.releaseFreeMemory(); // the end of training, as Loop.run ends it: scoring does not start from a step's peak
-        double step = median(tot);
+        double step = GemmPeak.median(tot);
         if (cl != null) System.out.printf("contrastive %s-%s (two dropout views, β %.2f)%n", cl.method(), cl.contrast(), cl.beta());
         System.out.printf("backbone %s (%,d parameters), %d pairs x %s tokens (%d sequences, %d real tokens), %d steps: "
                         + "median step %.3f s (forward %.3f, backward %.3f, clip+AdamW %.3f), %.0f tokens/s%n", rm.backboneName(),
                 rm.parameters().count(), pairs, minSeqLen > 0 ? minSeqLen + "-" + seqLen : Integer.toString(seqLen), 2 * pairs,
-                batch.realTokens(), steps, step, median(fwd), median(bwd), median(upd), batch.realTokens() / step);
+                batch.realTokens(), steps, step, GemmPeak.median(fwd), GemmPeak.median(bwd), GemmPeak.median(upd), batch.realTokens() / step);
         ObjectNode t = Json.MAPPER.createObjectNode();
         t.put("backbone", rm.backboneName());
         t.put("parameters", rm.parameters().count());
@@ -230,10 +229,10 @@ public final class BenchCommand implements Callable<Integer> {
         t.put("steps", steps);
         t.set("step_seconds", Json.MAPPER.valueToTree(tot));
         t.put("step_seconds_median", step);
-        t.put("step_cpu_seconds_median", median(cpu));
-        t.put("forward_seconds_median", median(fwd));
-        t.put("backward_seconds_median", median(bwd));
-        t.put("update_seconds_median", median(upd));
+        t.put("step_cpu_seconds_median", GemmPeak.median(cpu));
+        t.put("forward_seconds_median", GemmPeak.median(fwd));
+        t.put("backward_seconds_median", GemmPeak.median(bwd));
+        t.put("update_seconds_median", GemmPeak.median(upd));
         t.put("tokens_per_s", batch.realTokens() / step);
         t.put("first_loss", firstLoss);
         if (bert != null) {
@@ -270,7 +269,7 @@ public final class BenchCommand implements Callable<Integer> {
                 if (r >= 0) secs[r] = (System.nanoTime() - t0) / 1e9;
             }
             phase(phases, mark, "scoring_" + len);
-            double med = median(secs);
+            double med = GemmPeak.median(secs);
             System.out.printf("scoring %d pairs x %d tokens (batches of %d sequences): median %.3f s, %.1f pairs/s%n",
                     scorePairs, len, scoreBatch, med, scorePairs / med);
             ObjectNode o = all.addObject();
@@ -335,7 +334,7 @@ public final class BenchCommand implements Callable<Integer> {
                     System.out.printf("  KV cache %-3s run %d: %d tokens in %.2f s, %.1f tokens/s%n", cache ? "on" : "off", r + 1,
                             res.newTokens(), res.seconds(), tps[r]);
                 }
-                medians[mode] = median(tps);
+                medians[mode] = GemmPeak.median(tps);
             }
             System.out.printf("median tokens/s: KV cache on %.1f, off %.1f; the cache is %.1fx faster%n", medians[0], medians[1],
                     medians[0] / medians[1]);
@@ -363,11 +362,5 @@ public final class BenchCommand implements Callable<Integer> {
             return CausalLm.scratch(c, tok, spec.device(), 0);
         }
         return CausalLm.load(Path.of(spec.backbone()), spec.device());
-    }
-
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

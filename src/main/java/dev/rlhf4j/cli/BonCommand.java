@@ -7,7 +7,6 @@ import dev.rlhf4j.eval.stats.BestOfN;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.rl.BestOfNCurves;
-import dev.rlhf4j.rl.GoldRewardFunction;
 import dev.rlhf4j.rl.PolicySamples;
 import dev.rlhf4j.rl.RewardFunction;
 import picocli.CommandLine.Command;
@@ -61,10 +60,7 @@ public final class BonCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, nMax, gen, prompts.maxTokens, device.get()));
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;
-        double[][] gold;
-        try (GoldRewardFunction g = new GoldRewardFunction()) {
-            gold = PolicySamples.score(g, ps, samples);
-        }
+        double[][] gold = PolicySamples.gold(ps, samples);
         List<BestOfNCurves.Scores> scores = new ArrayList<>();
         for (String rm : rewardModels) {
             try (RewardFunction f = Scorers.open(rm, device.get(), prompts.apiKeyEnv)) {

@@ -23,8 +23,6 @@ import java.util.concurrent.Callable;
                         + "(--loss smooth+margin).",
                 "Writes OUT (JSONL) and OUT.json (what was done, with provenance)."})
 public final class DenoiseCommand implements Callable<Integer> {
-    private static final Denoiser D = Denoiser.defaults();
-
     @Option(names = "--strength", required = true, description = "A strength.jsonl written by 'rlhf4j strength'.")
     Path strength;
 

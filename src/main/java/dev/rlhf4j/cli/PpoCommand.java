@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -80,9 +79,7 @@ public final class PpoCommand implements Callable<Integer> {
     public Integer call() {
         threads.apply();
         PpoConfig cfg = ppo.config();
-        Map<String, Path> inputs = new LinkedHashMap<>();
-        inputs.put("prompts", prompts);
-        ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(), Engines.info());
+        ObjectNode prov = Provenance.of("ppo", spec.commandLine().getParseResult().originalArgs(), Map.of("prompts", prompts), cfg.seed(), Engines.info());
         dev.rlhf4j.model.lora.LoraConfig l = lora.config(dev.rlhf4j.model.lora.LoraConfig.CAUSAL_LM, true);
         if (l != null) prov.set("lora", l.toJson());
         ObjectNode summary = PpoRun.run(policy, rewardModel, prompts, pplData, !gold.equals("off"), cfg,

@@ -7,7 +7,6 @@ import dev.rlhf4j.engine.Engines;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.rl.BestOfNCurves;
-import dev.rlhf4j.rl.GoldRewardFunction;
 import dev.rlhf4j.rl.PolicySamples;
 import dev.rlhf4j.rl.RewardFunction;
 import dev.rlhf4j.rl.RmOnPolicy;
@@ -63,10 +62,7 @@ public final class RmOnPolicyCommand implements Callable<Integer> {
             for (String rm : rewardModels) rms.add(Scorers.open(rm, device.get(), prompts.apiKeyEnv));
             for (Path policy : policies) {
                 List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(policy, ps, k, gen, prompts.maxTokens, device.get()));
-                double[][] gold;
-                try (GoldRewardFunction g = new GoldRewardFunction()) {
-                    gold = PolicySamples.score(g, ps, samples);
-                }
+                double[][] gold = PolicySamples.gold(ps, samples);
                 List<BestOfNCurves.Scores> scores = new ArrayList<>();
                 for (int m = 0; m < rms.size(); m++) {
                     scores.add(new BestOfNCurves.Scores(rewardModels.get(m), PolicySamples.score(rms.get(m), ps, samples)));

@@ -19,9 +19,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code rlhf4j serve-load}: concurrent clients against the reward server; throughput and latency percentiles. */
@@ -93,9 +91,8 @@ public final class ServeLoadCommand implements Callable<Integer> {
                 report.put("max_batch", config.maxBatch()).put("max_wait_ms", config.maxWaitMillis());
                 report.put("cores", Runtime.getRuntime().availableProcessors());
             }
-            Map<String, Path> inputs = new LinkedHashMap<>();
-            inputs.put("data", data);
-            report.set("provenance", Provenance.of("serve-load", spec.commandLine().getParseResult().originalArgs(), inputs, SynthConfig.DEFAULT_SEED, url == null ? Engines.info() : null));
+            report.set("provenance", Provenance.of("serve-load", spec.commandLine().getParseResult().originalArgs(),
+                    java.util.Collections.singletonMap("data", data), SynthConfig.DEFAULT_SEED, url == null ? Engines.info() : null));
             Json.write(out, report);
             System.out.println("report -> " + out.toAbsolutePath());
             return r.errors() == 0 ? Main.OK : Main.FAILED;

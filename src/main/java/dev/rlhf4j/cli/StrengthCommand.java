@@ -7,7 +7,6 @@ import dev.rlhf4j.data.Jsonl;
 import dev.rlhf4j.data.PreferencePair;
 import dev.rlhf4j.data.Split;
 import dev.rlhf4j.engine.Engines;
-import dev.rlhf4j.model.RewardModels;
 import dev.rlhf4j.provenance.Provenance;
 import dev.rlhf4j.strength.StrengthEstimator;
 import dev.rlhf4j.strength.StrengthScheme;
@@ -21,7 +20,6 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -80,9 +78,7 @@ public final class StrengthCommand implements Callable<Integer> {
         dev.rlhf4j.model.lora.LoraConfig lora = loraOptions.config(dev.rlhf4j.model.lora.LoraConfig.SEQ_CLS, modelOptions.spec().decoder());
         StrengthEstimator.Result r = StrengthEstimator.estimate(pairs, sc, modelOptions.spec().withLora(lora), cfg,
                 trainOptions.lossFunction(), System.err);
-        Map<String, Path> inputs = new LinkedHashMap<>();
-        inputs.put("data", data);
-        ObjectNode prov = Provenance.of("strength", spec.commandLine().getParseResult().originalArgs(), inputs, cfg.seed(),
+        ObjectNode prov = Provenance.of("strength", spec.commandLine().getParseResult().originalArgs(), Map.of("data", data), cfg.seed(),
                 Engines.info());
         if (lora != null) prov.set("lora", lora.toJson());
         ObjectNode summary = write(out, r, prov, sc, cfg);

@@ -58,7 +58,8 @@ public final class GemmPeak {
         return results.stream().mapToDouble(Result::gflops).max().orElse(Double.NaN);
     }
 
-    private static double median(double[] v) {
+    /** The median of {@code v} (the mean of the middle two for an even length); {@code v} is left as it is. */
+    public static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -318,9 +318,9 @@ public final class BeyondPpoArm {
         }
         List<double[]> kept = new ArrayList<>(byIt.size() > 1 ? byIt.tailMap(2).values() : byIt.values());
         ObjectNode o = Json.MAPPER.createObjectNode();
-        put(o, "seconds_per_iteration", median(kept.stream().mapToDouble(x -> x[0]).toArray()));
-        put(o, "rollout_tokens_per_s", median(kept.stream().mapToDouble(x -> x[1]).toArray()));
-        put(o, "cpu_seconds_per_iteration", cpuSeconds / iterations);
+        ExperimentClaims.put(o, "seconds_per_iteration", median(kept.stream().mapToDouble(x -> x[0]).toArray()));
+        ExperimentClaims.put(o, "rollout_tokens_per_s", median(kept.stream().mapToDouble(x -> x[1]).toArray()));
+        ExperimentClaims.put(o, "cpu_seconds_per_iteration", cpuSeconds / iterations);
         o.put("iterations_read", kept.size());
         return o;
     }
@@ -490,22 +490,12 @@ public final class BeyondPpoArm {
 
     /** mean [interval] (per-seed values). */
     private static String cell(JsonNode c) {
-        StringBuilder per = new StringBuilder();
-        for (JsonNode v : c.path("per_seed")) {
-            if (per.length() > 0) per.append(", ");
-            per.append(v.isNull() ? "-" : String.format(Locale.ROOT, "%+.3f", v.asDouble()));
-        }
-        return fmt(c, "mean", "ci_low", "ci_high") + " (" + per + ")";
+        return fmt(c, "mean", "ci_low", "ci_high") + " (" + ExperimentClaims.perSeed(c, "%+.3f") + ")";
     }
 
     private static String fmt(JsonNode c, String mean, String low, String high) {
         if (!c.path(mean).isNumber()) return "-";
         String m = String.format(Locale.ROOT, "%+.4f", c.path(mean).asDouble());
         return c.path(low).isNumber() ? m + String.format(Locale.ROOT, " [%+.4f, %+.4f]", c.path(low).asDouble(), c.path(high).asDouble()) : m;
-    }
-
-    private static void put(ObjectNode o, String k, double v) {
-        if (Double.isFinite(v)) o.put(k, v);
-        else o.putNull(k);
     }
 }

@@ -120,13 +120,9 @@ public final class Experiment {
      * The shared stages, then every seed, then {@code claims.json}. With {@code seedRunner} null, seeds run one after
      * the other in this process; otherwise {@code parallel} of them at a time through the runner. DJL's autograd is
      * not safe to drive from two threads of one process (its gradient collector is process-wide), so side by side
-     * means separate processes.
+     * means separate processes. {@code arms}: the further arms of {@link ExperimentArms} ({@code contrastiveModels}
+     * trains the contrastive candidates).
      */
-    public static ObjectNode run(Config c, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels, SeedRunner seedRunner) {
-        return run(c, ExperimentArms.Settings.NONE, out, device, provenance, rewardModels, null, seedRunner);
-    }
-
-    /** {@link #run} with the further arms of {@link ExperimentArms} ({@code contrastiveModels} trains the contrastive candidates). */
     public static ObjectNode run(Config c, ExperimentArms.Settings arms, Path out, Device device, ObjectNode provenance, RewardModelStage rewardModels,
                                  ContrastiveArm.Trainer contrastiveModels, SeedRunner seedRunner) {
         long t0 = System.nanoTime();
@@ -136,12 +132,10 @@ public final class Experiment {
         return seedsAndClaims(c, arms, sh, out, device, provenance, seedRunner, times, t0);
     }
 
-    /** One seed's arms in this process, the shared stages having run (the child process of a {@link SeedRunner}). */
-    public static ObjectNode runSeed(Config c, Path out, long seed, Device device, ObjectNode provenance) {
-        return runSeed(c, ExperimentArms.Settings.NONE, out, seed, device, provenance);
-    }
-
-    /** {@link #runSeed} with the further arms of {@link ExperimentArms} (their shared stage having run too). */
+    /**
+     * One seed's arms, with the further arms of {@link ExperimentArms}, in this process, the shared stages (theirs too)
+     * having run (the child process of a {@link SeedRunner}).
+     */
     public static ObjectNode runSeed(Config c, ExperimentArms.Settings arms, Path out, long seed, Device device, ObjectNode provenance) {
         if (!Files.isRegularFile(out.resolve("rms").resolve(RM_DONE)) || !Files.isRegularFile(out.resolve("bon").resolve("bon.json"))) {
             throw new IllegalStateException("the shared stages of " + out + " have not run: run the experiment without --only-seed first");
@@ -212,7 +206,7 @@ public final class Experiment {
             List<String> ps = first(PolicySamples.distinct(heldout), c.bonPrompts());
             GenerationConfig gen = c.ppo().sampling(c.taskSeed() + 13);
             List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(sft, ps, c.bonMax(), gen, c.ppo().maxPromptTokens(), device));
-            double[][] gold = gold(ps, samples);
+            double[][] gold = PolicySamples.gold(ps, samples);
             List<BestOfNCurves.Scores> scores = List.of(scores("baseline", sh.baselineRm(), ps, samples, device),
                     scores("flip+margin", sh.denoisedRm(), ps, samples, device));
             ObjectNode r = BestOfNCurves.curves(ps, samples, gold, scores, BestOfN.powersOfTwo(c.bonMax()), boot(c));
@@ -612,7 +606,7 @@ public final class Experiment {
         double c0 = cpuSeconds();
         Path pol = Judging.policyOf(policy);
         List<List<String>> samples = PolicySamples.byPrompt(PolicySamples.sample(pol, prompts, c.onPolicySamples(), gen, c.ppo().maxPromptTokens(), device));
-        double[][] gold = gold(prompts, samples);
+        double[][] gold = PolicySamples.gold(prompts, samples);
         List<BestOfNCurves.Scores> scores = new ArrayList<>();
         for (Map.Entry<String, Path> rm : rms) scores.add(scores(rm.getKey(), rm.getValue(), prompts, samples, device));
         ObjectNode one = RmOnPolicy.measure(gold, scores, boot(c));
@@ -635,12 +629,6 @@ public final class Experiment {
     private static MetaRm.Config withSeed(MetaRm.Config m, long seed, double eta) {
         return new MetaRm.Config(eta, m.metaGroups(), m.batchPairs(), m.k(), m.steps(), m.optim(), m.trainTopLayers(), m.metaPrompts(),
                 m.temperature(), m.maxNewTokens(), seed, m.ascentNorm(), m.sampling());
-    }
-
-    private static double[][] gold(List<String> prompts, List<List<String>> samples) {
-        try (GoldRewardFunction g = new GoldRewardFunction()) {
-            return PolicySamples.score(g, prompts, samples);
-        }
     }
 
     static BestOfNCurves.Scores scores(String name, Path rm, List<String> prompts, List<List<String>> samples, Device device) {

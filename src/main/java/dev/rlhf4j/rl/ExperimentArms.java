@@ -32,9 +32,6 @@ public final class ExperimentArms {
      * @param beyondPpo           the critic-free and DPO arm ({@link BeyondPpoArm}), or null for none
      */
     public record Settings(boolean contrastive, List<String> contrastiveVariants, boolean hacking, BeyondPpoArm.Settings beyondPpo) {
-        /** Neither arm (the experiment as it was). */
-        public static final Settings NONE = new Settings(false, List.of(), false);
-
         public Settings {
             contrastiveVariants = List.copyOf(contrastiveVariants);
             if (contrastive && contrastiveVariants.isEmpty()) throw new IllegalArgumentException("--contrastive-variants: none given");

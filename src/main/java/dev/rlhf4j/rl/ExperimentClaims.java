@@ -90,13 +90,8 @@ public final class ExperimentClaims {
         b.append("| comparison | metric | mean over seeds [95% t interval] | n | A/A null [95% t interval] | per seed |\n");
         b.append("| --- | --- | --- | --- | --- | --- |\n");
         for (JsonNode c : claims) {
-            StringBuilder per = new StringBuilder();
-            for (JsonNode v : c.path("per_seed")) {
-                if (per.length() > 0) per.append(", ");
-                per.append(v.isNull() ? "-" : String.format(Locale.ROOT, "%+.4f", v.asDouble()));
-            }
             b.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s |%n", c.path("name").asText(), c.path("metric").asText(),
-                    fmt(c, "mean", "ci_low", "ci_high"), c.path("n_seeds").asInt(), fmt(c, "null_mean", "null_ci_low", "null_ci_high"), per));
+                    fmt(c, "mean", "ci_low", "ci_high"), c.path("n_seeds").asInt(), fmt(c, "null_mean", "null_ci_low", "null_ci_high"), perSeed(c, "%+.4f")));
         }
         return b.toString();
     }
@@ -108,7 +103,17 @@ public final class ExperimentClaims {
         return m + String.format(Locale.ROOT, " [%+.4f, %+.4f]", c.path(low).asDouble(), c.path(high).asDouble());
     }
 
-    private static void put(ObjectNode o, String k, double v) {
+    /** A row's per-seed values, each formatted with {@code f} ("-" for a seed without one), comma-separated. */
+    static String perSeed(JsonNode row, String f) {
+        StringBuilder per = new StringBuilder();
+        for (JsonNode v : row.path("per_seed")) {
+            if (per.length() > 0) per.append(", ");
+            per.append(v.isNull() ? "-" : String.format(Locale.ROOT, f, v.asDouble()));
+        }
+        return per.toString();
+    }
+
+    static void put(ObjectNode o, String k, double v) {
         if (Double.isFinite(v)) o.put(k, v);
         else o.putNull(k);
     }

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rlhf4j.data.Json;
 import dev.rlhf4j.model.decoder.GenerationConfig;
 import dev.rlhf4j.train.MetaStep;
 
@@ -195,17 +194,12 @@ final class ExperimentRounds {
         b.append("| policy samples, reward model | metric | mean over seeds [95% t interval] | n | per seed |\n| --- | --- | --- | --- | --- |\n");
         for (JsonNode row : table) {
             String f = row.path("metric").asText().endsWith("difference") ? "%+.4f" : "%.4f"; // differences signed, levels not
-            StringBuilder per = new StringBuilder();
-            for (JsonNode v : row.path("per_seed")) {
-                if (per.length() > 0) per.append(", ");
-                per.append(v.isNull() ? "-" : String.format(Locale.ROOT, f, v.asDouble()));
-            }
             String mean = row.path("mean").isNumber() ? String.format(Locale.ROOT, f, row.path("mean").asDouble()) : "-";
             if (row.path("ci_low").isNumber()) {
                 mean += String.format(Locale.ROOT, " [" + f + ", " + f + "]", row.path("ci_low").asDouble(), row.path("ci_high").asDouble());
             }
             b.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s |%n", row.path("name").asText(), row.path("metric").asText(), mean,
-                    row.path("n_seeds").asInt(), per));
+                    row.path("n_seeds").asInt(), ExperimentClaims.perSeed(row, f)));
         }
         return b.toString();
     }

@@ -83,17 +83,6 @@ public final class Judging {
             if (samplesPerPrompt < 1) throw new IllegalArgumentException("--samples-per-prompt must be ≥ 1, got " + samplesPerPrompt);
             if (resamples < 1) throw new IllegalArgumentException("--bootstrap must be ≥ 1, got " + resamples);
         }
-
-        /** One answer per prompt, 2,000 replicates seeded by the sampling seed (rlhf judged so before it took k = 4). */
-        public static Settings single(long seed) {
-            return new Settings(1, ClusterBootstrap.DEFAULT_RESAMPLES, seed);
-        }
-    }
-
-    /** Judges A against B with one answer per prompt ({@link Settings#single}); see {@link #run(Path, Path, List, Judge, GenerationConfig, int, Device, Path, ObjectNode, Settings)}. */
-    public static ObjectNode run(Path a, Path b, List<String> prompts, Judge judge, GenerationConfig gen, int maxPromptTokens,
-                                 Device device, Path outDir, ObjectNode provenance) {
-        return run(a, b, prompts, judge, gen, maxPromptTokens, device, outDir, provenance, Settings.single(gen.seed()));
     }
 
     /**

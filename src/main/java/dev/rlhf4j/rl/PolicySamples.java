@@ -89,4 +89,11 @@ public final class PolicySamples {
         }
         return out;
     }
+
+    /** {@link #score} by the controlled task's gold reward. */
+    public static double[][] gold(List<String> prompts, List<List<String>> byPrompt) {
+        try (GoldRewardFunction g = new GoldRewardFunction()) {
+            return score(g, prompts, byPrompt);
+        }
+    }
 }

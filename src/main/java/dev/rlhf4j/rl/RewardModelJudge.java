@@ -7,10 +7,6 @@ import java.nio.file.Path;
 
 /** A reward-model checkpoint (any backbone) as the judge. */
 public final class RewardModelJudge extends Judge.Scoring {
-    public RewardModelJudge(Path dir, Device device, double tieBand) {
-        this(dir, null, device, tieBand);
-    }
-
     /** The reward model {@code dir} with the PEFT SEQ_CLS adapter {@code adapter} on it as its base (null: none). */
     public RewardModelJudge(Path dir, Path adapter, Device device, double tieBand) {
         super(new RewardModelFunction(Adapters.rewardModel(dir, adapter, device, true),

@@ -43,25 +43,7 @@ public final class RlhfPipeline {
     public record Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
                          int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
                          Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
-                         Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples, Lora lora) {
-        /** The same without LoRA ({@link Lora#NONE}). */
-        public Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
-                      int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
-                      Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
-                      Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples) {
-            this(rounds, pairs, flipRate, noise, trainPrompts, heldoutPrompts, sftDemos, judgePrompts, seed, rmModel, rmTrain, sft, shape,
-                    ppo, meta, pairsFile, rewardModel, sftPolicy, trainPromptsFile, heldoutPromptsFile, sftData, judgeSamples, Lora.NONE);
-        }
-
-        /** The same with k = {@link #DEFAULT_JUDGE_SAMPLES} judged samples per prompt. */
-        public Config(int rounds, int pairs, double flipRate, NoiseModel noise, int trainPrompts, int heldoutPrompts,
-                      int sftDemos, int judgePrompts, long seed, ModelSpec rmModel, TrainConfig rmTrain, SftConfig sft,
-                      Policies.Shape shape, PpoConfig ppo, MetaRm.Config meta, Path pairsFile, Path rewardModel, Path sftPolicy,
-                      Path trainPromptsFile, Path heldoutPromptsFile, Path sftData) {
-            this(rounds, pairs, flipRate, noise, trainPrompts, heldoutPrompts, sftDemos, judgePrompts, seed, rmModel, rmTrain, sft, shape,
-                    ppo, meta, pairsFile, rewardModel, sftPolicy, trainPromptsFile, heldoutPromptsFile, sftData, DEFAULT_JUDGE_SAMPLES);
-        }
-    }
+                         Path trainPromptsFile, Path heldoutPromptsFile, Path sftData, int judgeSamples, Lora lora) {}
 
     /**
      * LoRA in the pipeline's stages; null members train every weight as without LoRA. The scratch SFT policy trains in

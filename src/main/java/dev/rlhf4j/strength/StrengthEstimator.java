@@ -67,12 +67,7 @@ public final class StrengthEstimator {
 
     public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
                                   PairwiseLoss loss, PrintStream progress) {
-        return estimate(pairs, cfg, spec, train, loss, progress, (k, m) -> { });
-    }
-
-    public static Result estimate(List<PreferencePair> pairs, Config cfg, ModelSpec spec, TrainConfig train,
-                                  PairwiseLoss loss, PrintStream progress, MemberHook hook) {
-        return estimate(pairs, cfg, spec, train, loss, progress, hook, null);
+        return estimate(pairs, cfg, spec, train, loss, progress, (k, m) -> { }, null);
     }
 
     /**

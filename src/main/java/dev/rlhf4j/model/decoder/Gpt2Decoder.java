@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
-import dev.rlhf4j.engine.Scalars;
 
 /**
  * GPT-2: learned positions, pre-LayerNorm blocks, fused q/k/v projection, {@code gelu_new}. Its Conv1D
