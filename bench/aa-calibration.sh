@@ -20,6 +20,9 @@
 #   SEEDS ["1 2 3 4 5 6"]  PARALLEL [2] processes at a time  NICE [15]
 #   SLOT [/work/runs29/slot-aa23]  a job (one PPO run or one judgement) starts only while this file exists; REQUIRE_SLOT=0
 #                                  runs without it. A job that finds no slot is skipped; rerunning resumes (done jobs are kept).
+#   STOP_AT [none]  a time (e.g. 11:15, UTC) after which no PPO run starts (those running finish); JUDGE_STOP_AT [STOP_AT]
+#                   the same for judgements
+# Seeds run PARALLEL at a time (one process each: the pair's two PPO runs one after the other, then its judgement).
 #   TINY=1  a smoke test: 2 iterations of 2 prompts, minibatch 4, 8 judged prompts with k = 2, under OUT/tiny/
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,10 +34,12 @@ NICE=${NICE:-15}
 SLOT=${SLOT:-/work/runs29/slot-aa23}
 REQUIRE_SLOT=${REQUIRE_SLOT:-1}
 TINY=${TINY:-0}
+STOP_AT=${STOP_AT:-}
+JUDGE_STOP_AT=${JUDGE_STOP_AT:-$STOP_AT}
 AA_OFFSET=1000   # Experiment.AA_OFFSET
 ITER=35 JUDGE_K=4 JUDGE_PROMPTS=400
 [ "$TINY" = 1 ] && { OUT="$OUT/tiny"; ITER=2 JUDGE_K=2 JUDGE_PROMPTS=8; }
-export EXP OUT SEEDS PARALLEL NICE SLOT REQUIRE_SLOT TINY
+export EXP OUT SEEDS PARALLEL NICE SLOT REQUIRE_SLOT TINY STOP_AT JUDGE_STOP_AT
 export OMP_NUM_THREADS=1 RLHF4J_JAVA_OPTS="-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1"  # one libtorch thread per process
 
 flags() { # the setting's PPO options beyond the experiment's (everything else at the experiment's values)
@@ -53,6 +58,7 @@ flags() { # the setting's PPO options beyond the experiment's (everything else a
 
 slot_ok() {
   [ "$REQUIRE_SLOT" = 0 ] || [ -e "$SLOT" ] || { echo "aa-calibration: no $SLOT: not starting $1" >&2; return 1; }
+  [ -z "$STOP_AT" ] || [ "$(date -u +%s)" -lt "$(date -u -d "$STOP_AT" +%s)" ] || { echo "aa-calibration: past $STOP_AT: not starting $1" >&2; return 1; }
 }
 
 timed() { # timed FILE.time.json CMD...: CPU, wall and peak RSS of one process
@@ -79,7 +85,7 @@ judge_one() { # SETTING SEED
   else a="$OUT/$setting/seed-$s/ppo-s" b="$OUT/$setting/seed-$s/ppo-aa"; fi
   [ -f "$j/judge.json" ] && return 0
   { [ -f "$a/ppo.json" ] && [ -f "$b/ppo.json" ]; } || { echo "aa-calibration: $setting seed $s: pair not trained, not judged" >&2; return 0; }
-  slot_ok "judge $setting seed $s" || return 0
+  STOP_AT=$JUDGE_STOP_AT slot_ok "judge $setting seed $s" || return 0
   mkdir -p "$j"
   echo "aa-calibration: $(date -u +%T) judge $setting seed $s" >&2
   timed "$j.time.json" "$here/rlhf4j" judge --a "$a" --b "$b" --prompts "$OUT/calibration_prompts.jsonl" --judge gold \
@@ -104,16 +110,21 @@ PY
   mv "$OUT/calibration_prompts.jsonl.tmp" "$OUT/calibration_prompts.jsonl"
 }
 
-run_setting() {
+seed_one() { # SETTING SEED: the pair's two PPO runs one after the other, then its judgement
+  local setting=$1 s=$2
+  if [ "$setting" != default ] || [ "$TINY" = 1 ]; then
+    ppo_one "$setting" "$s" "$s" "$OUT/$setting/seed-$s/ppo-s"
+    ppo_one "$setting" "$s" $((s + AA_OFFSET)) "$OUT/$setting/seed-$s/ppo-aa"
+  fi
+  judge_one "$setting" "$s"
+}
+export -f seed_one
+export AA_OFFSET
+
+run_setting() { # PARALLEL seeds at a time
   local setting=$1 s
   flags "$setting" >/dev/null
-  if [ "$setting" != default ] || [ "$TINY" = 1 ]; then
-    for s in $SEEDS; do
-      echo "$setting $s $s $OUT/$setting/seed-$s/ppo-s"
-      echo "$setting $s $((s + AA_OFFSET)) $OUT/$setting/seed-$s/ppo-aa"
-    done | xargs -P "$PARALLEL" -L 1 bash -c 'ppo_one "$@"' _
-  fi
-  for s in $SEEDS; do echo "$setting $s"; done | xargs -P "$PARALLEL" -L 1 bash -c 'judge_one "$@"' _
+  for s in $SEEDS; do echo "$setting $s"; done | xargs -P "$PARALLEL" -L 1 bash -c 'seed_one "$@"' _
 }
 
 [ $# -ge 1 ] || { sed -n '2,25p' "$0"; exit 2; }
