@@ -51,8 +51,14 @@ def run_row(ppo_json, cpu_s):
 
 
 def cpu(time_json):
-    t = read(time_json)
-    return None if t is None else round(t["user_s"] + t["sys_s"], 1)
+    """User + system CPU seconds from /usr/bin/time's JSON line (its last line; None while the run is going)."""
+    try:
+        with open(time_json) as fh:
+            lines = [l for l in fh.read().splitlines() if l.strip()]
+        t = json.loads(lines[-1])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+    return round(t["user_s"] + t["sys_s"], 1)
 
 
 def setting_rows(out, exp, name, seeds):
