@@ -127,7 +127,7 @@ run_setting() { # PARALLEL seeds at a time
   for s in $SEEDS; do echo "$setting $s"; done | xargs -P "$PARALLEL" -L 1 bash -c 'seed_one "$@"' _
 }
 
-[ $# -ge 1 ] || { sed -n '2,25p' "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 2; }
 prompts
 for setting in "$@"; do
   [ "$setting" = summary ] || run_setting "$setting"
