@@ -14,12 +14,13 @@
 # rejected responses are repeated 60 times, so every row is longer than TOKENS and is cut to exactly TOKENS.
 # Threads: two libtorch intra-op threads, one inter-op (THREADS=N to change); Java heap limit RLHF4J_HEAP (20g here,
 # as the LoRA runs hold the whole checkpoint on the heap while loading it); nice -n ${NICE:-15}.
+# PREPARE=1 writes the data (and the LoRA backbone) and stops, so that a measurement slot only trains.
 # Writes runs/model-size/NAME/ (the train-rm output) and NAME.{log,err,time,rss,load,json}; NAME.json is the summary:
 # parameters, trained parameters (counted in the saved optimizer state), step times, median of the steps after the
 # first two, peak RSS from /usr/bin/time -v, and the RSS sampled every 0.5 s split into phases (load: before the
 # first metrics line; train: until the last step's line; after: validation and saving).
 set -euo pipefail
-mode=$1 layers=$2 dim=$3 heads=$4 ffn=$5 pairs=$6 tokens=$7 steps=$8
+base="" mode=$1 layers=$2 dim=$3 heads=$4 ffn=$5 pairs=$6 tokens=$7 steps=$8
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 d="$here/runs/model-size"
 tok="$here/../shared/models/tokenizers/llama2/tokenizer.json"
@@ -60,6 +61,7 @@ case "$mode" in
   *) echo "MODE must be full, lora or lora-rc" >&2; exit 2 ;;
 esac
 
+[ -n "${PREPARE:-}" ] && { echo "prepared $data${base:+ and $base}"; exit 0; }   # PREPARE=1: data and backbone only
 threads=${THREADS:-2}
 export OMP_NUM_THREADS=$threads RLHF4J_HEAP=${RLHF4J_HEAP:-20g} \
        RLHF4J_JAVA_OPTS="-Dai.djl.pytorch.num_threads=$threads -Dai.djl.pytorch.num_interop_threads=1"
