@@ -590,6 +590,9 @@ public final class RunReport {
          * against PPO with the Flip + Margin RM, and their implicit-reward accuracy on the clean test pairs; the A/A null
          * where the file has it; bars of every "vs SFT" figure. A figure the file lacks (or holds as null / NaN) reads n/a.
          */
+        /** A claim label "method (RM RM)", e.g. "grpo (Flip+Margin RM)". */
+        private static final java.util.regex.Pattern METHOD_AND_RM = java.util.regex.Pattern.compile("^(.*) \\((.*) RM\\)$");
+
         void beyondPpo() {
             StringBuilder b = new StringBuilder();
             for (RunFiles.Doc d : files.beyondPpo) {
@@ -612,7 +615,7 @@ public final class RunReport {
                         continue;
                     }
                     String label = c.path("name").asText().replaceFirst(" vs SFT$", "");
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.*) \\((.*) RM\\)$").matcher(label);
+                    java.util.regex.Matcher m = METHOD_AND_RM.matcher(label);
                     boolean named = m.matches();
                     String method = named ? m.group(1) : label, rm = named ? m.group(2) : "n/a";
                     JsonNode vsPpo = beyondFind(claims, run, "ppo");
@@ -710,16 +713,17 @@ public final class RunReport {
 
         /** mean [low, high] signed to 4 decimals; the mean alone without an interval; n/a without a mean. */
         private static String signedInterval(JsonNode c, String mean, String low, String high) {
-            return c == null ? "n/a" : interval(c, mean, low, high, "%+.4f");
+            return c == null ? "n/a" : interval(c, mean, low, high, "%+.4f", "n/a");
         }
 
         private static String levelInterval(JsonNode c, String f) {
-            return interval(c, "mean", "ci_low", "ci_high", f);
+            return interval(c, "mean", "ci_low", "ci_high", f, "n/a");
         }
 
-        private static String interval(JsonNode c, String mean, String low, String high, String f) {
+        /** mean [low, high] each formatted with {@code f}; the mean alone without a whole interval; {@code missing} without a mean. */
+        private static String interval(JsonNode c, String mean, String low, String high, String f, String missing) {
             double m = finite(c.path(mean)), lo = finite(c.path(low)), hi = finite(c.path(high));
-            if (!Double.isFinite(m)) return "n/a";
+            if (!Double.isFinite(m)) return missing;
             String s = String.format(Locale.ROOT, f, m);
             return Double.isFinite(lo) && Double.isFinite(hi) ? s + String.format(Locale.ROOT, " [" + f + ", " + f + "]", lo, hi) : s;
         }
@@ -824,9 +828,7 @@ public final class RunReport {
         }
 
         private static String seedInterval(JsonNode c, String mean, String low, String high) {
-            if (!c.path(mean).isNumber()) return "–";
-            String m = String.format(Locale.ROOT, "%+.4f", c.path(mean).asDouble());
-            return c.path(low).isNumber() ? m + String.format(Locale.ROOT, " [%+.4f, %+.4f]", c.path(low).asDouble(), c.path(high).asDouble()) : m;
+            return interval(c, mean, low, high, "%+.4f", "–");
         }
 
         void rmOnPolicy() {

@@ -445,7 +445,7 @@ public final class BeyondPpoArm {
                 + "[95%% t interval]; per-seed values in brackets after it.%n", o.path("seeds").asInt(), o.path("seed_list")));
         JsonNode firstClaim = o.path("claims").path(0);
         b.append("A/A null (same metric): ").append(firstClaim.path("null_mean").isNumber()
-                ? fmt(firstClaim, "null_mean", "null_ci_low", "null_ci_high") : firstClaim.path("null_source").asText()).append(".\n\n");
+                ? ExperimentClaims.fmt(firstClaim, "null_mean", "null_ci_low", "null_ci_high") : firstClaim.path("null_source").asText()).append(".\n\n");
         b.append("## Critic-free methods against each reward model\n\n");
         b.append("| method (RM) | vs SFT | vs PPO (same RM) | s / iteration | rollout tokens/s | CPU s / iteration |\n| --- | --- | --- | --- | --- | --- |\n");
         for (JsonNode c : o.path("claims")) {
@@ -490,12 +490,6 @@ public final class BeyondPpoArm {
 
     /** mean [interval] (per-seed values). */
     private static String cell(JsonNode c) {
-        return fmt(c, "mean", "ci_low", "ci_high") + " (" + ExperimentClaims.perSeed(c, "%+.3f") + ")";
-    }
-
-    private static String fmt(JsonNode c, String mean, String low, String high) {
-        if (!c.path(mean).isNumber()) return "-";
-        String m = String.format(Locale.ROOT, "%+.4f", c.path(mean).asDouble());
-        return c.path(low).isNumber() ? m + String.format(Locale.ROOT, " [%+.4f, %+.4f]", c.path(low).asDouble(), c.path(high).asDouble()) : m;
+        return ExperimentClaims.fmt(c, "mean", "ci_low", "ci_high") + " (" + ExperimentClaims.perSeed(c, "%+.3f") + ")";
     }
 }

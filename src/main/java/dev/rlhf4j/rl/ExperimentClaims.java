@@ -96,7 +96,8 @@ public final class ExperimentClaims {
         return b.toString();
     }
 
-    private static String fmt(JsonNode c, String mean, String low, String high) {
+    /** mean [low, high] signed to 4 decimals, from a row {@link #put} wrote (numbers or null); "-" without a mean. */
+    static String fmt(JsonNode c, String mean, String low, String high) {
         if (c.path(mean).isNull() || c.path(mean).isMissingNode()) return "-";
         String m = String.format(Locale.ROOT, "%+.4f", c.path(mean).asDouble());
         if (c.path(low).isNull() || c.path(low).isMissingNode()) return m;

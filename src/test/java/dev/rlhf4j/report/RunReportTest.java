@@ -1,5 +1,6 @@
 package dev.rlhf4j.report;
 
+import dev.rlhf4j.JsonPaths;
 import dev.rlhf4j.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -200,26 +201,12 @@ class RunReportTest {
                         new dev.rlhf4j.rl.BestOfNCurves.Scores("y", new double[][] {{1, 0}, {0, 1}})),
                 new int[] {1, 2}, new dev.rlhf4j.eval.stats.ClusterBootstrap(50, 1));
         com.fasterxml.jackson.databind.JsonNode fixture = dev.rlhf4j.data.Json.MAPPER.readTree(dir.resolve("bon/bon.json").toFile());
-        assertThat(paths(fixture, "")).containsAll(paths(written, "")).contains("policy");
-        assertThat(paths(fixture, "")).hasSize(paths(written, "").size() + 1);
+        assertThat(JsonPaths.of(fixture)).containsAll(JsonPaths.of(written)).contains("policy");
+        assertThat(JsonPaths.of(fixture)).hasSize(JsonPaths.of(written).size() + 1);
         com.fasterxml.jackson.databind.JsonNode claim = dev.rlhf4j.rl.ExperimentClaims.claim(new dev.rlhf4j.rl.ExperimentClaims.Comparison(
                 "x", "m", new long[] {1, 2}, new double[] {0, 1}, null, "none"));
         com.fasterxml.jackson.databind.JsonNode row = dev.rlhf4j.data.Json.MAPPER.readTree(dir.resolve("claims.json").toFile()).path("mechanism_table").get(0);
-        assertThat(paths(row, "")).isEqualTo(paths(claim, ""));
-    }
-
-    /** Every field path of a JSON tree, arrays' elements as {@code []}. */
-    static java.util.Set<String> paths(com.fasterxml.jackson.databind.JsonNode n, String at) {
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        if (n.isObject()) {
-            n.fields().forEachRemaining(e -> {
-                out.add(at + e.getKey());
-                out.addAll(paths(e.getValue(), at + e.getKey() + "."));
-            });
-        } else if (n.isArray()) {
-            for (com.fasterxml.jackson.databind.JsonNode x : n) out.addAll(paths(x, at + "[]."));
-        }
-        return out;
+        assertThat(JsonPaths.of(row)).isEqualTo(JsonPaths.of(claim));
     }
 
     @Test

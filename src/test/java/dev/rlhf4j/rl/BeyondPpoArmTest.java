@@ -1,5 +1,6 @@
 package dev.rlhf4j.rl;
 
+import dev.rlhf4j.JsonPaths;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -117,21 +118,7 @@ class BeyondPpoArmTest {
         try (java.io.InputStream in = BeyondPpoArmTest.class.getResourceAsStream("/report/beyond_ppo.json")) {
             fixture = Json.MAPPER.readTree(in);
         }
-        assertThat(paths(fixture, "")).containsAll(paths(written, "")).contains("design.primary_figure", "design.dpo_variants");
-    }
-
-    /** Every field path of a JSON tree, arrays' elements as {@code []}. */
-    private static java.util.Set<String> paths(JsonNode n, String at) {
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        if (n.isObject()) {
-            n.fields().forEachRemaining(e -> {
-                out.add(at + e.getKey());
-                out.addAll(paths(e.getValue(), at + e.getKey() + "."));
-            });
-        } else if (n.isArray()) {
-            for (JsonNode x : n) out.addAll(paths(x, at + "[]."));
-        }
-        return out;
+        assertThat(JsonPaths.of(fixture)).containsAll(JsonPaths.of(written)).contains("design.primary_figure", "design.dpo_variants");
     }
 
     @Test
