@@ -15,24 +15,25 @@
 #   beta-0.1  --kl-beta 0.1
 #   summary   only the table (bench/aa-calibration-table.py -> OUT/summary.json, OUT/summary.md)
 # Environment (defaults in brackets):
-#   EXP [/work/runs28/exp/experiment]  the experiment directory (read only: sft/, rms/baseline-rm/, task/, ppl_set.jsonl)
-#   OUT [/work/runs29/aa23]            where everything is written: OUT/SETTING/seed-S/{ppo-s,ppo-aa,judge}/
-#   SEEDS ["1 2 3 4 5 6"]  PARALLEL [2] processes at a time  NICE [15]
-#   SLOT [/work/runs29/slot-aa23]  a job (one PPO run or one judgement) starts only while this file exists; REQUIRE_SLOT=0
-#                                  runs without it. A job that finds no slot is skipped; rerunning resumes (done jobs are kept).
+#   EXP [runs/experiment]  the experiment directory (read only: sft/, rms/baseline-rm/, task/, ppl_set.jsonl)
+#   OUT [runs/aa]          where everything is written: OUT/SETTING/seed-S/{ppo-s,ppo-aa,judge}/
+#   SEEDS ["1 2 3 4 5 6"]  PARALLEL [2] processes at a time  NICE [0]
+#   SLOT [none]  a file: when set, a job (one PPO run or one judgement) starts only while it exists (to share a machine
+#                with timed work); REQUIRE_SLOT=0 ignores it. A job that finds no slot is skipped; rerunning resumes (done
+#                jobs are kept).
 #   STOP_AT [none]  a time (e.g. 11:15, UTC) after which no PPO run starts (those running finish); JUDGE_STOP_AT [STOP_AT]
 #                   the same for judgements
 # Seeds run PARALLEL at a time (one process each: the pair's two PPO runs one after the other, then its judgement).
 #   TINY=1  a smoke test: 2 iterations of 2 prompts, minibatch 4, 8 judged prompts with k = 2, under OUT/tiny/
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-EXP=${EXP:-/work/runs28/exp/experiment}
-OUT=${OUT:-/work/runs29/aa23}
+EXP=${EXP:-runs/experiment}
+OUT=${OUT:-runs/aa}
 SEEDS=${SEEDS:-"1 2 3 4 5 6"}
 PARALLEL=${PARALLEL:-2}
-NICE=${NICE:-15}
-SLOT=${SLOT:-/work/runs29/slot-aa23}
-REQUIRE_SLOT=${REQUIRE_SLOT:-1}
+NICE=${NICE:-0}
+SLOT=${SLOT:-}
+REQUIRE_SLOT=${REQUIRE_SLOT:-$([ -n "$SLOT" ] && echo 1 || echo 0)}
 TINY=${TINY:-0}
 STOP_AT=${STOP_AT:-}
 JUDGE_STOP_AT=${JUDGE_STOP_AT:-$STOP_AT}
