@@ -122,9 +122,9 @@ def markdown(summary):
     b = ["| setting | seeds | A/A win − lose points, mean [95% t] | SD | seeds with \\|w − l\\| > 10 "
          "| A/A mean gold difference, mean [95% t] | SD | identical answers | final gold, mean (SD) over runs | final KL, mean (SD) | CPU s per run |",
          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for name, label in SETTINGS:
-        s = summary["settings"].get(name)
-        if not s or s["summary"]["seeds_judged"] == 0:
+    for s in summary["settings"].values():
+        label = s["label"]
+        if s["summary"]["seeds_judged"] == 0:
             continue
         m = s["summary"]
         wl, md, g, kl, c = m["win_minus_lose_points"], m["mean_gold_difference"], m["final_gold_reward"], m["final_kl"], m["cpu_s_per_run"]
@@ -136,10 +136,8 @@ def markdown(summary):
     b.append("| setting | seed | win − lose points [95% bootstrap] | mean gold diff [95% bootstrap] | identical | "
              "gold s / s+1000 | KL s / s+1000 | length s / s+1000 | entropy s / s+1000 | CPU s s / s+1000 |")
     b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, label in SETTINGS:
-        s = summary["settings"].get(name)
-        if not s:
-            continue
+    for s in summary["settings"].values():
+        label = s["label"]
         for r in s["rows"]:
             a, aa = r["run_s"] or {}, r["run_aa"] or {}
             pair = lambda k, fmt: f"{f(a.get(k), fmt)} / {f(aa.get(k), fmt)}"
@@ -150,7 +148,7 @@ def markdown(summary):
                 it = f"{r['identical_answers']:.2f}"
             else:
                 wt = dt = it = "-"
-            b.append(f"| {name} | {r['seed']} | {wt} | {dt} | {it} | {pair('gold_reward', '+.3f')} | {pair('kl', '.2f')} "
+            b.append(f"| {s['key']} | {r['seed']} | {wt} | {dt} | {it} | {pair('gold_reward', '+.3f')} | {pair('kl', '.2f')} "
                      f"| {pair('response_length', '.1f')} | {pair('entropy', '.2f')} | {pair('cpu_s', '.0f')} |")
     return "\n".join(b) + "\n"
 
@@ -161,11 +159,13 @@ def main():
     summary = {"calibration_prompts": os.path.join(out, "calibration_prompts.jsonl"), "aa_offset": 1000,
                "interval": "per pair: 95% bootstrap over distinct prompts (judge); per setting: 95% Student t over seeds",
                "settings": {}}
-    for name, label in SETTINGS:
+    known = {name for name, _ in SETTINGS}
+    others = sorted(d for d in os.listdir(out) if d not in known and d != "tiny" and os.path.isdir(os.path.join(out, d)))
+    for name, label in SETTINGS + [(d, d.replace("+", " + ")) for d in others]:
         if not os.path.isdir(os.path.join(out, name)):
             continue
         rows = setting_rows(out, exp, name, seeds)
-        summary["settings"][name] = {"label": label, "rows": rows, "summary": summarise(rows)}
+        summary["settings"][name] = {"key": name, "label": label, "rows": rows, "summary": summarise(rows)}
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
     md = markdown(summary)

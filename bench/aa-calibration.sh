@@ -8,11 +8,14 @@
 # from the held-out prompts every reported figure is judged on (the task splits its prompt space by a hash of the text;
 # this script checks it). Nothing here reads or judges on the held-out prompts.
 #
-# Usage: bench/aa-calibration.sh SETTING [SETTING...]     SETTING: default | lr-half | batch-32 | beta-0.1 | summary
+# Usage: bench/aa-calibration.sh SETTING [SETTING...]     SETTING: default | summary | PART[+PART...]
 #   default   the experiment's own seed-S/ppo-baseline and seed-S/ppo-aa policies, only judged here (no PPO run)
+#   PART:
 #   lr-half   --actor-lr 5e-5 --critic-lr 1e-4
 #   batch-32  --prompts-per-iter 32 --minibatch 64 (the same optimizer updates per iteration on twice the samples)
 #   beta-0.1  --kl-beta 0.1
+#   iter-N    --iterations N (instead of the experiment's 35)
+#   e.g. iter-20+batch-32: both changes
 #   summary   only the table (bench/aa-calibration-table.py -> OUT/summary.json, OUT/summary.md)
 # Environment (defaults in brackets):
 #   EXP [runs/experiment]  the experiment directory (read only: sft/, rms/baseline-rm/, task/, ppl_set.jsonl)
@@ -44,17 +47,21 @@ export EXP OUT SEEDS PARALLEL NICE SLOT REQUIRE_SLOT TINY STOP_AT JUDGE_STOP_AT
 export OMP_NUM_THREADS=1 RLHF4J_JAVA_OPTS="-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1"  # one libtorch thread per process
 
 flags() { # the setting's PPO options beyond the experiment's (everything else at the experiment's values)
-  local f="--iterations $ITER" batch="--prompts-per-iter 2 --minibatch 4"
-  [ "$1" = batch-32 ] && batch="--prompts-per-iter 4 --minibatch 8"
+  # A setting is one part or several joined by "+" (e.g. iter-20+batch-32); each part changes one option.
+  local iter=$ITER part batch="--prompts-per-iter 2 --minibatch 4" f=""
+  [ "$1" = default ] && { echo "--iterations $ITER"; return 0; }
+  case "+$1+" in *+batch-32+*) batch="--prompts-per-iter 4 --minibatch 8" ;; esac
+  for part in ${1//+/ }; do
+    case "$part" in
+      lr-half) f="$f --actor-lr 5e-5 --critic-lr 1e-4" ;;
+      batch-32) [ "$TINY" = 1 ] || f="$f --prompts-per-iter 32 --minibatch 64" ;;
+      beta-0.1) f="$f --kl-beta 0.1" ;;
+      iter-[0-9]*) [ "$TINY" = 1 ] || iter=${part#iter-} ;;
+      *) echo "unknown setting part: $part (of $1)" >&2; exit 2 ;;
+    esac
+  done
   [ "$TINY" = 1 ] && f="$f $batch"
-  case "$1" in
-    default) ;;
-    lr-half) f="$f --actor-lr 5e-5 --critic-lr 1e-4" ;;
-    batch-32) [ "$TINY" = 1 ] || f="$f --prompts-per-iter 32 --minibatch 64" ;;
-    beta-0.1) f="$f --kl-beta 0.1" ;;
-    *) echo "unknown setting: $1" >&2; exit 2 ;;
-  esac
-  echo "$f"
+  echo "--iterations $iter$f"
 }
 
 slot_ok() {

@@ -58,8 +58,10 @@ import java.util.concurrent.Callable;
                 "Flip + Margin RM), DPO's implicit-reward accuracy on the clean test pairs, the runs' s/iteration and rollout tokens/s;",
                 "OUT/beyond_ppo.json and OUT/beyond_ppo.md (seed-S/beyond-ppo/). --algorithm must stay ppo with it.",
                 "Every stage is skipped when its output exists (resumable; a run of fewer rounds continues with only the new stages). PPO options are ppo's, except",
-                "--iterations: " + Experiment.Defaults.ITERATIONS + " here unless given (per seed 5 PPO runs with --rounds 1, 3 + 3R with R >= 2",
-                "rounds, and 2 more with the hacking arm); --seed seeds the task, SFT and reward models (fixed across seeds)."})
+                "these, the experiment's own unless given (chosen by the A/A calibration, README): --iterations " + Experiment.Defaults.ITERATIONS
+                        + ", --actor-lr " + Experiment.Defaults.ACTOR_LR + ", --critic-lr " + Experiment.Defaults.CRITIC_LR
+                        + ", --kl-beta " + Experiment.Defaults.KL_BETA + " (per seed 5 PPO runs with --rounds 1, 3 + 3R with R >= 2",
+                "rounds, and 2 more with the hacking arm, whose other arm is --kl-beta); --seed seeds the task, SFT and reward models (fixed across seeds)."})
 public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/experiment", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -150,10 +152,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         threads.apply();
         long taskSeed = ppo.seed.get();
         int par = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
-        // ppo's --iterations default (100) is ppo's; the experiment's is lower unless given (see the description).
-        PpoConfig base = ppo.config();
-        PpoConfig ppoCfg = spec.commandLine().getParseResult().hasMatchedOption("--iterations") ? base
-                : base.toBuilder().iterations(Integer.parseInt(Experiment.Defaults.ITERATIONS)).build();
+        PpoConfig ppoCfg = ppoConfig();
         SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(taskSeed).build();
         Experiment.Config c = new Experiment.Config(seeds, firstSeed, par, taskSeed, trainPrompts, heldoutPrompts, sftDemos, sc,
                 policyShape.policy(256), ppoCfg, meta.config(), judgePrompts, judgeSamples, onPolicyPrompts, onPolicySamples, bonPrompts, bonMax,
@@ -216,5 +215,15 @@ public final class ExperimentCommand implements Callable<Integer> {
         Path done = beyondPpoOnly ? out.resolve("seed-" + s).resolve(BeyondPpoArm.DIR).resolve(BeyondPpoArm.FILE) : out.resolve("seed-" + s).resolve("seed.json");
         if (rc != 0 || !Files.isRegularFile(done)) throw new IllegalStateException("seed " + s + ": its process exited with " + rc + " (see its log above)");
         return (ObjectNode) Json.MAPPER.readTree(done.toFile());
+    }
+
+    /** ppo's options, the experiment's A/A-calibrated defaults replacing ppo's where not given (see the description). */
+    PpoConfig ppoConfig() {
+        picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        if (!given.hasMatchedOption("--iterations")) ppo.iterations = Integer.parseInt(Experiment.Defaults.ITERATIONS);
+        if (!given.hasMatchedOption("--actor-lr")) ppo.actorLr = Double.parseDouble(Experiment.Defaults.ACTOR_LR);
+        if (!given.hasMatchedOption("--critic-lr")) ppo.criticLr = Double.parseDouble(Experiment.Defaults.CRITIC_LR);
+        if (!given.hasMatchedOption("--kl-beta")) ppo.klBeta = Double.parseDouble(Experiment.Defaults.KL_BETA);
+        return ppo.config();
     }
 }
