@@ -17,7 +17,8 @@ SETTINGS = [("default", "defaults (the experiment's own policies)"),
             ("lr-half", "actor lr 5e-5, critic lr 1e-4"),
             ("batch-32", "32 prompts x 4 per iteration, minibatch 64"),
             ("beta-0.1", "beta 0.1")]
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201}
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201,
+        12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131}
 
 
 def read(path):
@@ -62,9 +63,15 @@ def cpu(time_json):
 
 
 def setting_rows(out, exp, name, seeds):
+    """Every seed the setting was run with (its seed-S directories); `default` judges the experiment's SEEDS."""
     rows = []
+    here = os.path.join(out, name)
+    if name != "default" and os.path.isdir(here):
+        seeds = sorted(int(d[5:]) for d in os.listdir(here) if d.startswith("seed-") and d[5:].isdigit())
     for s in seeds:
         d = os.path.join(out, name, f"seed-{s}")
+        if not os.path.isdir(d):
+            continue  # a seed this setting was not run with
         if name == "default" and not out.rstrip("/").endswith("tiny"):
             sj = read(os.path.join(exp, f"seed-{s}", "seed.json")) or {}
             st = sj.get("stage_seconds", {})

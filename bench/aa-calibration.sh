@@ -2,11 +2,12 @@
 # A/A calibration of PPO's run-to-run spread (README, "A/A calibration of PPO's run-to-run spread (measured)").
 #
 # Per setting and seed s: PPO(baseline RM, seed s) and PPO(baseline RM, seed s + 1000), the pair the experiment's A/A
-# arm trains (Experiment.AA_OFFSET), from the experiment's own SFT policy and baseline RM, 35 iterations, one libtorch
-# thread each; then the pair judged head to head by gold with k = 4 samples per prompt and sampling seed s + 7 (as the
-# experiment judges) on CALIBRATION prompts: the first 400 rows of the experiment's PPO training prompts, disjoint by text
-# from the held-out prompts every reported figure is judged on (the task splits its prompt space by a hash of the text;
-# this script checks it). Nothing here reads or judges on the held-out prompts.
+# arm trains (Experiment.AA_OFFSET), from the experiment's own SFT policy and baseline RM, one libtorch thread each, at
+# the base settings the calibration started from (ppo's defaults with 35 iterations: the experiment's until it adopted
+# the calibrated iter-20+lr-half+beta-0.1) plus the setting's changes; then the pair judged head to head by gold with
+# k = 4 samples per prompt and sampling seed s + 7 (as the experiment judges) on CALIBRATION prompts: the first 400
+# rows of the experiment's PPO training prompts, disjoint by text from the held-out prompts every reported figure is
+# judged on (the task splits its prompt space by a hash of the text; this script checks it). Nothing here reads or judges on the held-out prompts.
 #
 # Usage: bench/aa-calibration.sh SETTING [SETTING...]     SETTING: default | summary | PART[+PART...]
 #   default   the experiment's own seed-S/ppo-baseline and seed-S/ppo-aa policies, only judged here (no PPO run)
@@ -20,7 +21,7 @@
 # Environment (defaults in brackets):
 #   EXP [runs/experiment]  the experiment directory (read only: sft/, rms/baseline-rm/, task/, ppl_set.jsonl)
 #   OUT [runs/aa]          where everything is written: OUT/SETTING/seed-S/{ppo-s,ppo-aa,judge}/
-#   SEEDS ["1 2 3 4 5 6"]  PARALLEL [2] processes at a time  NICE [0]
+#   SEEDS ["1 2 3 4 5 6"] seeds to run (the tables hold every seed a setting has)  PARALLEL [2] processes at a time  NICE [0]
 #   SLOT [none]  a file: when set, a job (one PPO run or one judgement) starts only while it exists (to share a machine
 #                with timed work); REQUIRE_SLOT=0 ignores it. A job that finds no slot is skipped; rerunning resumes (done
 #                jobs are kept).
