@@ -583,6 +583,9 @@ public final class RunReport {
                     + "task, SFT policy and reward models fixed; the null is the same metric on the A/A arm (another PPO seed).</p>\n");
         }
 
+        /** A claim label "method (RM RM)", e.g. "grpo (Flip+Margin RM)". */
+        private static final java.util.regex.Pattern METHOD_AND_RM = java.util.regex.Pattern.compile("^(.*) \\((.*) RM\\)$");
+
         /**
          * {@code beyond_ppo.json} of {@code experiment --beyond-ppo}, as {@code BeyondPpoArm} writes it: (a) PPO and the
          * critic-free methods against each reward model, the paired gold difference against SFT and against PPO with the
@@ -590,9 +593,6 @@ public final class RunReport {
          * against PPO with the Flip + Margin RM, and their implicit-reward accuracy on the clean test pairs; the A/A null
          * where the file has it; bars of every "vs SFT" figure. A figure the file lacks (or holds as null / NaN) reads n/a.
          */
-        /** A claim label "method (RM RM)", e.g. "grpo (Flip+Margin RM)". */
-        private static final java.util.regex.Pattern METHOD_AND_RM = java.util.regex.Pattern.compile("^(.*) \\((.*) RM\\)$");
-
         void beyondPpo() {
             StringBuilder b = new StringBuilder();
             for (RunFiles.Doc d : files.beyondPpo) {
