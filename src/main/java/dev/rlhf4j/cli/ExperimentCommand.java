@@ -29,7 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code rlhf4j experiment}: controlled arms over many seeds, one claims table. */
-@Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "experiment", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = ExperimentCommand.PpoDefaults.class,
         description = {"Arms that differ in one thing, over --seeds seeds, into one table (OUT/claims.json, OUT/claims.md).",
                 "Fixed across seeds: the task, the SFT policy and the reward models (baseline; Flip + Margin, denoised with an",
                 "ensemble's preference strength as demo does): they are what is compared, so every seed compares the same ones.",
@@ -152,7 +152,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         threads.apply();
         long taskSeed = ppo.seed.get();
         int par = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
-        PpoConfig ppoCfg = ppoConfig();
+        PpoConfig ppoCfg = ppo.config();
         SftConfig sc = SftConfig.builder().epochs(sftEpochs).seed(taskSeed).build();
         Experiment.Config c = new Experiment.Config(seeds, firstSeed, par, taskSeed, trainPrompts, heldoutPrompts, sftDemos, sc,
                 policyShape.policy(256), ppoCfg, meta.config(), judgePrompts, judgeSamples, onPolicyPrompts, onPolicySamples, bonPrompts, bonMax,
@@ -217,13 +217,18 @@ public final class ExperimentCommand implements Callable<Integer> {
         return (ObjectNode) Json.MAPPER.readTree(done.toFile());
     }
 
-    /** ppo's options, the experiment's A/A-calibrated defaults replacing ppo's where not given (see the description). */
-    PpoConfig ppoConfig() {
-        picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        if (!given.hasMatchedOption("--iterations")) ppo.iterations = Integer.parseInt(Experiment.Defaults.ITERATIONS);
-        if (!given.hasMatchedOption("--actor-lr")) ppo.actorLr = Double.parseDouble(Experiment.Defaults.ACTOR_LR);
-        if (!given.hasMatchedOption("--critic-lr")) ppo.criticLr = Double.parseDouble(Experiment.Defaults.CRITIC_LR);
-        if (!given.hasMatchedOption("--kl-beta")) ppo.klBeta = Double.parseDouble(Experiment.Defaults.KL_BETA);
-        return ppo.config();
+    /**
+     * The experiment's A/A-calibrated PPO defaults in place of ppo's (see the description): picocli applies them where the
+     * option is not given and --help states them; every other option keeps its own default.
+     */
+    static final class PpoDefaults implements picocli.CommandLine.IDefaultValueProvider {
+        private static final Map<String, String> VALUES = Map.of("--iterations", Experiment.Defaults.ITERATIONS,
+                "--actor-lr", Experiment.Defaults.ACTOR_LR, "--critic-lr", Experiment.Defaults.CRITIC_LR,
+                "--kl-beta", Experiment.Defaults.KL_BETA);
+
+        @Override
+        public String defaultValue(picocli.CommandLine.Model.ArgSpec arg) {
+            return arg instanceof picocli.CommandLine.Model.OptionSpec o ? VALUES.get(o.longestName()) : null;
+        }
     }
 }

@@ -16,7 +16,7 @@ class ExperimentPpoDefaultsTest {
     private static PpoConfig config(String... args) {
         ExperimentCommand c = new ExperimentCommand();
         new CommandLine(c).parseArgs(args);
-        return c.ppoConfig();
+        return c.ppo.config();
     }
 
     @Test
@@ -44,5 +44,12 @@ class ExperimentPpoDefaultsTest {
     void helpStatesTheExperimentsSettings() {
         String help = new CommandLine(new ExperimentCommand()).getUsageMessage();
         assertThat(help).contains("--iterations 20, --actor-lr 5e-5, --critic-lr 1e-4, --kl-beta 0.1");
+        // the options list states the experiment's values, not ppo's
+        String flat = help.replaceAll("\\s+", " ");
+        assertThat(flat).contains("PPO iterations (default: 20)").contains("Actor learning rate (default: 5e-5;")
+                .contains("Critic learning rate (default: 1e-4;").contains("(default: 0.1;");
+        String ppoHelp = new CommandLine(new PpoCommand()).getUsageMessage().replaceAll("\\s+", " ");
+        assertThat(ppoHelp).contains("PPO iterations (default: 100)").contains("Actor learning rate (default: 1e-4;")
+                .contains("(default: 0.05;");
     }
 }
